@@ -1,0 +1,9 @@
+"""mmreward: rewards for RL training of (multimodal) language models.
+
+One engine behind three doors: the HTTP service, the in-process client and batch relabeling.
+"""
+
+from mmreward.verifiers import Verdict, verify
+
+__all__ = ["Verdict", "verify"]
+__version__ = "0.1.0"

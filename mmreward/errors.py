@@ -1,0 +1,44 @@
+"""Typed errors; the service turns each into a 4xx answer with its message."""
+
+
+class MMRewardError(Exception):
+    """Base class of every error mmreward raises on purpose."""
+
+    status_code = 400
+
+
+class UnknownVerifierError(MMRewardError, KeyError):
+    """A verifier name that is not registered."""
+
+    status_code = 422
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "unknown verifier"
+
+
+class InvalidInputError(MMRewardError, ValueError):
+    """Input that is well-formed JSON but cannot be scored (bad image, absurd size...)."""
+
+    status_code = 422
+
+
+class NotFoundError(MMRewardError, LookupError):
+    """A named resource (recipe, model) that does not exist."""
+
+    status_code = 404
+
+
+class OverloadedError(MMRewardError):
+    """A bounded queue is full; the client should retry later."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after_s: float = 1.0) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
+class ModelNotLoadedError(MMRewardError):
+    """An endpoint whose model was not configured on this server."""
+
+    status_code = 503

@@ -1,0 +1,38 @@
+"""Server and engine settings, read from `MMREWARD_*` environment variables.
+
+The CLI writes its flags into the same variables, so `--workers N` uvicorn children see them too.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MMREWARD_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = Field(1, ge=1, description="uvicorn worker processes")
+
+    sandbox_workers: int = Field(2, ge=1, description="sympy worker processes per server process")
+    sandbox_timeout_s: float = Field(2.0, gt=0, description="wall-clock limit per sympy item")
+    sandbox_memory_mb: int = Field(1024, ge=128, description="address-space limit per worker")
+
+    max_body_bytes: int = Field(16 << 20, ge=1024, description="larger requests get 413")
+    max_items: int = Field(1024, ge=1, description="items per request")
+    max_response_chars: int = Field(1 << 20, ge=1, description="longer responses are cut from the left")
+
+    redis_url: str | None = Field(None, description="verdict cache in Redis; in-process if unset")
+    cache_size: int = Field(100_000, ge=0, description="in-process verdict cache entries (0 = off)")
+
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    prm_model: Path | None = Field(None, description="PRM checkpoint dir; bundled model if unset")
+    prm_format: Literal["token-cls", "qwen-prm", "step-tag-lm"] = "token-cls"
+    orm_model: Path | None = Field(None, description="sequence-classification reward model dir")
+    detector: Path | None = Field(None, description="YOLO .pt file; bundled detector if unset")
+    recipes_dir: Path | None = Field(None, description="extra recipe files (*.yaml, *.toml)")
