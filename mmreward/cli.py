@@ -1,0 +1,87 @@
+"""`mmreward` command line: serve, verify, and the subcommands of each capability."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+
+Handler = Callable[[argparse.Namespace], int]
+
+_SERVE_FLAGS: dict[str, tuple[str, type, str]] = {
+    "--host": ("host", str, "address to bind"),
+    "--port": ("port", int, "port to bind"),
+    "--workers": ("workers", int, "uvicorn worker processes"),
+    "--sandbox-workers": ("sandbox_workers", int, "sympy worker processes per server process"),
+    "--sandbox-timeout": ("sandbox_timeout_s", float, "seconds per sympy item"),
+    "--redis-url": ("redis_url", str, "share the verdict cache through Redis"),
+    "--recipes": ("recipes_dir", str, "directory of extra recipe files"),
+    "--device": ("device", str, "auto, cpu or cuda"),
+    "--prm-model": ("prm_model", str, "PRM checkpoint directory"),
+    "--prm-format": ("prm_format", str, "token-cls, qwen-prm or step-tag-lm"),
+    "--orm-model": ("orm_model", str, "sequence-classification reward model directory"),
+    "--detector": ("detector", str, "YOLO .pt checkpoint"),
+}
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from mmreward.settings import Settings
+
+    # Flags travel as MMREWARD_* variables so every uvicorn worker process builds the same app.
+    for _flag, (field, _kind, _help) in _SERVE_FLAGS.items():
+        value = getattr(args, field)
+        if value is not None:
+            os.environ[f"MMREWARD_{field.upper()}"] = str(value)
+    settings = Settings()
+    uvicorn.run(
+        "mmreward.service.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        timeout_graceful_shutdown=10,
+    )
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from mmreward.verifiers import verify
+
+    reference = json.loads(args.reference) if args.json_reference else args.reference
+    options = json.loads(args.options) if args.options else None
+    verdict = verify(args.verifier, args.response, reference, options=options)
+    print(verdict.model_dump_json(indent=2))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mmreward", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP service")
+    for flag, (field, kind, help_text) in _SERVE_FLAGS.items():
+        serve.add_argument(flag, dest=field, type=kind, default=None, help=help_text)
+    serve.set_defaults(handler=_serve)
+
+    check = commands.add_parser("verify", help="judge one response from the command line")
+    check.add_argument("--verifier", default="math")
+    check.add_argument("--response", required=True)
+    check.add_argument("--reference", required=True)
+    check.add_argument("--options", help="JSON list of answer choices")
+    check.add_argument("--json-reference", action="store_true", help="parse reference as JSON")
+    check.set_defaults(handler=_verify)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handler: Handler = args.handler
+    return handler(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,20 @@
+"""Prometheus metrics shared by the engine and the service."""
+
+from prometheus_client import Counter, Histogram
+
+REQUESTS = Counter(
+    "mmreward_requests_total", "HTTP requests by route and status code", ["route", "code"]
+)
+LATENCY = Histogram(
+    "mmreward_request_seconds",
+    "HTTP request latency by route",
+    ["route"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+ITEMS = Counter(
+    "mmreward_items_total", "Scored items by verifier and verdict status", ["verifier", "status"]
+)
+SANDBOX_TIMEOUTS = Counter(
+    "mmreward_sandbox_timeouts_total", "Sandbox jobs killed at the wall-clock limit"
+)
+CACHE_HITS = Counter("mmreward_cache_hits_total", "Verdicts served from the cache")

@@ -1,0 +1,58 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from mmreward import __version__
+from mmreward.engine import Engine
+from mmreward.errors import MMRewardError, OverloadedError
+from mmreward.service.limits import BodyLimitMiddleware, MetricsMiddleware
+from mmreward.service.routers import health, verify
+from mmreward.settings import Settings
+
+
+def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
+    """Build the app; `uvicorn --factory mmreward.service.app:create_app` reads the environment."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = engine is None
+        app.state.engine = engine or Engine(settings)
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.engine.close()
+
+    app = FastAPI(
+        title="mmreward",
+        version=__version__,
+        description="Verifiers, process reward models and grounded rewards for RL training.",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware)
+    app.add_exception_handler(MMRewardError, _mmreward_error)
+    app.add_exception_handler(RecursionError, _too_deep)
+    app.include_router(health.router)
+    app.include_router(verify.router)
+    return app
+
+
+async def _mmreward_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, MMRewardError)
+    headers = {}
+    if isinstance(exc, OverloadedError):
+        headers["Retry-After"] = str(max(1, round(exc.retry_after_s)))
+    return JSONResponse({"detail": str(exc)}, status_code=exc.status_code, headers=headers)
+
+
+async def _too_deep(request: Request, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": "request nested too deeply"}, status_code=422)

@@ -1,0 +1,27 @@
+"""`POST /v1/verify`: outcome verifiers over a batch of items."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from mmreward.engine import Engine
+from mmreward.errors import InvalidInputError
+from mmreward.service.dependencies import get_engine, get_settings
+from mmreward.service.schemas import VerifyRequest, VerifyResponse
+from mmreward.settings import Settings
+
+router = APIRouter(prefix="/v1", tags=["verify"])
+
+
+@router.post("/verify")
+async def verify(
+    request: VerifyRequest,
+    engine: Annotated[Engine, Depends(get_engine)],
+    settings: Annotated[Settings, Depends(get_settings)],
+) -> VerifyResponse:
+    """Judge each item; results come back in request order, one verdict per item."""
+    if len(request.items) > settings.max_items:
+        raise InvalidInputError(f"at most {settings.max_items} items per request")
+    return VerifyResponse(results=await engine.averify_batch(request.items))
