@@ -1,0 +1,202 @@
+"""Chart and VQA short answers, judged more carefully than ChartQA's relaxed accuracy.
+
+The answer is the marked final answer (`\\boxed{}`, `<answer>`, "the answer is", "Answer:") after
+the last `</think>`, else the whole response when it is short; a long unmarked response is
+`no_answer` (we never pick a number out of reasoning). Then, against the reference:
+
+- numbers (the reference is one number, maybe with sign, currency, scale word, `%` and a unit):
+  relative tolerance `tolerance` (default 5%); a reference that is an integer in 1000-2100 (a
+  year, usually) and a reference of 0 need an exact match; `45%` equals `45` and `0.45`; a scale
+  word on one side only is matched with and without it (`1.2 million` vs a chart labelled in
+  millions, `1.2`), scale words on both sides are compared as values; an answer with several
+  numbers is `no_answer`;
+- text: case, articles, punctuation and spacing do not count; a yes/no reference reads the first
+  word of the answer;
+- a list reference (a JSON list, or a list) matches an unordered comma/"and"-separated answer
+  with the same number of items, each matched under the rules above;
+- with `options`, the item is multiple choice and the `choice` verifier judges it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from decimal import Decimal
+from typing import Any
+
+from mmreward.errors import InvalidInputError
+from mmreward.verifiers.choice import verify_choice
+from mmreward.verifiers.extract import clean_answer, extract_final_answer
+from mmreward.verifiers.quantity import AMBIGUOUS, Quantity, parse_quantity
+from mmreward.verifiers.registry import register
+from mmreward.verifiers.text import after_reasoning, normalize_text
+from mmreward.verifiers.verdict import Verdict
+
+DEFAULT_TOLERANCE = 0.05
+SHORT_CHARS = 100
+"""An unmarked response up to this long is read as the answer itself."""
+MAX_LIST_ITEMS = 64
+MAX_REFERENCE_CHARS = 10_000
+
+_YEAR_LIKE = (1000.0, 2100.0)
+_EXACT = 1e-9
+# A comma splits items unless it is a thousands separator (a digit before, three digits after).
+_ITEM_SEPARATOR = re.compile(r"(?<!\d),|,(?!\d{3}(?!\d))|;|&|\band\b|\n")
+_YES_NO = frozenset({"yes", "no"})
+
+
+class _NoNumber(Exception):
+    """The answer names several numbers where one is expected."""
+
+
+@register("chart")
+def verify_chart(
+    response: str,
+    reference: Any,
+    *,
+    options: list[str] | None = None,
+    tolerance: float = DEFAULT_TOLERANCE,
+    **params: Any,
+) -> Verdict:
+    """Judge a chart/VQA answer (see the module docstring for the rules)."""
+    if params:
+        raise InvalidInputError(f"unknown chart settings: {', '.join(sorted(params))}")
+    if isinstance(tolerance, bool) or not isinstance(tolerance, int | float):
+        raise InvalidInputError("tolerance must be a number")
+    if not 0 <= tolerance < 1:
+        raise InvalidInputError(f"tolerance must be in [0, 1) (got {tolerance})")
+    if options is not None:
+        verdict = verify_choice(response, reference, options=options)
+        verdict.details["delegated_to"] = "choice"
+        return verdict
+    references = _reference_items(reference)
+    if references is None:
+        return Verdict.failed("unparsable_reference", "reference must be text, a number or a list")
+    found = final_answer(response)
+    if found is None:
+        return Verdict.failed("no_answer", "no marked answer and the response is not short")
+    answer, where = found
+    try:
+        if len(references) == 1:
+            correct, how = _match_one(answer, references[0], tolerance)
+        else:
+            correct, how = _match_list(answer, references, tolerance)
+    except _NoNumber as error:
+        return Verdict.failed("no_answer", str(error), extracted=answer, where=where)
+    reason = how if correct else f"{how}: no match"
+    return Verdict.judged(correct, answer, reason, where=where)
+
+
+def final_answer(response: str) -> tuple[str, str] | None:
+    """(answer, where it was found), or None for a long response with no marked answer."""
+    text = after_reasoning(response)
+    extraction = extract_final_answer(text)
+    if extraction is not None and extraction.marked:
+        return extraction.text, extraction.marker
+    whole = clean_answer(text)
+    if whole and len(whole) <= SHORT_CHARS:
+        return whole, "whole_response"
+    return None
+
+
+def _reference_items(reference: Any) -> list[str] | None:
+    """The reference as one or more answer strings; a JSON-list string is a list."""
+    if isinstance(reference, bool) or reference is None:
+        return None
+    if isinstance(reference, int):
+        return [str(reference)]
+    if isinstance(reference, float):
+        # Positional notation: `1e-09` would read as two numbers.
+        return [format(Decimal(repr(reference)), "f")] if math.isfinite(reference) else None
+    if isinstance(reference, str):
+        text = reference.strip()
+        if not text or len(text) > MAX_REFERENCE_CHARS:
+            return None
+        if text.startswith("[") and text.endswith("]"):
+            try:
+                reference = json.loads(text)
+            except (ValueError, RecursionError):
+                return [text]
+        else:
+            return [text]
+    if isinstance(reference, list) and 0 < len(reference) <= MAX_LIST_ITEMS:
+        items = [_reference_items(item) for item in reference]
+        if all(item is not None and len(item) == 1 for item in items):
+            return [item[0] for item in items if item is not None]
+    return None
+
+
+def _match_one(answer: str, reference: str, tolerance: float) -> tuple[bool, str]:
+    expected = parse_quantity(reference, strict=True)
+    if isinstance(expected, Quantity):
+        got = parse_quantity(answer, strict=False)
+        if got is AMBIGUOUS:
+            raise _NoNumber("the answer holds several numbers")
+        if not isinstance(got, Quantity):
+            return False, "number expected"
+        return numbers_match(got, expected, tolerance), "number"
+    said, wanted = normalize_text(answer), normalize_text(reference)
+    if wanted in _YES_NO:
+        first = said.split(" ", 1)[0]
+        return first == wanted, "yes/no"
+    return said == wanted, "text"
+
+
+def numbers_match(got: Quantity, expected: Quantity, tolerance: float) -> bool:
+    """Equal within `tolerance` relative to the reference, under the readings listed above."""
+    wanted = [expected.value]
+    given = [got.value]
+    if expected.scale != 1.0 and got.scale == 1.0:
+        wanted.append(expected.mantissa)
+    if got.scale != 1.0 and expected.scale == 1.0:
+        given.append(got.mantissa)
+    if expected.percent and not got.percent:
+        wanted += [value / 100 for value in wanted]
+    if got.percent and not expected.percent:
+        given += [value / 100 for value in given]
+    year_like = (
+        expected.integer
+        and expected.scale == 1.0
+        and not expected.percent
+        and _YEAR_LIKE[0] <= abs(expected.value) <= _YEAR_LIKE[1]
+    )
+    allowed = _EXACT if year_like else max(tolerance, _EXACT)
+    return any(abs(g - w) <= allowed * abs(w) for g in given for w in wanted)
+
+
+def _match_list(answer: str, references: list[str], tolerance: float) -> tuple[bool, str]:
+    """Unordered: a perfect matching between answer items and reference items."""
+    parts = [clean_answer(part).strip("[]\"' ") for part in _ITEM_SEPARATOR.split(answer)]
+    parts = [part for part in parts if part]
+    if len(parts) != len(references):
+        return False, f"list of {len(references)}"
+    matches = [
+        [j for j, part in enumerate(parts) if _item_matches(part, ref, tolerance)]
+        for ref in references
+    ]
+    return _perfect_matching(matches, len(parts)), f"list of {len(references)}"
+
+
+def _item_matches(part: str, reference: str, tolerance: float) -> bool:
+    try:
+        return _match_one(part, reference, tolerance)[0]
+    except _NoNumber:
+        return False
+
+
+def _perfect_matching(candidates: list[list[int]], size: int) -> bool:
+    """Kuhn's augmenting paths; lists are at most MAX_LIST_ITEMS long."""
+    owner = [-1] * size
+
+    def assign(ref: int, seen: set[int]) -> bool:
+        for part in candidates[ref]:
+            if part in seen:
+                continue
+            seen.add(part)
+            if owner[part] < 0 or assign(owner[part], seen):
+                owner[part] = ref
+                return True
+        return False
+
+    return all(assign(ref, set()) for ref in range(len(candidates)))

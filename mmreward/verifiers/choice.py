@@ -1,0 +1,200 @@
+"""Multiple choice: which option did the response pick, by letter or by the option's text?
+
+Where the answer is read, strongest first (after the last `</think>` when there is one):
+1. every `\\boxed{}`: they must all name the same choice, else the response hedged;
+2. otherwise the marked answer of `extract_final_answer` (`<answer>`, "the answer is", "Answer:");
+3. otherwise the whole response when it is short, or its last line when that is short.
+A letter counts as `(C)`, `[C]`, `C.`, `C)`, `C:`, a bare capital `C` standing alone, or
+`Option C`; an article ("A triangle has...") is not a letter. Without a letter, the option whose
+text the answer names is the choice. "A or B" is hedging (reward 0); an answer naming no option
+is `no_answer`. We never guess an option.
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+from typing import Any
+
+from mmreward.errors import InvalidInputError
+from mmreward.verifiers.extract import clean_answer, extract_final_answer, last_boxed
+from mmreward.verifiers.registry import register
+from mmreward.verifiers.text import after_reasoning, normalize_text, strip_latex_wrappers
+from mmreward.verifiers.verdict import Verdict
+
+LETTERS = string.ascii_uppercase
+SHORT_CHARS = 80
+"""An unmarked response (or last line) up to this long is read as the answer itself."""
+MAX_BOXES = 16
+
+_LEAD_IN = re.compile(
+    r"(?i:(?:the\s+)?(?:correct\s+|final\s+|best\s+)?(?:option|choice|answer)\s*(?:is\s*)?[:\-]?\s*)"
+)
+_TOKEN = r"(?:[(\[][A-Za-z][)\]]|[A-Z])"
+_LETTER_LIST = re.compile(rf"{_TOKEN}(?:\s*(?:,|/|&|\bor\b|\band\b)\s*{_TOKEN})+[.\s]*")
+_LIST_LETTER = re.compile(r"[(\[]([A-Za-z])[)\]]|([A-Z])")
+_BRACKETED = re.compile(r"[(\[]([A-Za-z])[)\]]")
+_BARE = re.compile(r"([A-Z])(?:\s*$|[.):,](?:\s|$)|\s+(?:is\b|[-–(]))")
+_LONE_LOWER = re.compile(r"([a-z])\.?\s*")
+_EXPLICIT_ANYWHERE = re.compile(r"[(\[]([A-Z])[)\]]|\b(?i:option|choice)\s+([A-Z])\b")
+_OPTION_PREFIX = re.compile(r"\s*[(\[]?([A-Za-z])[)\].:]\s+")
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the response chose: one letter, several (hedged), or nothing found."""
+
+    letters: tuple[str, ...]
+    text: str
+    how: str
+    where: str
+
+
+@register("choice")
+def verify_choice(
+    response: str, reference: Any, *, options: list[str] | None = None, **params: Any
+) -> Verdict:
+    """Judge a multiple-choice response; `reference` is a letter or one option's text."""
+    if params:
+        raise InvalidInputError(f"choice takes no settings (got {', '.join(sorted(params))})")
+    texts = option_texts(options)
+    reference_letter = _reference_letter(reference, texts)
+    if reference_letter is None:
+        known = f"a letter A-{LETTERS[len(texts) - 1]} or an option's text" if texts else "a letter"
+        return Verdict.failed("unparsable_reference", f"reference must be {known}")
+    reading = read_choice(response, texts)
+    if reading is None:
+        return Verdict.failed("no_answer", "no choice found in the response")
+    details = {"how": reading.how, "where": reading.where, "reference_choice": reference_letter}
+    if len(reading.letters) > 1:
+        picked = ", ".join(reading.letters)
+        return Verdict.judged(False, reading.text, f"hedged between {picked}", **details)
+    letter = reading.letters[0]
+    if texts is not None and LETTERS.index(letter) >= len(texts):
+        return Verdict.judged(False, letter, f"{letter} is not one of the {len(texts)} options")
+    correct = letter == reference_letter
+    reason = f"chose {letter}" + ("" if correct else f", reference is {reference_letter}")
+    return Verdict.judged(correct, letter, reason, **details)
+
+
+def option_texts(options: list[str] | None) -> list[str] | None:
+    """Options without a leading label that matches their position (`"B. Paris"` -> `Paris`)."""
+    if options is None:
+        return None
+    if len(options) > len(LETTERS):
+        raise InvalidInputError(f"at most {len(LETTERS)} options (got {len(options)})")
+    texts = []
+    for letter, option in zip(LETTERS, options, strict=False):
+        label = _OPTION_PREFIX.match(option)
+        if label is not None and label.group(1).upper() == letter:
+            option = option[label.end() :]
+        texts.append(option.strip())
+    return texts
+
+
+def read_choice(response: str, texts: list[str] | None) -> Reading | None:
+    """The choice the response names in its final-answer position (see the module docstring)."""
+    text = after_reasoning(response)
+    boxes = _boxed_readings(text, texts)
+    if boxes is not None:
+        return _agreeing(boxes)
+    extraction = extract_final_answer(text)
+    if extraction is not None and extraction.marked:
+        reading = _read_span(extraction.text, texts, extraction.marker)
+        if reading is not None:
+            return reading
+    whole = clean_answer(text)
+    if len(whole) <= SHORT_CHARS:
+        return _read_span(whole, texts, "whole_response") or _explicit_letter(whole)
+    last_line = clean_answer(text.rstrip().rsplit("\n", 1)[-1])
+    if len(last_line) <= SHORT_CHARS:
+        return _read_span(last_line, texts, "last_line") or _explicit_letter(last_line)
+    return None
+
+
+def _boxed_readings(text: str, texts: list[str] | None) -> list[Reading] | None:
+    """What each box names (last box first); None when the text has no box at all."""
+    readings: list[Reading] = []
+    end = len(text)
+    for count in range(MAX_BOXES):
+        box = last_boxed(text[:end])
+        if box is None:
+            return readings if count else None
+        reading = _read_span(box.text, texts, "boxed")
+        if reading is not None:
+            readings.append(reading)
+        end = box.start - 1
+    return readings
+
+
+def _agreeing(readings: list[Reading]) -> Reading | None:
+    """Boxes naming different choices are hedging; boxes naming none leave no answer."""
+    if not readings:
+        return None
+    letters = tuple(sorted({letter for reading in readings for letter in reading.letters}))
+    if len(letters) > 1:
+        shown = " | ".join(reading.text for reading in reversed(readings))
+        return Reading(letters, shown, "letter", "boxed")
+    return readings[0]
+
+
+def _read_span(span: str, texts: list[str] | None, where: str) -> Reading | None:
+    """A letter (or a hedged list of letters) at the start of `span`, else an option's text."""
+    span = strip_latex_wrappers(span).strip().strip("*'\"`").strip()
+    lead = _LEAD_IN.match(span)
+    body = span[lead.end() :] if lead is not None else span
+    listed = _LETTER_LIST.fullmatch(body)
+    if listed is not None:
+        found = _LIST_LETTER.findall(listed.group())
+        letters = tuple(sorted({(a or b).upper() for a, b in found}))
+        return Reading(letters, span, "letter", where)
+    for pattern in (_BRACKETED, _BARE, _LONE_LOWER):
+        match = pattern.fullmatch(body) if pattern is _LONE_LOWER else pattern.match(body)
+        if match is not None:
+            return Reading((match.group(1).upper(),), span, "letter", where)
+    if texts is None:
+        return None
+    return _option_named(span, texts, where)
+
+
+def _option_named(span: str, texts: list[str], where: str) -> Reading | None:
+    """The one option whose text the span is, or contains as whole words."""
+    said = normalize_text(span)
+    if not said:
+        return None
+    normalized = [normalize_text(text) for text in texts]
+    exact = [i for i, text in enumerate(normalized) if text and text == said]
+    if len(exact) == 1:
+        return Reading((LETTERS[exact[0]],), span, "option_text", where)
+    padded = f" {said} "
+    named = [i for i, text in enumerate(normalized) if text and f" {text} " in padded]
+    # "dark red" names the option "dark red", not also the option "red".
+    named = [i for i in named if not any(normalized[i] in normalized[j] for j in named if j != i)]
+    if len(named) == 1:
+        return Reading((LETTERS[named[0]],), span, "option_text", where)
+    return None
+
+
+def _explicit_letter(line: str) -> Reading | None:
+    """`(C)` or `option C` anywhere in a short last line, when it names exactly one letter."""
+    letters = {a or b for a, b in _EXPLICIT_ANYWHERE.findall(line)}
+    if len(letters) == 1:
+        return Reading((letters.pop(),), line, "letter", "last_line")
+    return None
+
+
+def _reference_letter(reference: Any, texts: list[str] | None) -> str | None:
+    if isinstance(reference, bool) or not isinstance(reference, str | int | float):
+        return None
+    ref = str(reference).strip()
+    label = re.fullmatch(r"[(\[]?([A-Za-z])[)\]]?\.?", ref)
+    if label is not None:
+        letter = label.group(1).upper()
+        if texts is None or LETTERS.index(letter) < len(texts):
+            return letter
+    if texts is None:
+        return None
+    said = normalize_text(ref)
+    matches = [i for i, text in enumerate(texts) if said and normalize_text(text) == said]
+    return LETTERS[matches[0]] if len(matches) == 1 else None

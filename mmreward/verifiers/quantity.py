@@ -1,0 +1,127 @@
+"""Numbers as charts and their readers write them: `$1.2M`, `−3,400`, `45 %`, `2.5 bn tonnes`.
+
+A `Quantity` keeps what was written (mantissa, scale word, percent sign) rather than one float, so
+the chart verifier can accept `1.2 million` for a chart labelled in millions and `45%` for 0.45
+without treating every pair of numbers as interchangeable.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+MAX_CHARS = 300
+"""Longer texts are not a chart answer; bounding them keeps every scan here trivially cheap."""
+
+_MINUS = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2013": "-", "\u00a0": " ", "\u202f": " "})
+_LATEX_NOISE = re.compile(r"\\[,;:! ]|\\(?=[%$])|\\(?:text|mathrm|textbf)\s*\{([^{}]*)\}")
+_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+")
+_CURRENCY = r"(?:[$€£¥₹₩₽¢]|(?i:us\$|usd|eur|gbp|inr|jpy|cny|rmb|rs\.?)(?![a-z]))"
+_PREFIX = re.compile(rf"(?P<sign>-)?\s*{_CURRENCY}?\s*(?P<sign2>-)?\s*")
+_STRICT_PREFIX = re.compile(rf"\s*(?:(?:-\s*)?{_CURRENCY}\s*)?-?\s*")
+_SUFFIX = re.compile(
+    r"\s*(?P<scale>(?i:thousands?|millions?|billions?|trillions?|mn|mln|bn|tn)\b|[kKMB](?![A-Za-z]))?"
+    r"\s*(?P<percent>%|(?i:per\s*cent|percent(?:age)?(?:\s+points?)?|pct)\b)?"
+)
+_SCALES = {
+    "k": 1e3,
+    "thousand": 1e3,
+    "m": 1e6,
+    "mn": 1e6,
+    "mln": 1e6,
+    "million": 1e6,
+    "b": 1e9,
+    "bn": 1e9,
+    "billion": 1e9,
+    "tn": 1e12,
+    "trillion": 1e12,
+}
+_UNITS = (
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
+    "fifteen sixteen seventeen eighteen nineteen twenty"
+)
+_TENS = "thirty forty fifty sixty seventy eighty ninety"
+_WORDS = {word: float(value) for value, word in enumerate(_UNITS.split())} | {
+    word: float(10 * tens) for tens, word in enumerate(_TENS.split(), start=3)
+}
+
+
+@dataclass(frozen=True)
+class Quantity:
+    mantissa: float
+    """Signed number as written, before any scale word."""
+    scale: float = 1.0
+    """1e3 for `k`/`thousand`, 1e6 for `M`/`million`, ...; 1 when none was written."""
+    percent: bool = False
+    integer: bool = True
+    """Written without a decimal point (`2,015` yes, `2015.0` no)."""
+
+    @property
+    def value(self) -> float:
+        return self.mantissa * self.scale
+
+
+class Ambiguous:
+    """The text holds several numbers; picking one would be a guess."""
+
+
+AMBIGUOUS = Ambiguous()
+
+
+def parse_quantity(text: str, *, strict: bool) -> Quantity | Ambiguous | None:
+    """The one number in `text` with its sign, currency, scale and percent; None if there is none.
+
+    strict=False (responses): words before and after the number are allowed ("about 45 people").
+    strict=True (references): only a sign and a currency may precede it, so "Group 5" stays text.
+    Number words (`seven`) count when they are the whole text.
+    """
+    if len(text) > MAX_CHARS:
+        return None
+    text = _LATEX_NOISE.sub(lambda m: m.group(1) or "", text.translate(_MINUS))
+    numbers = list(_NUMBER.finditer(text))
+    if not numbers:
+        word = text.strip().strip(".!").strip().casefold()
+        return Quantity(_WORDS[word]) if word in _WORDS else None
+    if len(numbers) > 1:
+        return AMBIGUOUS
+    number = numbers[0]
+    prefix = text[: number.start()]
+    if strict and _STRICT_PREFIX.fullmatch(prefix) is None:
+        return None
+    negative = _negative_before(prefix)
+    mantissa = float(number.group().replace(",", ""))
+    suffix = _SUFFIX.match(text, number.end())
+    assert suffix is not None  # every group is optional
+    scale_word = suffix.group("scale")
+    scale = _SCALES[_scale_key(scale_word)] if scale_word else 1.0
+    quantity = Quantity(
+        mantissa=-mantissa if negative else mantissa,
+        scale=scale,
+        percent=suffix.group("percent") is not None,
+        integer="." not in number.group(),
+    )
+    return quantity if math.isfinite(quantity.value) else None
+
+
+def _negative_before(prefix: str) -> bool:
+    """A minus directly before the number, possibly around a currency sign (`-$5`, `$-5`).
+
+    A hyphen glued to a word (`COVID-19`, `FY-2020`) is not a minus.
+    """
+    tail = prefix[-12:]
+    for start in range(len(tail) + 1):
+        match = _PREFIX.fullmatch(tail, start)
+        if match is None:
+            continue
+        sign = "sign" if match.group("sign") else "sign2" if match.group("sign2") else None
+        if sign is None:
+            return False
+        before = tail[: match.start(sign)]
+        return not (before and before[-1].isalnum())
+    return False
+
+
+def _scale_key(word: str) -> str:
+    key = word.casefold()
+    return key[:-1] if key.endswith("s") and len(key) > 3 else key
