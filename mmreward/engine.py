@@ -14,6 +14,7 @@ from mmreward.cache import MemoryCache, RedisCache, VerdictCache, cache_key
 from mmreward.errors import MMRewardError
 from mmreward.items import VerifyItem
 from mmreward.metrics import CACHE_HITS, ITEMS, SANDBOX_TIMEOUTS
+from mmreward.recipes import RecipeBook, RewardItem, RewardResult, evaluate_recipe
 from mmreward.sandbox import Sandbox
 from mmreward.settings import Settings
 from mmreward.verifiers import Deferred, Verdict
@@ -42,6 +43,7 @@ class Engine:
             memory_bytes=self.settings.sandbox_memory_mb << 20,
         )
         self.cache = cache if cache is not None else _cache_from(self.settings)
+        self.recipes = RecipeBook.load([self.settings.recipes_dir])
 
     def verify_batch(self, items: Sequence[VerifyItem]) -> list[Verdict]:
         """Judge items in order; one bad item gives an error verdict, never a failed batch."""
@@ -60,6 +62,10 @@ class Engine:
         for i, verdict in zip(order, done, strict=True):
             verdicts[i] = verdict
         return self._finish(items, keys, verdicts, pending)
+
+    async def areward(self, recipe: str, items: Sequence[RewardItem]) -> list[RewardResult]:
+        """Score items with a named recipe: total reward plus the per-component breakdown."""
+        return await evaluate_recipe(self, self.recipes.get(recipe), items)
 
     async def aready(self) -> bool:
         """True when a job round-trips through a sandbox worker."""

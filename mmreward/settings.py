@@ -25,7 +25,9 @@ class Settings(BaseSettings):
 
     max_body_bytes: int = Field(16 << 20, ge=1024, description="larger requests get 413")
     max_items: int = Field(1024, ge=1, description="items per request")
-    max_response_chars: int = Field(1 << 20, ge=1, description="longer responses are cut from the left")
+    max_response_chars: int = Field(
+        1 << 20, ge=1, description="longer responses are cut from the left"
+    )
 
     redis_url: str | None = Field(None, description="verdict cache in Redis; in-process if unset")
     cache_size: int = Field(100_000, ge=0, description="in-process verdict cache entries (0 = off)")

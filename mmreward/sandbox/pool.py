@@ -90,7 +90,7 @@ class Sandbox:
         return self.outcome(job, future)
 
     def close(self) -> None:
-        self._pool.stop()
+        self._pool.stop()  # type: ignore[no-untyped-call]  # pebble ships no annotation here
         self._pool.join(timeout=5)
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -96,7 +95,7 @@ class MetricsMiddleware:
             LATENCY.labels(route=route).observe(time.perf_counter() - start)
 
 
-def _route_name(scope: dict[str, Any]) -> str:
+def _route_name(scope: Scope) -> str:
     """The route template, not the raw path, so metric labels stay bounded."""
     route = scope.get("route")
     path = getattr(route, "path", None)

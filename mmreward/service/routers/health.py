@@ -13,6 +13,7 @@ from mmreward.service.dependencies import get_engine
 
 router = APIRouter(tags=["health"])
 
+
 @router.get("/healthz")
 async def healthz() -> dict[str, str]:
     """The process answers: it is alive (nothing more is checked)."""

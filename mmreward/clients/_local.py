@@ -1,0 +1,35 @@
+"""The in-process door: the same engine the server runs, without HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from mmreward.engine import Engine
+from mmreward.items import VerifyItem
+from mmreward.settings import Settings
+from mmreward.verifiers.verdict import Verdict
+
+
+class LocalClient:
+    """Scores in this process through its own `Engine` (sandbox workers included)."""
+
+    def __init__(self, settings: Settings | None = None, *, engine: Engine | None = None) -> None:
+        self._owned = engine is None
+        self.engine = engine or Engine(settings)
+
+    def verify(self, items: Sequence[VerifyItem | dict[str, Any]]) -> list[Verdict]:
+        return self.engine.verify_batch([VerifyItem.model_validate(item) for item in items])
+
+    async def averify(self, items: Sequence[VerifyItem | dict[str, Any]]) -> list[Verdict]:
+        return await self.engine.averify_batch([VerifyItem.model_validate(item) for item in items])
+
+    def close(self) -> None:
+        if self._owned:
+            self.engine.close()
+
+    def __enter__(self) -> LocalClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,49 @@
+"""`POST /v1/reward/{recipe}`: a recipe's total reward per item with its per-component breakdown."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from mmreward.engine import Engine
+from mmreward.errors import InvalidInputError
+from mmreward.recipes import Recipe, RewardItem, RewardResult
+from mmreward.service.dependencies import get_engine, get_settings
+from mmreward.settings import Settings
+
+router = APIRouter(prefix="/v1", tags=["reward"])
+
+
+class RewardRequest(BaseModel):
+    items: list[RewardItem] = Field(min_length=1, description="scored independently, in order")
+
+
+class RewardResponse(BaseModel):
+    recipe: str
+    results: list[RewardResult]
+
+
+class RecipeList(BaseModel):
+    recipes: list[Recipe]
+
+
+@router.get("/reward")
+async def list_recipes(engine: Annotated[Engine, Depends(get_engine)]) -> RecipeList:
+    """The recipes this server knows, with their components and weights."""
+    return RecipeList(recipes=engine.recipes.recipes())
+
+
+@router.post("/reward/{recipe}")
+async def reward(
+    recipe: str,
+    request: RewardRequest,
+    engine: Annotated[Engine, Depends(get_engine)],
+    settings: Annotated[Settings, Depends(get_settings)],
+) -> RewardResponse:
+    """Each item's `reward` is the sum of its components' `weighted` (= weight * score)."""
+    if len(request.items) > settings.max_items:
+        raise InvalidInputError(f"at most {settings.max_items} items per request")
+    results = await engine.areward(recipe, request.items)
+    return RewardResponse(recipe=recipe, results=results)

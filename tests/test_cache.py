@@ -1,0 +1,63 @@
+import redis
+
+from mmreward.cache import MemoryCache, RedisCache, cache_key
+from mmreward.engine import Engine
+from mmreward.items import VerifyItem
+from mmreward.sandbox import Sandbox
+from mmreward.settings import Settings
+from mmreward.verifiers import Verdict
+
+
+def test_key_depends_on_every_field():
+    base = VerifyItem(verifier="math", response="1", reference="1")
+    variants = [
+        base.model_copy(update={"verifier": "chart"}),
+        base.model_copy(update={"response": "2"}),
+        base.model_copy(update={"reference": "2"}),
+        base.model_copy(update={"options": ["1"]}),
+        base.model_copy(update={"params": {"tolerance": 0.1}}),
+    ]
+    keys = {cache_key(v) for v in variants}
+    assert len(keys) == len(variants)
+    assert cache_key(base) not in keys
+    assert cache_key(base) == cache_key(VerifyItem(verifier="math", response="1", reference="1"))
+
+
+def test_memory_cache_evicts_least_recently_used():
+    cache = MemoryCache(max_entries=2)
+    a, b, c = (Verdict.judged(True, x, "r") for x in "abc")
+    cache.set_many({"a": a, "b": b})
+    assert cache.get_many(["a"]) == [a]
+    cache.set_many({"c": c})
+    assert cache.get_many(["a", "b", "c"]) == [a, None, c]
+
+
+def test_redis_cache_round_trips_verdicts(redis_url):
+    cache = RedisCache(redis_url)
+    verdict = Verdict.judged(False, "3", "numeric mismatch", expected="4")
+    cache.set_many({"mmreward:test:1": verdict})
+    assert cache.get_many(["mmreward:test:1", "mmreward:test:missing"]) == [verdict, None]
+    assert redis.Redis.from_url(redis_url).ttl("mmreward:test:1") > 0
+
+
+def test_unreachable_redis_degrades_to_misses():
+    cache = RedisCache("redis://127.0.0.1:1/0")
+    cache.set_many({"k": Verdict.judged(True, "1", "r")})
+    assert cache.get_many(["k"]) == [None]
+    assert cache.ping() is False
+
+
+def test_engine_shares_verdicts_through_redis(redis_url):
+    sandbox = Sandbox(workers=1)
+    try:
+        settings = Settings(redis_url=redis_url)
+        first, second = Engine(settings, sandbox=sandbox), Engine(settings, sandbox=sandbox)
+        item = VerifyItem(response="\\boxed{\\sqrt{2}/2}", reference="\\frac{1}{\\sqrt{2}}")
+        [verdict] = first.verify_batch([item])
+        assert verdict.correct is True
+        assert redis.Redis.from_url(redis_url).exists(cache_key(item))
+        assert second.cache is not None
+        assert second.cache.get_many([cache_key(item)]) == [verdict]
+        assert second.verify_batch([item]) == [verdict]
+    finally:
+        sandbox.close()

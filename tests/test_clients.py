@@ -1,0 +1,145 @@
+import asyncio
+import socket
+import threading
+import time
+
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from fastapi.testclient import TestClient
+
+from mmreward import AsyncRewardClient, LocalClient, RewardClient
+from mmreward.clients import adapters
+from mmreward.service import create_app
+from mmreward.settings import Settings
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class _Server:
+    """A real uvicorn server on a free port, in a background thread."""
+
+    def __init__(self, app):
+        self.port = _free_port()
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        while not self.server.started:
+            time.sleep(0.02)
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def local():
+    with LocalClient(Settings(sandbox_workers=1)) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def server_url(local):
+    with _Server(create_app(engine=local.engine)) as url:
+        yield url
+
+
+ITEMS = [
+    {"verifier": "math", "response": "\\boxed{42}", "reference": "42"},
+    {"verifier": "math", "response": "\\boxed{41}", "reference": "42"},
+]
+
+
+def test_local_client_judges_in_process(local):
+    assert [v.correct for v in local.verify(ITEMS)] == [True, False]
+
+
+def test_http_client_matches_local(local, server_url):
+    with RewardClient(server_url) as client:
+        assert client.verify(ITEMS) == local.verify(ITEMS)
+
+
+def test_async_http_client(server_url):
+    async def main():
+        async with AsyncRewardClient(server_url) as client:
+            return await client.verify(ITEMS)
+
+    assert [v.reward for v in asyncio.run(main())] == [1.0, 0.0]
+
+
+def test_http_client_retries_429_then_succeeds():
+    app = FastAPI()
+    calls = []
+
+    @app.post("/v1/verify")
+    def busy():
+        calls.append(1)
+        if len(calls) < 3:
+            return JSONResponse(
+                {"detail": "queue full"}, status_code=429, headers={"Retry-After": "1"}
+            )
+        return {"results": [{"reward": 1.0, "correct": True, "status": "ok"}]}
+
+    with _Server(app) as url, RewardClient(url, retries=3) as client:
+        [verdict] = client.verify(ITEMS[:1])
+    assert verdict.correct is True
+    assert len(calls) == 3
+
+
+def test_http_client_does_not_retry_client_errors(server_url):
+    import httpx
+
+    with RewardClient(server_url) as client, pytest.raises(httpx.HTTPStatusError) as info:
+        client.post("/v1/verify", {"items": []})
+    assert info.value.response.status_code == 422
+
+
+def test_trl_reward_function_takes_strings_and_chat_messages(local):
+    reward = adapters.trl_reward_func(local)
+    completions = [
+        "\\boxed{7}",
+        [{"role": "assistant", "content": "It is \\boxed{8}."}],
+        [{"role": "assistant", "content": [{"type": "text", "text": "\\boxed{7}"}]}],
+    ]
+    rewards = reward(["p"] * 3, completions, solution=["7", "7", "7"])
+    assert rewards == [1.0, 0.0, 1.0]
+
+
+def test_trl_abstains_on_unjudgeable_items(local):
+    reward = adapters.trl_reward_func(local, abstain=True)
+    rewards = reward(["p", "p"], ["\\boxed{1}", "\\boxed{1}"], solution=["1", "\\frac{"])
+    assert rewards[0] == 1.0
+    assert rewards[1] is None
+
+
+def test_verl_compute_score(monkeypatch, local):
+    monkeypatch.setattr(adapters, "_verl_client", local)
+    result = adapters.compute_score("gsm8k", "#### 1,234", "1234")
+    assert result["score"] == 1.0
+    assert result["acc"] is True
+    assert result["status"] == "ok"
+
+
+def test_openrlhf_get_reward(local):
+    with TestClient(create_app(engine=local.engine)) as client:
+        body = {
+            "query": ["Q: 1+1? A: \\boxed{2}", "Q: 2+2? A: \\boxed{5}"],
+            "prompts": ["Q: 1+1? A:", "Q: 2+2? A:"],
+            "labels": ["2", "4"],
+        }
+        answer = client.post("/get_reward", json=body).json()
+        assert answer["rewards"] == [1.0, 0.0]
+        assert answer["scores"] == [1.0, 0.0]
+        assert answer["extra_logs"]["accuracy"] == [1.0, 0.0]
+        bad = client.post("/get_reward", json={**body, "labels": ["2"]})
+        assert bad.status_code == 422

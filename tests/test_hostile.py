@@ -1,0 +1,85 @@
+"""Hostile inputs through the real server stack: each ends in a verdict and the server lives.
+
+The bounds below only catch hangs (a stuck worker would never return); speed is measured in
+bench/hostile.py, not asserted here.
+"""
+
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from mmreward.service import create_app
+from mmreward.settings import Settings
+
+HANG_GUARD_S = 60
+
+HOSTILE = [
+    "\\boxed{2^{2^{2^{2^{99}}}}}",
+    "\\boxed{9^{9^{9^9}}}",
+    "\\boxed{(10^{1000000})!}",
+    "\\boxed{" + "(" * 10_000 + "1" + ")" * 10_000 + "}",
+    "\\boxed{" + "\\frac{1}{" * 5_000 + "2" + "}" * 5_000 + "}",
+    "\\boxed{__import__('os').system('touch /tmp/mmreward-pwned')}",
+    "\\boxed{10^{10^{10}} - 10^{10^{10}} + 1}",
+    "\\boxed{" + "9" * 200_000 + "}",
+    "x" * (5 << 20) + " \\boxed{3}",
+]
+
+
+@pytest.fixture(scope="module")
+def client():
+    settings = Settings(sandbox_workers=2, sandbox_timeout_s=2.0, max_body_bytes=64 << 20)
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("response", HOSTILE, ids=range(len(HOSTILE)))
+def test_each_hostile_item_ends_in_a_safe_verdict(client, response):
+    start = time.monotonic()
+    reply = client.post("/v1/verify", json={"items": [{"response": response, "reference": "3"}]})
+    assert time.monotonic() - start < HANG_GUARD_S
+    assert reply.status_code == 200
+    [verdict] = reply.json()["results"]
+    if verdict["status"] == "ok":
+        assert verdict["correct"] is (response.endswith("\\boxed{3}"))
+    else:
+        assert verdict["status"] in ("timeout", "error")
+        assert verdict["reward"] == 0.0
+    assert client.get("/healthz").status_code == 200
+
+
+def test_no_code_runs_from_the_answer(client):
+    import os
+
+    client.post(
+        "/v1/verify",
+        json={
+            "items": [
+                {
+                    "response": "\\boxed{__import__('os').system('touch /tmp/mmreward-pwned')}",
+                    "reference": "__import__('os').system('touch /tmp/mmreward-pwned')",
+                }
+            ]
+        },
+    )
+    assert not os.path.exists("/tmp/mmreward-pwned")
+
+
+@pytest.mark.slow
+def test_mixed_batch_of_hostile_and_normal_items_returns_every_verdict(client):
+    hostile = [{"response": HOSTILE[i % 7], "reference": "3"} for i in range(64)]
+    normal = [
+        {"response": f"so the answer is \\boxed{{\\frac{{{n}}}{{2}}}}", "reference": str(n / 2)}
+        for n in range(64)
+    ]
+    items = [item for pair in zip(hostile, normal, strict=True) for item in pair]
+    start = time.monotonic()
+    reply = client.post("/v1/verify", json={"items": items})
+    assert time.monotonic() - start < HANG_GUARD_S * 4
+    results = reply.json()["results"]
+    assert len(results) == 128
+    assert all(r["correct"] is True for r in results[1::2])
+    assert all(r["reward"] == 0.0 for r in results[0::2])
+    assert client.get("/readyz").json()["status"] == "ready"

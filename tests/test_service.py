@@ -1,0 +1,116 @@
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+
+from mmreward.service import create_app
+from mmreward.settings import Settings
+
+
+@pytest.fixture(scope="module")
+def client():
+    settings = Settings(sandbox_workers=1, max_body_bytes=1 << 20, max_items=200)
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def test_health_and_readiness(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "ready"
+
+
+def test_verify_returns_one_verdict_per_item_in_order(client):
+    items = [
+        {"verifier": "math", "response": "so \\boxed{\\frac{1}{2}}", "reference": "0.5"},
+        {"verifier": "math", "response": "the answer is 3", "reference": "4"},
+        {"verifier": "no-such-verifier", "response": "x", "reference": "y"},
+        {"verifier": "math", "response": "I give up", "reference": "4"},
+    ]
+    response = client.post("/v1/verify", json={"items": items})
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["ok", "ok", "error", "no_answer"]
+    assert [r["reward"] for r in results] == [1.0, 0.0, 0.0, 0.0]
+    assert results[0]["correct"] is True
+    assert results[1]["correct"] is False
+    assert "no-such-verifier" in results[2]["reason"]
+    assert "math" in results[2]["reason"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"items": []},
+        {"items": "not a list"},
+        {"items": [{"verifier": "math"}]},
+        {"items": [{"response": 5, "reference": "1"}]},
+        {"items": [{"response": "1", "reference": "1", "unknown_field": 1}]},
+    ],
+)
+def test_malformed_requests_get_422_with_a_message(client, body):
+    response = client.post("/v1/verify", json=body)
+    assert response.status_code == 422
+    assert response.json()["detail"]
+
+
+def test_invalid_json_is_422(client):
+    response = client.post(
+        "/v1/verify", content=b"{not json", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+
+
+def test_too_many_items_is_422(client):
+    items = [{"response": "1", "reference": "1"}] * 201
+    response = client.post("/v1/verify", json={"items": items})
+    assert response.status_code == 422
+    assert "200" in response.json()["detail"]
+
+
+def test_oversized_body_is_413_before_parsing(client):
+    body = json.dumps({"items": [{"response": "x" * (2 << 20), "reference": "1"}]})
+    response = client.post("/v1/verify", content=body, headers={"content-type": "application/json"})
+    assert response.status_code == 413
+    assert "exceeds" in response.json()["detail"]
+
+
+def test_oversized_chunked_body_is_413(client):
+    def chunks():
+        yield b'{"items": [{"reference": "1", "response": "'
+        for _ in range(64):
+            yield b"x" * 65536
+        yield b'"}]}'
+
+    response = client.post(
+        "/v1/verify", content=chunks(), headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+
+
+def test_deeply_nested_json_is_rejected_cleanly(client):
+    depth = 100_000
+    body = '{"items": [{"response": "1", "reference": ' + "[" * depth + "]" * depth + "}]}"
+    response = client.post("/v1/verify", content=body, headers={"content-type": "application/json"})
+    assert response.status_code in (413, 422)
+    assert client.get("/healthz").status_code == 200
+
+
+def test_metrics_count_requests_items_and_statuses(client):
+    client.post(
+        "/v1/verify",
+        json={"items": [{"verifier": "math", "response": "\\boxed{7}", "reference": "7"}]},
+    )
+    text = client.get("/metrics").text
+    assert 'mmreward_requests_total{code="200",route="/v1/verify"}' in text
+    assert 'mmreward_items_total{status="ok",verifier="math"}' in text
+    assert "mmreward_request_seconds_bucket" in text
+    assert "mmreward_sandbox_timeouts_total" in text
+
+
+def test_openapi_documents_the_endpoints(client):
+    spec = client.get("/openapi.json").json()
+    assert "/v1/verify" in spec["paths"]
+    assert client.get("/docs").status_code == 200
