@@ -8,8 +8,9 @@ the last `</think>`, else the whole response when it is short; a long unmarked r
   relative tolerance `tolerance` (default 5%); a reference that is an integer in 1000-2100 (a
   year, usually) and a reference of 0 need an exact match; `45%` equals `45` and `0.45`; a scale
   word on one side only is matched with and without it (`1.2 million` vs a chart labelled in
-  millions, `1.2`), scale words on both sides are compared as values; an answer with several
-  numbers is `no_answer`;
+  millions, `1.2`), scale words on both sides are compared as values; `a/b` is a fraction;
+  an answer with several numbers is `no_answer`, except that years beside one other number are
+  context ("In 2015 it was 45") unless the reference itself is a year;
 - text: case, articles, punctuation and spacing do not count; a yes/no reference reads the first
   word of the answer;
 - a list reference (a JSON list, or a list) matches an unordered comma/"and"-separated answer
@@ -26,7 +27,7 @@ from decimal import Decimal
 from typing import Any
 
 from mmreward.errors import InvalidInputError
-from mmreward.verifiers.choice import verify_choice
+from mmreward.verifiers.choice import judge_choice
 from mmreward.verifiers.extract import clean_answer, extract_final_answer
 from mmreward.verifiers.quantity import AMBIGUOUS, Quantity, parse_quantity
 from mmreward.verifiers.registry import register
@@ -39,7 +40,6 @@ SHORT_CHARS = 100
 MAX_LIST_ITEMS = 64
 MAX_REFERENCE_CHARS = 10_000
 
-_YEAR_LIKE = (1000.0, 2100.0)
 _EXACT = 1e-9
 # A comma splits items unless it is a thousands separator (a digit before, three digits after).
 _ITEM_SEPARATOR = re.compile(r"(?<!\d),|,(?!\d{3}(?!\d))|;|&|\band\b|\n")
@@ -67,7 +67,7 @@ def verify_chart(
     if not 0 <= tolerance < 1:
         raise InvalidInputError(f"tolerance must be in [0, 1) (got {tolerance})")
     if options is not None:
-        verdict = verify_choice(response, reference, options=options)
+        verdict = judge_choice(response, reference, options)
         verdict.details["delegated_to"] = "choice"
         return verdict
     references = _reference_items(reference)
@@ -121,6 +121,8 @@ def _reference_items(reference: Any) -> list[str] | None:
         else:
             return [text]
     if isinstance(reference, list) and 0 < len(reference) <= MAX_LIST_ITEMS:
+        if any(isinstance(item, list | dict) for item in reference):
+            return None
         items = [_reference_items(item) for item in reference]
         if all(item is not None and len(item) == 1 for item in items):
             return [item[0] for item in items if item is not None]
@@ -130,7 +132,7 @@ def _reference_items(reference: Any) -> list[str] | None:
 def _match_one(answer: str, reference: str, tolerance: float) -> tuple[bool, str]:
     expected = parse_quantity(reference, strict=True)
     if isinstance(expected, Quantity):
-        got = parse_quantity(answer, strict=False)
+        got = parse_quantity(answer, strict=False, years_are_context=not expected.year_like)
         if got is AMBIGUOUS:
             raise _NoNumber("the answer holds several numbers")
         if not isinstance(got, Quantity):
@@ -155,13 +157,7 @@ def numbers_match(got: Quantity, expected: Quantity, tolerance: float) -> bool:
         wanted += [value / 100 for value in wanted]
     if got.percent and not expected.percent:
         given += [value / 100 for value in given]
-    year_like = (
-        expected.integer
-        and expected.scale == 1.0
-        and not expected.percent
-        and _YEAR_LIKE[0] <= abs(expected.value) <= _YEAR_LIKE[1]
-    )
-    allowed = _EXACT if year_like else max(tolerance, _EXACT)
+    allowed = _EXACT if expected.year_like else max(tolerance, _EXACT)
     return any(abs(g - w) <= allowed * abs(w) for g in given for w in wanted)
 
 

@@ -5,9 +5,10 @@ Where the answer is read, strongest first (after the last `</think>` when there 
 2. otherwise the marked answer of `extract_final_answer` (`<answer>`, "the answer is", "Answer:");
 3. otherwise the whole response when it is short, or its last line when that is short.
 A letter counts as `(C)`, `[C]`, `C.`, `C)`, `C:`, a bare capital `C` standing alone, or
-`Option C`; an article ("A triangle has...") is not a letter. Without a letter, the option whose
-text the answer names is the choice. "A or B" is hedging (reward 0); an answer naming no option
-is `no_answer`. We never guess an option.
+`Option C` (and "(C)" or "I choose C" anywhere in a short last line); an article ("A triangle
+has...") is not a letter. Without a letter, the option whose text the answer names is the
+choice. "A or B" is hedging (reward 0); an answer naming no option is `no_answer`. We never
+guess an option.
 """
 
 from __future__ import annotations
@@ -37,7 +38,9 @@ _LIST_LETTER = re.compile(r"[(\[]([A-Za-z])[)\]]|([A-Z])")
 _BRACKETED = re.compile(r"[(\[]([A-Za-z])[)\]]")
 _BARE = re.compile(r"([A-Z])(?:\s*$|[.):,](?:\s|$)|\s+(?:is\b|[-–(]))")
 _LONE_LOWER = re.compile(r"([a-z])\.?\s*")
-_EXPLICIT_ANYWHERE = re.compile(r"[(\[]([A-Z])[)\]]|\b(?i:option|choice)\s+([A-Z])\b")
+_EXPLICIT_ANYWHERE = re.compile(
+    r"[(\[]([A-Z])[)\]]|\b(?i:option|choice|choose|pick|select|go with)\s+([A-Z])\b"
+)
 _OPTION_PREFIX = re.compile(r"\s*[(\[]?([A-Za-z])[)\].:]\s+")
 
 
@@ -58,6 +61,11 @@ def verify_choice(
     """Judge a multiple-choice response; `reference` is a letter or one option's text."""
     if params:
         raise InvalidInputError(f"choice takes no settings (got {', '.join(sorted(params))})")
+    return judge_choice(response, reference, options)
+
+
+def judge_choice(response: str, reference: Any, options: list[str] | None) -> Verdict:
+    """`verify_choice` without the registry's calling convention, for verifiers that delegate."""
     texts = option_texts(options)
     reference_letter = _reference_letter(reference, texts)
     if reference_letter is None:

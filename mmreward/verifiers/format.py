@@ -52,11 +52,14 @@ def verify_format(
     options: list[str] | None = None,
     spec: str = "think_answer",
     think_opened: bool = False,
+    **params: Any,
 ) -> Verdict:
     """Reward 1 when `response` has the layout `spec` names (see the module docstring), else 0.
 
     `reference` and `options` are ignored: format does not depend on the answer.
     """
+    if params:
+        raise InvalidInputError(f"unknown format settings: {', '.join(sorted(params))}")
     if spec not in SPECS:
         raise InvalidInputError(f"unknown format spec {spec!r}; known: {', '.join(SPECS)}")
     try:

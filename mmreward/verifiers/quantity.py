@@ -16,7 +16,11 @@ MAX_CHARS = 300
 
 _MINUS = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2013": "-", "\u00a0": " ", "\u202f": " "})
 _LATEX_NOISE = re.compile(r"\\[,;:! ]|\\(?=[%$])|\\(?:text|mathrm|textbf)\s*\{([^{}]*)\}")
-_NUMBER = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+")
+_NUMBER = re.compile(
+    r"(?<![\d/])\d+/\d+(?![\d/])"  # 3/4
+    r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 12,345.6
+    r"|(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d{1,3}(?!\d))?"  # 12345.6, .5, 1.5e6
+)
 _CURRENCY = r"(?:[$€£¥₹₩₽¢]|(?i:us\$|usd|eur|gbp|inr|jpy|cny|rmb|rs\.?)(?![a-z]))"
 _PREFIX = re.compile(rf"(?P<sign>-)?\s*{_CURRENCY}?\s*(?P<sign2>-)?\s*")
 _STRICT_PREFIX = re.compile(rf"\s*(?:(?:-\s*)?{_CURRENCY}\s*)?-?\s*")
@@ -24,6 +28,7 @@ _SUFFIX = re.compile(
     r"\s*(?P<scale>(?i:thousands?|millions?|billions?|trillions?|mn|mln|bn|tn)\b|[kKMB](?![A-Za-z]))?"
     r"\s*(?P<percent>%|(?i:per\s*cent|percent(?:age)?(?:\s+points?)?|pct)\b)?"
 )
+_YEARS = (1000.0, 2100.0)
 _SCALES = {
     "k": 1e3,
     "thousand": 1e3,
@@ -61,6 +66,16 @@ class Quantity:
     def value(self) -> float:
         return self.mantissa * self.scale
 
+    @property
+    def year_like(self) -> bool:
+        """A plain integer in 1000-2100: usually a year, where 5% tolerance makes no sense."""
+        return (
+            self.integer
+            and self.scale == 1.0
+            and not self.percent
+            and _YEARS[0] <= self.mantissa <= _YEARS[1]
+        )
+
 
 class Ambiguous:
     """The text holds several numbers; picking one would be a guess."""
@@ -69,39 +84,65 @@ class Ambiguous:
 AMBIGUOUS = Ambiguous()
 
 
-def parse_quantity(text: str, *, strict: bool) -> Quantity | Ambiguous | None:
+def parse_quantity(
+    text: str, *, strict: bool, years_are_context: bool = False
+) -> Quantity | Ambiguous | None:
     """The one number in `text` with its sign, currency, scale and percent; None if there is none.
 
     strict=False (responses): words before and after the number are allowed ("about 45 people").
     strict=True (references): only a sign and a currency may precede it, so "Group 5" stays text.
-    Number words (`seven`) count when they are the whole text.
+    years_are_context: among several numbers, plain years are context, not the answer
+    ("In 2015 it was 45" -> 45). Number words (`seven`) count when they are the whole text.
     """
     if len(text) > MAX_CHARS:
         return None
     text = _LATEX_NOISE.sub(lambda m: m.group(1) or "", text.translate(_MINUS))
     numbers = list(_NUMBER.finditer(text))
     if not numbers:
-        word = text.strip().strip(".!").strip().casefold()
-        return Quantity(_WORDS[word]) if word in _WORDS else None
-    if len(numbers) > 1:
-        return AMBIGUOUS
-    number = numbers[0]
-    prefix = text[: number.start()]
-    if strict and _STRICT_PREFIX.fullmatch(prefix) is None:
+        return _number_word(text)
+    if strict and _STRICT_PREFIX.fullmatch(text, 0, numbers[0].start()) is None:
         return None
-    negative = _negative_before(prefix)
-    mantissa = float(number.group().replace(",", ""))
+    found = [_quantity(text, number) for number in numbers]
+    if len(found) > 1 and years_are_context:
+        found = [q for q in found if q is None or not q.year_like] or found
+    if len(found) > 1:
+        return AMBIGUOUS
+    return found[0]
+
+
+def _quantity(text: str, number: re.Match[str]) -> Quantity | None:
+    written = number.group()
+    if "/" in written:
+        numerator, denominator = (float(part) for part in written.split("/"))
+        if denominator == 0:
+            return None
+        mantissa, integer = numerator / denominator, False
+    else:
+        mantissa = float(written.replace(",", ""))
+        integer = not any(mark in written for mark in ".eE")
     suffix = _SUFFIX.match(text, number.end())
     assert suffix is not None  # every group is optional
     scale_word = suffix.group("scale")
-    scale = _SCALES[_scale_key(scale_word)] if scale_word else 1.0
     quantity = Quantity(
-        mantissa=-mantissa if negative else mantissa,
-        scale=scale,
+        mantissa=-mantissa if _negative_before(text[: number.start()]) else mantissa,
+        scale=_SCALES[_scale_key(scale_word)] if scale_word else 1.0,
         percent=suffix.group("percent") is not None,
-        integer="." not in number.group(),
+        integer=integer,
     )
     return quantity if math.isfinite(quantity.value) else None
+
+
+def _number_word(text: str) -> Quantity | None:
+    """`seven`, `Twenty-five.`: a number word (0-99) that is the whole text."""
+    words = re.split(r"[-\s]+", text.strip().strip(".!").strip().casefold())
+    values = [_WORDS.get(word) for word in words]
+    if len(values) == 1 and values[0] is not None:
+        return Quantity(values[0])
+    if len(values) == 2 and values[0] is not None and values[1] is not None:
+        tens, unit = values
+        if tens >= 20 and tens % 10 == 0 and 0 < unit < 10:
+            return Quantity(tens + unit)
+    return None
 
 
 def _negative_before(prefix: str) -> bool:

@@ -1,0 +1,114 @@
+import pytest
+from answer_suite import CHART
+
+from mmreward.errors import InvalidInputError
+from mmreward.verifiers import verify
+from mmreward.verifiers.chart import verify_chart
+from mmreward.verifiers.quantity import AMBIGUOUS, Quantity, parse_quantity
+
+KNOWN_MISSES = {"synonym": "no synonym table: names are compared as normalised text"}
+
+
+def _marks(case):
+    reason = KNOWN_MISSES.get(case.topic)
+    return [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
+
+
+@pytest.mark.parametrize(
+    "case", [pytest.param(c, id=c.id, marks=_marks(c)) for c in CHART if c.verifier == "chart"]
+)
+def test_labelled_chart_cases(case):
+    verdict = verify("chart", case.response, case.reference, options=case.options)
+    assert (verdict.reward == 1.0) is case.correct, verdict
+
+
+def test_a_long_unmarked_response_is_no_answer_not_a_guess():
+    response = "The chart shows " + "several bars of different heights, " * 5 + "and 45 is one."
+    verdict = verify("chart", response, "45")
+    assert verdict.status == "no_answer"
+    assert verdict.reward == 0.0
+    assert verdict.correct is None
+
+
+def test_several_numbers_are_no_answer_and_say_what_was_read():
+    verdict = verify("chart", "It rose from 30 to 45", "45")
+    assert verdict.status == "no_answer"
+    assert verdict.extracted == "It rose from 30 to 45"
+    assert "several numbers" in verdict.reason
+
+
+def test_years_are_not_context_when_the_reference_is_a_year():
+    assert verify("chart", "In 2015 it was 45", "2015").status == "no_answer"
+    assert verify("chart", "In 2015 it was 45", "45").reward == 1.0
+
+
+@pytest.mark.parametrize("reference", [None, "", "  ", [], [["a"]], True, float("nan")])
+def test_unusable_references_are_reported_as_such(reference):
+    verdict = verify("chart", "45", reference)
+    assert verdict.status == "unparsable_reference"
+    assert verdict.reward == 0.0
+
+
+def test_tolerance_is_a_setting():
+    assert verify("chart", "44", "45", tolerance=0.01).reward == 0.0
+    assert verify("chart", "41", "45", tolerance=0.1).reward == 1.0
+    assert verify("chart", "45", "45", tolerance=0).reward == 1.0
+
+
+def test_years_stay_exact_whatever_the_tolerance():
+    assert verify("chart", "2014", "2015", tolerance=0.5).reward == 0.0
+
+
+@pytest.mark.parametrize("params", [{"tolerance": 1.5}, {"tolerance": -0.1}, {"tolerance": "x"}])
+def test_bad_tolerance_is_an_input_error(params):
+    with pytest.raises(InvalidInputError):
+        verify_chart("45", "45", **params)
+
+
+def test_unknown_settings_are_an_input_error():
+    with pytest.raises(InvalidInputError, match="tolerence"):
+        verify_chart("45", "45", tolerence=0.1)
+
+
+def test_options_delegate_to_choice():
+    verdict = verify("chart", "(B)", "B", options=["1", "2", "3"])
+    assert verdict.reward == 1.0
+    assert verdict.details["delegated_to"] == "choice"
+
+
+def test_lists_keep_thousands_separators_and_need_every_item():
+    assert verify("chart", "1,200, 3,400 and 5", "[1200, 3400, 5]").reward == 1.0
+    assert verify("chart", "1,200, 3,400", "[1200, 3400, 5]").reward == 0.0
+
+
+def test_a_huge_response_is_bounded():
+    verdict = verify("chart", "1," * 200_000, "1")
+    assert verdict.status in {"ok", "no_answer"}
+    assert verdict.reward == 0.0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("$1.2M", Quantity(1.2, 1e6, percent=False, integer=False)),
+        ("-€3,400", Quantity(-3400.0)),
+        ("$-5", Quantity(-5.0)),
+        ("45 %", Quantity(45.0, percent=True)),
+        ("2.5 bn tonnes", Quantity(2.5, 1e9, integer=False)),
+        ("12 Millions", Quantity(12.0, 1e6)),
+        ("5 m", Quantity(5.0)),
+        ("5 Mbps", Quantity(5.0)),
+    ],
+)
+def test_quantities_keep_scale_percent_and_sign(text, expected):
+    assert parse_quantity(text, strict=True) == expected
+
+
+def test_a_hyphen_inside_a_word_is_not_a_minus():
+    assert parse_quantity("COVID-19", strict=False) == Quantity(19.0)
+
+
+def test_strict_parsing_keeps_labels_with_numbers_as_text():
+    assert parse_quantity("Group 5", strict=True) is None
+    assert parse_quantity("Group 5", strict=False) == Quantity(5.0)
+    assert parse_quantity("1,23", strict=False) is AMBIGUOUS
