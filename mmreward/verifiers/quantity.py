@@ -135,10 +135,12 @@ def _quantity(text: str, number: re.Match[str]) -> Quantity | None:
 def _number_word(text: str) -> Quantity | None:
     """`seven`, `Twenty-five.`: a number word (0-99) that is the whole text."""
     words = re.split(r"[-\s]+", text.strip().strip(".!").strip().casefold())
-    values = [_WORDS.get(word) for word in words]
-    if len(values) == 1 and values[0] is not None:
+    if not all(word in _WORDS for word in words):
+        return None
+    values = [_WORDS[word] for word in words]
+    if len(values) == 1:
         return Quantity(values[0])
-    if len(values) == 2 and values[0] is not None and values[1] is not None:
+    if len(values) == 2:
         tens, unit = values
         if tens >= 20 and tens % 10 == 0 and 0 < unit < 10:
             return Quantity(tens + unit)

@@ -1,0 +1,41 @@
+"""Score a batch of items with a recipe: every component over the whole batch, then the sums."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from mmreward.recipes.kinds import get_component_kind
+from mmreward.recipes.model import ComponentResult, Recipe, RewardItem, RewardResult
+
+if TYPE_CHECKING:
+    from mmreward.engine import Engine
+
+
+async def evaluate_recipe(
+    engine: Engine, recipe: Recipe, items: Sequence[RewardItem]
+) -> list[RewardResult]:
+    """Components run concurrently (a PRM on the accelerator while sympy runs in the sandbox).
+
+    Each item's reward is exactly the sum of its components' `weighted` values, in recipe order.
+    """
+    jobs = []
+    for component in recipe.components:
+        kind = get_component_kind(component.kind)
+        jobs.append(kind.score(engine, items, kind.params.model_validate(component.params)))
+    batches = await asyncio.gather(*jobs)
+    results = []
+    for index in range(len(items)):
+        parts = {}
+        for component, scores in zip(recipe.components, batches, strict=True):
+            score = scores[index]
+            parts[component.name] = ComponentResult(
+                score=score.score,
+                weight=component.weight,
+                weighted=component.weight * score.score,
+                details=score.details,
+            )
+        total = sum(part.weighted for part in parts.values())
+        results.append(RewardResult(reward=total, components=parts))
+    return results

@@ -1,0 +1,107 @@
+"""Recipes from YAML/TOML files: the built-ins shipped in `builtin/`, then a user directory.
+
+A user recipe with a built-in's name replaces it, so a deployment can retune `chart` without
+renaming it in every training config.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from mmreward.errors import InvalidInputError, NotFoundError
+from mmreward.recipes.kinds import get_component_kind
+from mmreward.recipes.model import Recipe
+
+BUILTIN_DIR = Path(__file__).with_name("builtin")
+SUFFIXES = (".yaml", ".yml", ".toml")
+MAX_FILE_BYTES = 1 << 20
+
+
+def parse_recipe(data: Any, *, default_name: str = "") -> Recipe:
+    """Validate a recipe mapping, including each component's params against its kind."""
+    if not isinstance(data, dict):
+        raise InvalidInputError("a recipe must be a mapping with name, components")
+    if default_name and "name" not in data:
+        data = {**data, "name": default_name}
+    try:
+        recipe = Recipe.model_validate(data)
+        for component in recipe.components:
+            get_component_kind(component.kind).params.model_validate(component.params)
+    except ValidationError as error:
+        raise InvalidInputError(_first_errors(error)) from None
+    return recipe
+
+
+def load_recipe_file(path: Path) -> Recipe:
+    """One recipe per file; its name defaults to the file name without suffix."""
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise InvalidInputError(f"{path}: recipe file larger than {MAX_FILE_BYTES} bytes")
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text) if path.suffix == ".toml" else yaml.safe_load(text)
+    except (tomllib.TOMLDecodeError, yaml.YAMLError) as error:
+        raise InvalidInputError(f"{path}: not valid {path.suffix[1:].upper()}: {error}") from None
+    try:
+        return parse_recipe(data, default_name=path.stem)
+    except InvalidInputError as error:
+        raise InvalidInputError(f"{path}: {error}") from None
+
+
+def load_recipe_dir(directory: Path) -> dict[str, Recipe]:
+    """Every `*.yaml`, `*.yml` and `*.toml` file of `directory` (not recursive)."""
+    if not directory.is_dir():
+        raise InvalidInputError(f"recipes directory {directory} does not exist")
+    recipes: dict[str, Recipe] = {}
+    for path in sorted(directory.iterdir()):
+        if path.suffix not in SUFFIXES or not path.is_file():
+            continue
+        recipe = load_recipe_file(path)
+        if recipe.name in recipes:
+            raise InvalidInputError(
+                f"{path}: recipe {recipe.name!r} is defined twice in {directory}"
+            )
+        recipes[recipe.name] = recipe
+    return recipes
+
+
+class RecipeBook:
+    """The recipes one server knows, by name."""
+
+    def __init__(self, recipes: Mapping[str, Recipe]) -> None:
+        self._recipes = dict(recipes)
+
+    @classmethod
+    def load(cls, extra_dirs: Iterable[Path | None] = ()) -> RecipeBook:
+        """The built-ins, then each given directory in turn (later names replace earlier)."""
+        recipes = load_recipe_dir(BUILTIN_DIR)
+        for directory in extra_dirs:
+            if directory is not None:
+                recipes.update(load_recipe_dir(directory))
+        return cls(recipes)
+
+    def get(self, name: str) -> Recipe:
+        try:
+            return self._recipes[name]
+        except KeyError:
+            known = ", ".join(self.names())
+            raise NotFoundError(f"unknown recipe {name!r}; known: {known}") from None
+
+    def names(self) -> list[str]:
+        return sorted(self._recipes)
+
+    def recipes(self) -> list[Recipe]:
+        return [self._recipes[name] for name in self.names()]
+
+
+def _first_errors(error: ValidationError, limit: int = 3) -> str:
+    parts = []
+    for entry in error.errors()[:limit]:
+        where = ".".join(str(part) for part in entry["loc"]) or "recipe"
+        parts.append(f"{where}: {entry['msg']}")
+    return "; ".join(parts)
