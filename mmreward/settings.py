@@ -37,4 +37,14 @@ class Settings(BaseSettings):
     prm_format: Literal["token-cls", "qwen-prm", "step-tag-lm"] = "token-cls"
     orm_model: Path | None = Field(None, description="sequence-classification reward model dir")
     detector: Path | None = Field(None, description="YOLO .pt file; bundled detector if unset")
+    detector_conf: float = Field(0.25, ge=0, le=1, description="detector confidence threshold")
+    detector_iou: float = Field(0.7, gt=0, le=1, description="detector NMS IoU threshold")
+    detector_max_batch: int = Field(32, ge=1, description="images per detector forward pass")
+    detector_threads: int | None = Field(None, ge=1, description="CPU threads; all cores if unset")
+    detector_vocabulary: Path | None = Field(
+        None, description="JSON/YAML file of extra synonyms: class name -> list of words"
+    )
+    grounding_max_image_bytes: int = Field(8 << 20, ge=1024, description="per encoded image")
+    grounding_max_pixels: int = Field(4096 * 4096, ge=1, description="per image, before decoding")
+    grounding_cache_size: int = Field(4096, ge=0, description="images whose detections are kept")
     recipes_dir: Path | None = Field(None, description="extra recipe files (*.yaml, *.toml)")

@@ -1,0 +1,296 @@
+"""The three grounded rewards, as pure functions of parsed claims and observed objects.
+
+Observed objects come from the detector or from the request's `reference`; either way the reward
+code sees the same `Observed` list, so a relabeling job with ground truth and a live detector
+are scored alike.
+
+- `hallucination`: fraction of claims the objects confirm; CHAIR_i (hallucinated mentioned
+  classes / mentioned classes) and CHAIR_s reported in the details.
+- `count`: the count the response gives for the class the question asks about, vs the objects.
+- `grounding`: IoU of the answered box with the best target box (VLM-R1), or for several boxes
+  the Visual-RFT form: greedy one-to-one matching at IoU > 0.5, sum of matched IoU divided by
+  max(#predicted, #targets).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from mmreward.grounding.claims import (
+    Box,
+    Claim,
+    answer_text,
+    find_mentions,
+    parse_boxes,
+    parse_claims,
+    parse_count,
+    question_target,
+)
+from mmreward.grounding.vocab import ANY_OBJECT, Vocabulary
+from mmreward.verifiers.verdict import Verdict
+
+BoxFormat = Literal["pixel", "normalized", "normalized_1000"]
+GroundingMode = Literal["auto", "best", "matched"]
+MATCH_IOU = 0.5
+"""Visual-RFT's matching threshold, and the IoU at which a box counts as `correct`."""
+
+
+@dataclass(frozen=True)
+class Observed:
+    """An object known to be in the image: detected, or given in the reference."""
+
+    cls: str
+    box: Box | None = None
+    colour: str | None = None
+    confidence: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"label": self.cls}
+        if self.box is not None:
+            out["box"] = [round(v, 1) for v in self.box]
+        if self.colour is not None:
+            out["colour"] = self.colour
+        if self.confidence is not None:
+            out["confidence"] = round(self.confidence, 3)
+        return out
+
+
+def count_matching(objects: Sequence[Observed], cls: str, colour: str | None) -> int:
+    """Objects of `cls`; unlabelled objects and the `ANY_OBJECT` query match any class, and an
+    unknown object colour matches any colour."""
+    return sum(
+        (cls == ANY_OBJECT or o.cls in (cls, ANY_OBJECT))
+        and (colour is None or o.colour is None or o.colour == colour)
+        for o in objects
+    )
+
+
+def hallucination_reward(
+    response: str, objects: Sequence[Observed], vocab: Vocabulary, *, source: str
+) -> Verdict:
+    """Fraction of the response's claims (presence, count, absence) that the objects confirm."""
+    claims = parse_claims(response, vocab)
+    if not claims:
+        return Verdict.failed(
+            "no_answer", "no object mentions found", objects=_objects(objects), source=source
+        )
+    checked = [(c, count_matching(objects, c.cls, c.colour)) for c in claims]
+    confirmed = sum(c.holds(n) for c, n in checked)
+    mentioned = {c.cls for c in claims if c.cls != ANY_OBJECT and c.count > 0}
+    hallucinated = sorted(cls for cls in mentioned if count_matching(objects, cls, None) == 0)
+    chair_i = len(hallucinated) / len(mentioned) if mentioned else 0.0
+    reward = confirmed / len(claims)
+    return Verdict(
+        reward=reward,
+        correct=confirmed == len(claims),
+        extracted="; ".join(c.describe() for c in claims),
+        reason=f"{confirmed}/{len(claims)} claims confirmed",
+        details={
+            "claims": [_claim(c, n) for c, n in checked],
+            "chair_i": chair_i,
+            "chair_s": 1.0 if hallucinated else 0.0,
+            "hallucinated": hallucinated,
+            "objects": _objects(objects),
+            "source": source,
+        },
+    )
+
+
+def count_reward(
+    response: str,
+    question: str | None,
+    objects: Sequence[Observed],
+    vocab: Vocabulary,
+    *,
+    expected: int | None = None,
+    source: str,
+) -> Verdict:
+    """1 when the answered count equals the observed (or given) count of the asked class."""
+    cls, colour = question_target(question, vocab)
+    if cls is None:
+        cls = _first_class(answer_text(response), vocab)
+    answered = _answered_count(response, vocab, cls)
+    if answered is None:
+        return Verdict.failed("no_answer", "no count found in the answer", target=cls)
+    if expected is None:
+        if cls is None:
+            return Verdict.failed("no_answer", "no object class named in question or answer")
+        expected = count_matching(objects, cls, colour if vocab.check_colours else None)
+    correct = answered == expected
+    return Verdict(
+        reward=1.0 if correct else 0.0,
+        correct=correct,
+        extracted=str(answered),
+        reason=f"answered {answered}, expected {expected}",
+        details={
+            "target": cls,
+            "colour": colour,
+            "answered": answered,
+            "expected": expected,
+            "objects": _objects(objects),
+            "source": source,
+        },
+    )
+
+
+def grounding_reward(
+    response: str,
+    question: str | None,
+    targets: Sequence[Observed],
+    vocab: Vocabulary,
+    *,
+    image_size: tuple[int, int],
+    box_format: BoxFormat = "pixel",
+    model_input_size: tuple[int, int] | None = None,
+    mode: GroundingMode = "auto",
+    source: str,
+) -> Verdict:
+    """IoU of the answered box(es) with the boxes of the named class."""
+    raw = parse_boxes(response)
+    if not raw:
+        return Verdict.failed("no_answer", "no [x1, y1, x2, y2] box in the answer")
+    boxes = [rescale_box(b, image_size, box_format, model_input_size) for b in raw]
+    cls, colour = question_target(question, vocab)
+    if cls is None:
+        cls = _first_class(answer_text(response), vocab)
+    candidates, colour_used = select_targets(targets, cls, colour if vocab.check_colours else None)
+    used = "best" if mode == "auto" and len(boxes) == 1 else ("matched" if mode == "auto" else mode)
+    details: dict[str, Any] = {
+        "target": cls,
+        "colour": colour_used,
+        "boxes": [[round(v, 1) for v in b] for b in boxes],
+        "targets": _objects(candidates),
+        "mode": used,
+        "source": source,
+    }
+    if not candidates:
+        details.update(iou=0.0, matched_iou=0.0)
+        return Verdict(
+            reward=0.0,
+            correct=False,
+            extracted=_box_text(boxes),
+            reason=f"no {cls or 'object'} to ground in the image ({source})",
+            details=details,
+        )
+    gt = [t.box for t in candidates if t.box is not None]
+    best = max(iou(boxes[0], g) for g in gt)
+    matched, pairs = matched_iou(boxes, gt)
+    reward = best if used == "best" else matched
+    details.update(iou=best, matched_iou=matched, matches=pairs)
+    return Verdict(
+        reward=reward,
+        correct=reward >= MATCH_IOU,
+        extracted=_box_text(boxes),
+        reason=f"{used} IoU {reward:.3f}",
+        details=details,
+    )
+
+
+def select_targets(
+    objects: Sequence[Observed], cls: str | None, colour: str | None
+) -> tuple[list[Observed], str | None]:
+    """Boxed objects of the named class; the named colour narrows them when any has it."""
+    boxed = [o for o in objects if o.box is not None]
+    of_class = [o for o in boxed if cls in (None, ANY_OBJECT) or o.cls in (cls, ANY_OBJECT)]
+    if colour is not None:
+        coloured = [o for o in of_class if o.colour == colour]
+        if coloured:
+            return coloured, colour
+    return of_class, None
+
+
+def iou(a: Box, b: Box) -> float:
+    """Intersection over union of two `[x1, y1, x2, y2]` boxes; 0 for degenerate ones."""
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    area_a = max(0.0, a[2] - a[0]) * max(0.0, a[3] - a[1])
+    area_b = max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
+    union = area_a + area_b - inter
+    return inter / union if union > 0 else 0.0
+
+
+def matched_iou(
+    predicted: Sequence[Box], targets: Sequence[Box], threshold: float = MATCH_IOU
+) -> tuple[float, list[tuple[int, int, float]]]:
+    """Visual-RFT: greedy matching by IoU above `threshold`; sum IoU / max(#pred, #targets)."""
+    if not predicted or not targets:
+        return 0.0, []
+    pairs = sorted(
+        ((iou(p, t), i, j) for i, p in enumerate(predicted) for j, t in enumerate(targets)),
+        reverse=True,
+    )
+    used_p: set[int] = set()
+    used_t: set[int] = set()
+    matches: list[tuple[int, int, float]] = []
+    for value, i, j in pairs:
+        if value <= threshold:
+            break
+        if i not in used_p and j not in used_t:
+            used_p.add(i)
+            used_t.add(j)
+            matches.append((i, j, value))
+    total = sum(m[2] for m in matches)
+    return total / max(len(predicted), len(targets)), matches
+
+
+def rescale_box(
+    box: Box,
+    image_size: tuple[int, int],
+    box_format: BoxFormat,
+    model_input_size: tuple[int, int] | None = None,
+) -> Box:
+    """To original-image pixels, clipped to the image.
+
+    `pixel` boxes are in the coordinates of the image the model saw: `model_input_size` (w, h)
+    when it was resized for the model (VLM-R1 rescales the same way), else the image itself.
+    """
+    width, height = image_size
+    if box_format == "normalized":
+        sx, sy = float(width), float(height)
+    elif box_format == "normalized_1000":
+        sx, sy = width / 1000.0, height / 1000.0
+    elif model_input_size is not None:
+        sx, sy = width / model_input_size[0], height / model_input_size[1]
+    else:
+        sx = sy = 1.0
+    x1, y1, x2, y2 = box
+    return (
+        min(max(x1 * sx, 0.0), float(width)),
+        min(max(y1 * sy, 0.0), float(height)),
+        min(max(x2 * sx, 0.0), float(width)),
+        min(max(y2 * sy, 0.0), float(height)),
+    )
+
+
+def _answered_count(response: str, vocab: Vocabulary, cls: str | None) -> int | None:
+    if cls == ANY_OBJECT:
+        mentions = find_mentions(answer_text(response), vocab)
+        if not any(m.cls == ANY_OBJECT for m in mentions):
+            exact = [m.count for m in mentions if m.kind in ("exact", "absent")]
+            if exact:
+                return sum(exact)
+    return parse_count(response, vocab, cls)
+
+
+def _first_class(text: str, vocab: Vocabulary) -> str | None:
+    return next((m.cls for m in find_mentions(text, vocab)), None)
+
+
+def _claim(claim: Claim, observed: int) -> dict[str, Any]:
+    return {
+        "claim": claim.describe(),
+        "text": claim.text,
+        "observed": observed,
+        "confirmed": claim.holds(observed),
+    }
+
+
+def _objects(objects: Sequence[Observed]) -> list[dict[str, Any]]:
+    return [o.as_dict() for o in objects]
+
+
+def _box_text(boxes: Sequence[Box]) -> str:
+    return "; ".join("[" + ", ".join(f"{v:.1f}" for v in b) + "]" for b in boxes)

@@ -1,0 +1,124 @@
+"""Synthetic shapes scenes: the domain of the bundled detector and of its tests.
+
+The documented format: RGB 256x256, white or light-grey background, mild noise allowed, 0 to 6
+filled shapes (`circle`, axis-aligned `square`, apex-up isosceles `triangle` whose base spans its
+box), solid saturated colours, boxes 24-64 px, no two overlapping. The generator varies
+everything the format leaves open (shade, noise, blur, JPEG, anti-aliasing, colour shade,
+triangle height) so a detector trained on it does not learn one renderer's habits.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFilter
+
+SHAPE_CLASSES: tuple[str, ...] = ("circle", "square", "triangle")
+
+COLOURS: dict[str, tuple[int, int, int]] = {
+    "red": (220, 30, 30),
+    "green": (30, 170, 50),
+    "blue": (30, 60, 220),
+    "yellow": (240, 220, 20),
+    "orange": (250, 140, 20),
+    "purple": (140, 40, 170),
+}
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class Shape:
+    """One drawn object; `box` is `[x1, y1, x2, y2]` in pixels, x2/y2 exclusive."""
+
+    cls: str
+    colour: str
+    box: Box
+
+
+@dataclass(frozen=True)
+class Scene:
+    image: Image.Image
+    shapes: tuple[Shape, ...]
+
+    def count(self, cls: str) -> int:
+        return sum(s.cls == cls for s in self.shapes)
+
+
+def _place_boxes(
+    rng: np.random.Generator, n: int, size: int, min_side: int, max_side: int
+) -> list[tuple[int, int, int, int]]:
+    """Rejection-sample `n` non-overlapping boxes (fewer if the canvas fills up)."""
+    boxes: list[tuple[int, int, int, int]] = []
+    for _ in range(n):
+        for _attempt in range(200):
+            w = int(rng.integers(min_side, max_side + 1))
+            h = w
+            if rng.random() < 0.5:
+                h = int(np.clip(round(w * rng.uniform(0.75, 1.15)), min_side, max_side))
+            x1 = int(rng.integers(0, size - w + 1))
+            y1 = int(rng.integers(0, size - h + 1))
+            gap = 2
+            if all(
+                x1 + w + gap <= bx1 or bx2 + gap <= x1 or y1 + h + gap <= by1 or by2 + gap <= y1
+                for bx1, by1, bx2, by2 in boxes
+            ):
+                boxes.append((x1, y1, x1 + w, y1 + h))
+                break
+    return boxes
+
+
+def _draw(draw: ImageDraw.ImageDraw, cls: str, box: Box, fill: tuple[int, int, int]) -> None:
+    x1, y1, x2, y2 = box
+    if cls == "circle":
+        draw.ellipse((x1, y1, x2 - 1, y2 - 1), fill=fill)
+    elif cls == "square":
+        draw.rectangle((x1, y1, x2 - 1, y2 - 1), fill=fill)
+    else:
+        draw.polygon([((x1 + x2 - 1) / 2, y1), (x2 - 1, y2 - 1), (x1, y2 - 1)], fill=fill)
+
+
+def generate_scene(
+    rng: np.random.Generator,
+    *,
+    size: int = 256,
+    min_shapes: int = 0,
+    max_shapes: int = 6,
+    min_side: int = 24,
+    max_side: int = 64,
+) -> Scene:
+    """One random scene of the documented format."""
+    shade = int(rng.integers(205, 256))
+    bg = tuple(int(np.clip(shade + rng.integers(-4, 5), 0, 255)) for _ in range(3))
+    n = int(rng.integers(min_shapes, max_shapes + 1))
+    boxes = _place_boxes(rng, n, size, min_side, max_side)
+
+    scale = 4 if rng.random() < 0.5 else 1  # supersampled = anti-aliased edges
+    canvas = Image.new("RGB", (size * scale, size * scale), bg)
+    draw = ImageDraw.Draw(canvas)
+    shapes: list[Shape] = []
+    for x1, y1, x2, y2 in boxes:
+        cls = SHAPE_CLASSES[int(rng.integers(len(SHAPE_CLASSES)))]
+        if cls != "triangle":  # circles and squares have square boxes
+            side = min(x2 - x1, y2 - y1)
+            x2, y2 = x1 + side, y1 + side
+        colour = list(COLOURS)[int(rng.integers(len(COLOURS)))]
+        fill = tuple(int(np.clip(c + rng.integers(-25, 26), 0, 255)) for c in COLOURS[colour])
+        box: Box = (float(x1), float(y1), float(x2), float(y2))
+        _draw(draw, cls, tuple(v * scale for v in box), fill)  # type: ignore[arg-type]
+        shapes.append(Shape(cls, colour, box))
+    image = canvas.resize((size, size), Image.Resampling.LANCZOS) if scale > 1 else canvas
+
+    if rng.random() < 0.25:
+        image = image.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.3, 0.9))))
+    if rng.random() < 0.7:
+        pixels = np.asarray(image, dtype=np.float32)
+        pixels += rng.normal(0.0, rng.uniform(1.0, 10.0), pixels.shape)
+        image = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    if rng.random() < 0.25:
+        buf = io.BytesIO()
+        image.save(buf, format="JPEG", quality=int(rng.integers(60, 96)))
+        image = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    return Scene(image=image, shapes=tuple(shapes))
