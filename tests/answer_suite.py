@@ -84,7 +84,7 @@ CHART = [
     _chart("2016", "2015", False, "year"),
     _chart("1999", "2000", False, "year"),
     _chart("1980", "2000", False, "year"),
-    _chart(r"\boxed{2015}", "2015", True, "year"),
+    _chart(r"\boxed{2015}", "2015", True, "extraction"),
     _chart("The answer is 2014.", "2015", False, "year"),
     _chart("0", "0", True, "zero"),
     _chart("0.0", "0", True, "zero"),

@@ -1,0 +1,177 @@
+"""mmreward's chart/choice/format verifiers against the rules they replace, on the labelled suite.
+
+Baselines, in the same run:
+- ChartQA relaxed accuracy (Masry et al. 2022, as implemented for Pix2Struct/DePlot): if both
+  strings parse as floats (a trailing `%` divides by 100) and the target is non-zero, accept a
+  relative change <= 5%; else exact case-insensitive string match. No answer extraction.
+- EasyR1's format regexes: r1v `<think>.*?</think>\\s*<answer>.*?</answer>` and math
+  `<think>.*</think>.*\\\\boxed\\{.*\\}.*`, both `re.fullmatch` with DOTALL; for the plain `boxed`
+  spec the math regex without its think part.
+
+Prints accuracy against the labels, disagreements per topic with the reason, and
+verifications/s on one core. Run: `python bench/chartqa_relaxed.py`.
+"""
+
+from __future__ import annotations
+
+import platform
+import re
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+
+from answer_suite import CHART, CHOICE, FORMAT, Case
+
+import mmreward
+from mmreward.verifiers import verify
+
+WHY = {
+    "year": "relaxed accepts any year within 5% (2014 for 2015); years are exact here",
+    "percent": "relaxed reads 45% as 0.45 only, so 45 vs 45% fails; both readings here",
+    "zero": "relaxed falls back to string match for a 0 target, so 0.0 != 0",
+    "currency": "relaxed cannot parse $ / EUR / USD",
+    "thousands_separator": "relaxed cannot parse 1,234",
+    "unicode_minus": "relaxed cannot parse U+2212",
+    "scale_word": "relaxed has no scale words (1.2 million, 250k)",
+    "unit": "relaxed cannot parse trailing units",
+    "qualifier": "relaxed cannot parse 'about 45'",
+    "number_word": "relaxed has no number words",
+    "fraction": "relaxed cannot parse 1/2",
+    "scientific": "float() parses 1.5e6 too",
+    "extraction": "relaxed has no answer extraction (boxed, <answer>, 'the answer is')",
+    "model_style": "relaxed has no extraction or normalisation for how models phrase answers",
+    "year_context": "relaxed compares the whole sentence",
+    "text_normalisation": "relaxed keeps articles and punctuation",
+    "yes_no": "relaxed needs the bare word",
+    "list": "relaxed compares the list as one string",
+    "numeric_reference": "relaxed compares the whole sentence",
+    "chart_with_options": "relaxed has no multiple choice",
+    "letter": "relaxed needs the bare letter",
+    "boxed": "relaxed has no extraction",
+    "phrase": "relaxed has no extraction",
+    "final_position": "relaxed has no extraction",
+    "option_text": "relaxed compares the option text with the letter",
+    "reference_text": "relaxed compares the letter with the option text",
+    "labelled_options": "relaxed compares the option text with the letter",
+    "nested_option_text": "relaxed compares the option text with the letter",
+    "tolerance": "same 5% rule",
+    "synonym": "neither knows USA = United States",
+    "article": "relaxed has no extraction",
+    "whitespace": "EasyR1's fullmatch rejects whitespace around the tags (and CRLF endings)",
+    "boxed_not_final": "EasyR1's trailing .* accepts any text after the box",
+    "empty_answer": "EasyR1 accepts an empty <answer></answer>",
+    "duplicate": "EasyR1's .*? spans repeated or nested tags",
+    "boxed_count": "EasyR1 accepts any number of boxes",
+    "think_opened": "EasyR1's .*? lets a second <think> through",
+    "boxed_empty": "EasyR1 accepts \\boxed{}",
+    "boxed_unbalanced": "EasyR1's \\{.*\\} does not balance braces",
+}
+
+
+def relaxed_correctness(target: str, prediction: str, max_relative_change: float = 0.05) -> bool:
+    """ChartQA's relaxed accuracy, as its reference implementations define it."""
+
+    def to_float(text: str) -> float | None:
+        try:
+            if text.endswith("%"):
+                return float(text.rstrip("%")) / 100.0
+            return float(text)
+        except ValueError:
+            return None
+
+    prediction_float = to_float(prediction)
+    target_float = to_float(target)
+    if prediction_float is not None and target_float:
+        change = abs(prediction_float - target_float) / abs(target_float)
+        return change <= max_relative_change
+    return prediction.lower() == target.lower()
+
+
+_R1V = re.compile(r"<think>.*?</think>\s*<answer>.*?</answer>", re.DOTALL)
+_MATH = re.compile(r"<think>.*</think>.*\\boxed\{.*\}.*", re.DOTALL)
+_BOXED = re.compile(r".*\\boxed\{.*\}.*", re.DOTALL)
+_EASYR1 = {"think_answer": _R1V, "think_boxed": _MATH, "boxed": _BOXED}
+
+
+def relaxed(case: Case) -> bool:
+    return relaxed_correctness(str(case.reference), case.response.strip())
+
+
+def easyr1(case: Case) -> bool:
+    if case.params.get("think_opened"):
+        return _EASYR1[case.params["spec"]].fullmatch("<think>" + case.response) is not None
+    return _EASYR1[case.params["spec"]].fullmatch(case.response) is not None
+
+
+def ours(case: Case) -> bool:
+    verdict = verify(
+        case.verifier, case.response, case.reference, options=case.options, **case.params
+    )
+    return verdict.reward == 1.0
+
+
+def compare(title: str, cases: list[Case], baseline: Callable[[Case], bool], name: str) -> None:
+    mine = [ours(case) for case in cases]
+    theirs = [baseline(case) for case in cases]
+    right_mine = sum(m == c.correct for m, c in zip(mine, cases, strict=True))
+    right_theirs = sum(t == c.correct for t, c in zip(theirs, cases, strict=True))
+    n = len(cases)
+    print(f"\n## {title}: {n} labelled cases")
+    print(f"{'':<24}{'mmreward':>12}{name:>22}")
+    print(f"{'right':<24}{right_mine:>12}{right_theirs:>22}")
+    print(f"{'accuracy':<24}{right_mine / n:>12.1%}{right_theirs / n:>22.1%}")
+    only_mine = Counter()
+    only_theirs = Counter()
+    both_wrong = Counter()
+    for case, m, t in zip(cases, mine, theirs, strict=True):
+        if m == case.correct and t != case.correct:
+            only_mine[case.topic] += 1
+        elif t == case.correct and m != case.correct:
+            only_theirs[case.topic] += 1
+        elif m != case.correct:
+            both_wrong[case.topic] += 1
+    disagreements = sum(only_mine.values()) + sum(only_theirs.values())
+    print(
+        f"disagreements: {disagreements} (mmreward right in {sum(only_mine.values())}, "
+        f"{name} right in {sum(only_theirs.values())}); both wrong: {sum(both_wrong.values())}"
+    )
+    for label, counts in (
+        ("mmreward right, baseline wrong", only_mine),
+        ("baseline right, mmreward wrong", only_theirs),
+        ("both wrong", both_wrong),
+    ):
+        for topic, count in counts.most_common():
+            print(f"  {label:<32} {topic:<20} {count:>3}  {WHY.get(topic, '')}")
+
+
+def throughput(cases: list[Case], fn: Callable[[Case], bool], seconds: float = 1.0) -> float:
+    done = 0
+    start = time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for case in cases:
+            fn(case)
+        done += len(cases)
+    return done / (time.perf_counter() - start)
+
+
+def main() -> None:
+    machine = platform.processor() or platform.machine()
+    print(
+        f"# mmreward {mmreward.__version__} vs ChartQA relaxed accuracy and EasyR1 format regexes"
+        f"\n# {machine}, {platform.system()}, python {sys.version.split()[0]}, one core"
+    )
+    compare("chart / VQA answers", CHART, relaxed, "ChartQA relaxed")
+    compare("multiple choice", CHOICE, relaxed, "ChartQA relaxed")
+    compare("format", FORMAT, easyr1, "EasyR1 regex")
+    answers = CHART + CHOICE
+    print(f"\n## verifications/s on one core ({len(answers)} chart + choice cases, repeated)")
+    print(f"{'mmreward':<24}{throughput(answers, ours):>12,.0f}")
+    print(f"{'ChartQA relaxed':<24}{throughput(answers, relaxed):>12,.0f}")
+
+
+if __name__ == "__main__":
+    main()
