@@ -3,7 +3,8 @@
 Where the answer is read, strongest first (after the last `</think>` when there is one):
 1. every `\\boxed{}`: they must all name the same choice, else the response hedged;
 2. otherwise the marked answer of `extract_final_answer` (`<answer>`, "the answer is", "Answer:");
-3. otherwise the whole response when it is short, or its last line when that is short.
+3. otherwise the whole response when it is short, or its last line when that is short;
+4. otherwise a first line that is nothing but a letter ("B" followed by an explanation).
 A letter counts as `(C)`, `[C]`, `C.`, `C)`, `C:`, a bare capital `C` standing alone, or
 `Option C` (and "(C)" or "I choose C" anywhere in a short last line); an article ("A triangle
 has...") is not a letter. Without a letter, the option whose text the answer names is the
@@ -38,6 +39,7 @@ _LIST_LETTER = re.compile(r"[(\[]([A-Za-z])[)\]]|([A-Z])")
 _BRACKETED = re.compile(r"[(\[]([A-Za-z])[)\]]")
 _BARE = re.compile(r"([A-Z])(?:\s*$|[.):,](?:\s|$)|\s+(?:is\b|[-–(]))")
 _LONE_LOWER = re.compile(r"([a-z])\.?\s*")
+_LONE_LETTER = re.compile(r"[(\[]?([A-Z])[)\]]?[.:]?")
 _EXPLICIT_ANYWHERE = re.compile(
     r"[(\[]([A-Z])[)\]]|\b(?i:option|choice|choose|pick|select|go with)\s+([A-Z])\b"
 )
@@ -117,7 +119,13 @@ def read_choice(response: str, texts: list[str] | None) -> Reading | None:
         return _read_span(whole, texts, "whole_response") or _explicit_letter(whole)
     last_line = clean_answer(text.rstrip().rsplit("\n", 1)[-1])
     if len(last_line) <= SHORT_CHARS:
-        return _read_span(last_line, texts, "last_line") or _explicit_letter(last_line)
+        reading = _read_span(last_line, texts, "last_line") or _explicit_letter(last_line)
+        if reading is not None:
+            return reading
+    first_line = clean_answer(text.lstrip().split("\n", 1)[0])
+    letter = _LONE_LETTER.fullmatch(strip_latex_wrappers(first_line).strip("*").strip())
+    if letter is not None:
+        return Reading((letter.group(1).upper(),), first_line, "letter", "first_line")
     return None
 
 
