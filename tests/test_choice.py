@@ -59,7 +59,9 @@ def test_option_labels_matching_their_position_are_stripped():
     assert option_texts(["A. 12", "(B) 15", "C) 18", "x. 21"]) == ["12", "15", "18", "x. 21"]
 
 
-def test_too_many_options_and_unknown_settings_are_input_errors():
+def test_too_many_or_no_options_and_unknown_settings_are_input_errors():
+    with pytest.raises(InvalidInputError):
+        verify_choice("A", "A", options=[])
     with pytest.raises(InvalidInputError):
         verify_choice("A", "A", options=[str(i) for i in range(27)])
     with pytest.raises(InvalidInputError):

@@ -15,7 +15,7 @@ the last `</think>`, else the whole response when it is short; a long unmarked r
   word of the answer;
 - a list reference (a JSON list, or a list) matches an unordered comma/"and"-separated answer
   with the same number of items, each matched under the rules above;
-- with `options`, the item is multiple choice and the `choice` verifier judges it.
+- with (non-empty) `options`, the item is multiple choice and the `choice` verifier judges it.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ _ITEM_SEPARATOR = re.compile(r"(?<!\d),|,(?!\d{3}(?!\d))|;|&|\band\b|\n")
 _YES_NO = frozenset({"yes", "no"})
 
 
-class _NoNumber(Exception):
+class _SeveralNumbers(Exception):
     """The answer names several numbers where one is expected."""
 
 
@@ -66,7 +66,7 @@ def verify_chart(
         raise InvalidInputError("tolerance must be a number")
     if not 0 <= tolerance < 1:
         raise InvalidInputError(f"tolerance must be in [0, 1) (got {tolerance})")
-    if options is not None:
+    if options:
         verdict = judge_choice(response, reference, options)
         verdict.details["delegated_to"] = "choice"
         return verdict
@@ -82,7 +82,7 @@ def verify_chart(
             correct, how = _match_one(answer, references[0], tolerance)
         else:
             correct, how = _match_list(answer, references, tolerance)
-    except _NoNumber as error:
+    except _SeveralNumbers as error:
         return Verdict.failed("no_answer", str(error), extracted=answer, where=where)
     reason = how if correct else f"{how}: no match"
     return Verdict.judged(correct, answer, reason, where=where)
@@ -134,7 +134,7 @@ def _match_one(answer: str, reference: str, tolerance: float) -> tuple[bool, str
     if isinstance(expected, Quantity):
         got = parse_quantity(answer, strict=False, years_are_context=not expected.year_like)
         if got is AMBIGUOUS:
-            raise _NoNumber("the answer holds several numbers")
+            raise _SeveralNumbers("the answer holds several numbers")
         if not isinstance(got, Quantity):
             return False, "number expected"
         return numbers_match(got, expected, tolerance), "number"
@@ -177,7 +177,7 @@ def _match_list(answer: str, references: list[str], tolerance: float) -> tuple[b
 def _item_matches(part: str, reference: str, tolerance: float) -> bool:
     try:
         return _match_one(part, reference, tolerance)[0]
-    except _NoNumber:
+    except _SeveralNumbers:
         return False
 
 

@@ -92,6 +92,8 @@ def option_texts(options: list[str] | None) -> list[str] | None:
     """Options without a leading label that matches their position (`"B. Paris"` -> `Paris`)."""
     if options is None:
         return None
+    if not options:
+        raise InvalidInputError("options must not be empty (leave them out for letters only)")
     if len(options) > len(LETTERS):
         raise InvalidInputError(f"at most {len(LETTERS)} options (got {len(options)})")
     texts = []
