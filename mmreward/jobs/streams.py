@@ -60,7 +60,7 @@ class RelabelQueue:
 
     def collect(self, batch_id: str) -> list[Verdict]:
         """Block until a worker answers; raises TimeoutError when none does in time."""
-        reply = self._redis.blpop([_result_key(batch_id)], timeout=self.timeout_s)
+        reply: Any = self._redis.blpop([_result_key(batch_id)], timeout=self.timeout_s)
         if reply is None:
             raise TimeoutError(f"no worker answered batch {batch_id} in {self.timeout_s:g}s")
         self._redis.delete(_result_key(batch_id))
@@ -105,13 +105,15 @@ class StreamWorker:
 
     def _next(self, block_ms: int) -> tuple[bytes, dict[bytes, bytes]] | None:
         """An abandoned entry first (another worker died on it), else a new one."""
-        _, claimed, *_ = self._redis.xautoclaim(
+        # redis-py's reply types are unions over RESP2/RESP3; these are the RESP2 shapes.
+        claimed_reply: Any = self._redis.xautoclaim(
             self.stream, self.group, self.name, self.claim_idle_ms, start_id="0-0", count=1
         )
+        claimed = claimed_reply[1]
         if claimed:
             entry_id, fields = claimed[0]
             return entry_id, fields
-        reply = self._redis.xreadgroup(
+        reply: Any = self._redis.xreadgroup(
             self.group, self.name, {self.stream: ">"}, count=1, block=block_ms
         )
         if not reply:
