@@ -1,0 +1,278 @@
+"""Find the final answer in a model response.
+
+Markers, strongest first: the last `\\boxed{}` / `\\fbox{}`, the last `<answer>…</answer>`, then
+whichever of "the (final) answer is", "Answer:" and GSM8K's `#### x` comes last. Only when nothing
+is marked: the last `$…$` math span if no number follows it, else the last number.
+
+Every search is a `find`/`rfind` or a regex without nested quantifiers, run on the reversed text
+where "the last one" is wanted, so a 5 MB response costs milliseconds, never a backtracking blow-up.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Marker = Literal[
+    "boxed", "fbox", "answer_tag", "answer_is", "answer_colon", "gsm8k", "last_math", "last_number"
+]
+
+MAX_BOXED_CHARS = 65_536
+"""A `\\boxed{` whose brace does not close within this many characters counts as unclosed."""
+
+_UNMARKED: frozenset[str] = frozenset({"last_math", "last_number"})
+
+
+@dataclass(frozen=True, slots=True)
+class Extraction:
+    """The answer text and where it came from (`start:end` is its span in the response)."""
+
+    text: str
+    marker: Marker
+    start: int
+    end: int
+
+    @property
+    def marked(self) -> bool:
+        """True when the response said which part is the answer (not a fallback guess)."""
+        return self.marker not in _UNMARKED
+
+
+# Reversed patterns: searching the reversed text finds the *last* occurrence first, in one pass.
+_REV_ANSWER_IS = re.compile(r"si\s+rewsna\b")  # "answer is"
+_REV_ANSWER_COLON = re.compile(r":\**\s*\**rewsna\b")  # "Answer:", "**Answer:**", "Answer**:"
+# "#### 72", "#### $-5"; not a markdown heading such as "#### Step 2"
+_GSM8K_VALUE = re.compile(r"[ \t]*\\?\$?[ \t]*[-−]?[0-9]")
+_MAX_TRIES = 64
+_REV_NUMBER = re.compile(r"[0-9]+(?:[.,][0-9]+)*(?:/[0-9]+(?:[.,][0-9]+)*)?[-−]?")
+_MAX_NUMBER_CHARS = 1000
+_LINE_END = re.compile(r"\n")
+# "The answer is 3.5 because ..." / "... is 12, since ...": the answer ends before the reason.
+_SENTENCE_END = re.compile(r"\.(?:\s|$)|,?\s+(?:because|since|as|which|so|when|where)\b")
+
+
+def extract_final_answer(text: str) -> Extraction | None:
+    """The final answer of `text`, or None when it holds neither a marker nor a number."""
+    boxed = last_boxed(text)
+    if boxed is not None:
+        return boxed
+    lower = text.lower()
+    tagged = _answer_tag(text, lower)
+    if tagged is not None:
+        return tagged
+    phrase = _answer_phrase(text, lower[::-1])
+    if phrase is not None:
+        return phrase
+    return _unmarked_fallback(text)
+
+
+def last_boxed(text: str) -> Extraction | None:
+    """The argument of the last `\\boxed{…}` or `\\fbox{…}` whose braces balance."""
+    limit = len(text)
+    at_boxed = text.rfind("\\boxed")
+    at_fbox = text.rfind("\\fbox")
+    for _ in range(_MAX_TRIES):
+        at = max(at_boxed, at_fbox)
+        if at < 0:
+            return None
+        marker: Marker = "boxed" if at == at_boxed else "fbox"
+        span = _box_argument(text, at + len(marker) + 1, limit)
+        if span is not None:
+            start, end = span
+            return Extraction(clean_answer(text[start:end]), marker, start, end)
+        # An earlier box that encloses this unclosed one cannot close either: look only before it.
+        limit = at
+        if marker == "boxed":
+            at_boxed = text.rfind("\\boxed", 0, at)
+        else:
+            at_fbox = text.rfind("\\fbox", 0, at)
+    return None
+
+
+def _box_argument(text: str, i: int, limit: int) -> tuple[int, int] | None:
+    """Span of the braced (or single-token) argument starting at `i`, closing before `limit`."""
+    n = min(limit, len(text))
+    while i < n and text[i] in " \t":
+        i += 1
+    if i >= n:
+        return None
+    if text[i] != "{":
+        if not text[i].isalnum():
+            return None  # `\boxedfoo` or `\boxed` at a line end: not a box
+        end = i
+        while end < n and not text[end].isspace() and text[end] not in "$.,;":
+            end += 1
+        return i, end
+    depth = 0
+    stop = min(n, i + MAX_BOXED_CHARS)
+    j = i
+    while j < stop:
+        c = text[j]
+        if c == "\\":
+            j += 2
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1, j
+        j += 1
+    return None
+
+
+def _answer_tag(text: str, lower: str) -> Extraction | None:
+    close = lower.rfind("</answer>")
+    if close < 0:
+        return None
+    open_ = lower.rfind("<answer>", 0, close)
+    if open_ < 0:
+        return None
+    start = open_ + len("<answer>")
+    inner = text[start:close]
+    # `<answer>The answer is 5.</answer>`: the phrase inside narrows it down further.
+    phrase = _answer_phrase(inner, inner.lower()[::-1])
+    if phrase is not None:
+        return Extraction(phrase.text, "answer_tag", start + phrase.start, start + phrase.end)
+    return Extraction(clean_answer(inner), "answer_tag", start, close)
+
+
+def _answer_phrase(text: str, reversed_lower: str) -> Extraction | None:
+    """The answer after the last "answer is", "Answer:" or "####", whichever comes last."""
+    n = len(text)
+    candidates: list[tuple[int, Marker]] = []
+    is_at = _last_answer_is(reversed_lower)
+    if is_at is not None:
+        candidates.append((n - is_at, "answer_is"))
+    m = _REV_ANSWER_COLON.search(reversed_lower)
+    if m is not None:
+        candidates.append((n - m.start(), "answer_colon"))
+    hashes = _last_gsm8k(text)
+    if hashes is not None:
+        candidates.append((hashes, "gsm8k"))
+    if not candidates:
+        return None
+    start, marker = max(candidates)
+    start, end = _answer_line(text, start)
+    if start >= end:
+        return None
+    return Extraction(clean_answer(text[start:end]), marker, start, end)
+
+
+def _last_answer_is(reversed_lower: str) -> int | None:
+    """Reversed-text index where the last "answer is" ends (a whole word, not "answer isn't")."""
+    at = 0
+    for _ in range(_MAX_TRIES):
+        m = _REV_ANSWER_IS.search(reversed_lower, at)
+        if m is None:
+            return None
+        if m.start() == 0 or not reversed_lower[m.start() - 1].isalnum():
+            return m.start()
+        at = m.start() + 1
+    return None
+
+
+def _last_gsm8k(text: str) -> int | None:
+    """Index just after the last `####` that is followed by a number."""
+    pos = len(text)
+    for _ in range(_MAX_TRIES):
+        at = text.rfind("####", 0, pos)
+        if at < 0:
+            return None
+        if _GSM8K_VALUE.match(text, at + 4):
+            return at + 4
+        pos = at + 3
+    return None
+
+
+def _answer_line(text: str, start: int) -> tuple[int, int]:
+    """Span of the answer following a phrase marker: the rest of its line (or the next line
+    when the marker ends its line), up to the end of the sentence."""
+    for _ in range(3):
+        m = _LINE_END.search(text, start)
+        end = m.start() if m is not None else len(text)
+        if text[start:end].strip(" \t*:") or m is None:
+            break
+        start = end + 1
+    while start < end and text[start] in " \t*:":
+        start += 1
+    math = _leading_math(text, start, end)
+    if math is not None:
+        return math
+    m = _SENTENCE_END.search(text, start, end)
+    return start, (m.start() if m is not None else end)
+
+
+def _leading_math(text: str, start: int, end: int) -> tuple[int, int] | None:
+    """Span of a `$…$`, `$$…$$`, `\\(…\\)` or `\\[…\\]` opening at `start`, delimiters kept."""
+    for opener, closer in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
+        if text.startswith(opener, start):
+            close = text.find(closer, start + len(opener), end)
+            if close > start + len(opener):
+                return start, close + len(closer)
+            return None
+    return None
+
+
+def _unmarked_fallback(text: str) -> Extraction | None:
+    number = _last_number(text)
+    math = _last_math_span(text)
+    if math is not None and (number is None or number[1] <= math[1]):
+        start, end = math
+        inner = clean_answer(text[start:end])
+        if inner:
+            return Extraction(inner, "last_math", start, end)
+    if number is None:
+        return None
+    start, end = number
+    return Extraction(text[start:end].replace("−", "-"), "last_number", start, end)
+
+
+def _last_number(text: str) -> tuple[int, int] | None:
+    """Span of the last number (`-1,234.5`, `3/4`); memrchr finds its last digit, a regex on the
+    reversed window before it finds where it starts."""
+    end = max(text.rfind(digit) for digit in "0123456789") + 1
+    if end == 0:
+        return None
+    window = text[max(0, end - _MAX_NUMBER_CHARS) : end][::-1]
+    m = _REV_NUMBER.match(window)
+    return (end - m.end(), end) if m is not None else None
+
+
+def _last_math_span(text: str) -> tuple[int, int] | None:
+    """Span (delimiters included) of the last complete inline or display math in `text`."""
+    best: tuple[int, int] | None = None
+    for opener, closer in (("\\(", "\\)"), ("\\[", "\\]")):
+        close = text.rfind(closer)
+        if close > 0:
+            open_ = text.rfind(opener, 0, close)
+            if open_ >= 0 and (best is None or close + 2 > best[1]):
+                best = (open_, close + 2)
+    close = text.rfind("$")
+    while close > 0 and text[close - 1] == "\\":
+        close = text.rfind("$", 0, close - 1)  # `\$` is a dollar sign, not a delimiter
+    if close > 0 and (best is None or close + 1 > best[1]):
+        double = text[close - 1] == "$"
+        opener = "$$" if double else "$"
+        open_ = text.rfind(opener, 0, close - 1 if double else close)
+        if open_ >= 0:
+            best = (open_, close + 1)
+    return best
+
+
+def clean_answer(answer: str) -> str:
+    """Strip what surrounds an answer but is not part of it: whitespace, markdown bold,
+    paired math delimiters and a full stop."""
+    s = answer.strip().strip("*").strip()
+    for _ in range(3):
+        before = s
+        for opener, closer in (("$$", "$$"), ("$", "$"), ("\\(", "\\)"), ("\\[", "\\]")):
+            if len(s) >= len(opener) + len(closer) and s.startswith(opener) and s.endswith(closer):
+                s = s[len(opener) : len(s) - len(closer)].strip()
+                break
+        if s.endswith(".") and not s.endswith(".."):
+            s = s[:-1].rstrip()
+        if s == before:
+            break
+    return s
