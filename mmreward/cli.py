@@ -23,6 +23,9 @@ _SERVE_FLAGS: dict[str, tuple[str, type, str]] = {
     "--prm-model": ("prm_model", str, "PRM checkpoint directory"),
     "--prm-format": ("prm_format", str, "token-cls, qwen-prm or step-tag-lm"),
     "--orm-model": ("orm_model", str, "sequence-classification reward model directory"),
+    "--prm-trust-remote-code": ("prm_trust_remote_code", str, "true: run a PRM's own model code"),
+    "--max-batch-tokens": ("max_batch_tokens", int, "padded tokens per PRM/ORM forward pass"),
+    "--batch-max-queue": ("batch_max_queue", int, "queued PRM/ORM items before 429"),
     "--detector": ("detector", str, "YOLO .pt checkpoint"),
 }
 
@@ -131,6 +134,14 @@ def build_parser() -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="judge relabel batches from Redis Streams")
     worker.add_argument("--redis-url", required=True)
     worker.set_defaults(handler=_worker)
+
+    from mmreward.grounding.cli import add_grounding_command
+
+    add_grounding_command(commands)
+
+    from mmreward.prm.commands import add_prm_command
+
+    add_prm_command(commands)
     return parser
 
 

@@ -12,8 +12,12 @@ from collections.abc import Sequence
 
 from mmreward.cache import MemoryCache, RedisCache, VerdictCache, cache_key
 from mmreward.errors import MMRewardError
+from mmreward.grounding import component as _grounding_component  # noqa: F401  (recipe kind)
+from mmreward.grounding.scorer import GroundingScorer
 from mmreward.items import VerifyItem
 from mmreward.metrics import CACHE_HITS, ITEMS, SANDBOX_TIMEOUTS
+from mmreward.prm import component as _prm_component  # noqa: F401  (recipe kinds prm, orm)
+from mmreward.prm.factory import build_orm, build_prm
 from mmreward.recipes import RecipeBook, RewardItem, RewardResult, evaluate_recipe
 from mmreward.sandbox import Sandbox
 from mmreward.settings import Settings
@@ -44,6 +48,9 @@ class Engine:
         )
         self.cache = cache if cache is not None else _cache_from(self.settings)
         self.recipes = RecipeBook.load([self.settings.recipes_dir])
+        self.grounding = GroundingScorer(self.settings)  # the detector loads on first use
+        self.prm = build_prm(self.settings)  # bundled PRM unless prm_model; loads on first use
+        self.orm = build_orm(self.settings)  # None unless orm_model is set
 
     def verify_batch(self, items: Sequence[VerifyItem]) -> list[Verdict]:
         """Judge items in order; one bad item gives an error verdict, never a failed batch."""
@@ -73,6 +80,10 @@ class Engine:
         return verdict.status == "ok"
 
     def close(self) -> None:
+        self.grounding.close()
+        self.prm.close()
+        if self.orm is not None:
+            self.orm.close()
         self.sandbox.close()
 
     def _start(

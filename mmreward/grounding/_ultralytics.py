@@ -1,7 +1,8 @@
 """Import ultralytics so that it never reaches the network.
 
 Left alone, ultralytics checks for updates, downloads `Arial.ttf` for its plots, auto-installs
-missing packages, syncs settings/telemetry and resolves bare weight names by downloading them.
+missing packages (even from inside `PIL.Image.open`), syncs settings/telemetry and resolves bare
+weight names by downloading them.
 Its switches are read at import time, so this module sets them first and is the only place in
 mmreward that imports ultralytics.
 """
@@ -14,6 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 from typing import Any
+
+from PIL import Image
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 FONT = ASSETS / "DejaVuSans.ttf"
@@ -56,6 +59,11 @@ def ultralytics_module() -> Any:
             for flag in ("ONLINE", "AUTOINSTALL"):
                 if hasattr(module, flag):
                     setattr(module, flag, False)
+        # It swaps PIL's Image.open for one that pip-installs a HEIF plugin on any unidentified
+        # file: undo that, for every PIL user in the process.
+        patches = sys.modules.get("ultralytics.utils.patches")
+        if patches is not None and Image.open is getattr(patches, "image_open", None):
+            Image.open = patches._image_open
         # Same reason: its config dir may be another one than ours; the font goes where it looks.
         config_dir = Path(USER_CONFIG_DIR)
         config_dir.mkdir(parents=True, exist_ok=True)

@@ -243,6 +243,8 @@ def _read_phrase(
             return "present", 1, colour, j
         return "present", _VAGUE[word], colour, j
     if word in _DEFINITE:
+        if before == "of" and j >= 2 and j - 2 > floor and words[j - 2] == "none":
+            return "absent", 0, colour, j - 2
         if word == "both":
             return "exact", 2, colour, j
         return "present", 1, colour, j

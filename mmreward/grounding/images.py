@@ -69,7 +69,7 @@ def decode_image(data: str, *, max_bytes: int, max_pixels: int) -> DecodedImage:
     except InvalidInputError:
         raise
     except Image.DecompressionBombError:
-        raise InvalidInputError(f"image exceeds {limit} pixels") from None
+        raise InvalidInputError(f"image too large: at most {limit} pixels are accepted") from None
     except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise InvalidInputError(f"undecodable image: {error}") from None
     return DecodedImage(image=image, digest=hashlib.sha256(raw).hexdigest())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
@@ -122,3 +123,98 @@ def generate_scene(
         image.save(buf, format="JPEG", quality=int(rng.integers(60, 96)))
         image = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
     return Scene(image=image, shapes=tuple(shapes))
+
+
+_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+CaptionStyle = Literal["counts", "digits", "colours", "listing", "answer_tag", "table"]
+CAPTION_STYLES: tuple[CaptionStyle, ...] = (
+    "counts",
+    "digits",
+    "colours",
+    "listing",
+    "answer_tag",
+    "table",
+)
+
+
+def _noun(cls: str, n: int) -> str:
+    return cls if n == 1 else f"{cls}s"
+
+
+def _join(parts: list[str]) -> str:
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def caption(counts: dict[tuple[str, str | None], int], style: CaptionStyle) -> str:
+    """A caption stating `counts` per (class, colour or None) in one of several phrasings."""
+    if not any(counts.values()) and style != "table":
+        return "The image is empty: there are no shapes."
+    if style == "counts":
+        parts = [
+            f"{_WORDS[n] if n < len(_WORDS) else n} {colour + ' ' if colour else ''}{_noun(c, n)}"
+            for (c, colour), n in counts.items()
+            if n > 0
+        ]
+        return f"There are {_join(parts)}."
+    if style == "digits":
+        by_class = {c: 0 for c in SHAPE_CLASSES}
+        for (c, _colour), n in counts.items():
+            by_class[c] += n
+        parts = [f"{n} {_noun(c, n)}" if n else f"no {c}s" for c, n in by_class.items()]
+        return f"The image shows {_join(parts)}."
+    if style == "colours":
+        parts = []
+        for (c, colour), n in counts.items():
+            article = "a" if n == 1 else _WORDS[n] if n < len(_WORDS) else str(n)
+            parts.append(f"{article} {colour + ' ' if colour else ''}{_noun(c, n)}")
+        return f"I can see {_join(parts)} on a light background."
+    if style == "listing":
+        items = []
+        for (c, colour), n in counts.items():
+            items.extend([f"a {colour + ' ' if colour else ''}{c}"] * n)
+        return f"In this picture: {_join(items)}."
+    if style == "answer_tag":
+        by_class = {c: 0 for c in SHAPE_CLASSES}
+        for (c, _colour), n in counts.items():
+            by_class[c] += n
+        parts = [f"{n} {_noun(c, n)}" for c, n in by_class.items() if n]
+        return (
+            "<think>Let me look at each shape in turn and count them.</think>"
+            f"<answer>{_join(parts)}</answer>"
+        )
+    by_class = {c: 0 for c in SHAPE_CLASSES}
+    for (c, _colour), n in counts.items():
+        by_class[c] += n
+    return ", ".join(f"{c.capitalize()}s: {n}" for c, n in by_class.items())
+
+
+def true_counts(scene: Scene, *, colours: bool) -> dict[tuple[str, str | None], int]:
+    counts: dict[tuple[str, str | None], int] = {}
+    for s in scene.shapes:
+        key = (s.cls, s.colour if colours else None)
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def hallucinated_counts(
+    scene: Scene, rng: np.random.Generator, *, colours: bool
+) -> dict[tuple[str, str | None], int]:
+    """The true counts plus one shape that is not there (a new class, colour, or one too many)."""
+    counts = true_counts(scene, colours=colours)
+    cls = SHAPE_CLASSES[int(rng.integers(len(SHAPE_CLASSES)))]
+    colour = list(COLOURS)[int(rng.integers(len(COLOURS)))] if colours else None
+    counts[(cls, colour)] = counts.get((cls, colour), 0) + 1
+    return counts
+
+
+def miscounted_counts(
+    scene: Scene, rng: np.random.Generator, *, colours: bool
+) -> dict[tuple[str, str | None], int]:
+    """The true counts with one present class off by one (up or down)."""
+    counts = true_counts(scene, colours=colours)
+    keys = sorted(counts, key=str)
+    key = keys[int(rng.integers(len(keys)))]
+    counts[key] += -1 if counts[key] > 1 and rng.random() < 0.5 else 1
+    return counts

@@ -12,7 +12,7 @@ from mmreward import __version__
 from mmreward.engine import Engine
 from mmreward.errors import MMRewardError, OverloadedError
 from mmreward.service.limits import BodyLimitMiddleware, MetricsMiddleware
-from mmreward.service.routers import compat, health, reward, verify
+from mmreward.service.routers import compat, grounding, health, prm, reward, verify
 from mmreward.settings import Settings
 
 
@@ -44,6 +44,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.include_router(health.router)
     app.include_router(verify.router)
     app.include_router(reward.router)
+    app.include_router(grounding.router)
+    app.include_router(prm.router)
     app.include_router(compat.router)
     return app
 

@@ -1,0 +1,37 @@
+"""`POST /v1/grounding/score`: rewards checked against what a detector finds in the image."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from mmreward.engine import Engine
+from mmreward.errors import InvalidInputError
+from mmreward.grounding.items import GroundingItem
+from mmreward.service.dependencies import get_engine, get_settings
+from mmreward.settings import Settings
+from mmreward.verifiers.verdict import Verdict
+
+router = APIRouter(prefix="/v1/grounding", tags=["grounding"])
+
+
+class GroundingRequest(BaseModel):
+    items: list[GroundingItem] = Field(min_length=1, description="scored in order")
+
+
+class GroundingResponse(BaseModel):
+    results: list[Verdict]
+
+
+@router.post("/score")
+async def score(
+    request: GroundingRequest,
+    engine: Annotated[Engine, Depends(get_engine)],
+    settings: Annotated[Settings, Depends(get_settings)],
+) -> GroundingResponse:
+    """One verdict per item: `hallucination`, `count` or `grounding`, with a breakdown."""
+    if len(request.items) > settings.max_items:
+        raise InvalidInputError(f"at most {settings.max_items} items per request")
+    return GroundingResponse(results=await engine.grounding.ascore_batch(request.items))
