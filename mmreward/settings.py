@@ -36,6 +36,12 @@ class Settings(BaseSettings):
     prm_model: Path | None = Field(None, description="PRM checkpoint dir; bundled model if unset")
     prm_format: Literal["token-cls", "qwen-prm", "step-tag-lm"] = "token-cls"
     orm_model: Path | None = Field(None, description="sequence-classification reward model dir")
+    prm_trust_remote_code: bool = Field(
+        False, description="run a checkpoint's own modeling code (Qwen2.5-Math-PRM needs it)"
+    )
+    max_batch_tokens: int = Field(8192, ge=64, description="padded tokens per PRM/ORM forward")
+    batch_max_wait_ms: float = Field(5.0, ge=0, description="PRM/ORM wait for batch company")
+    batch_max_queue: int = Field(4096, ge=1, description="queued PRM/ORM items; beyond: 429")
     detector: Path | None = Field(None, description="YOLO .pt file; bundled detector if unset")
     detector_conf: float = Field(0.25, ge=0, le=1, description="detector confidence threshold")
     detector_iou: float = Field(0.7, gt=0, le=1, description="detector NMS IoU threshold")

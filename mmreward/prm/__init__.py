@@ -1,0 +1,1 @@
+"""Process and outcome reward models: checkpoint conventions, token-budget batching, training."""

@@ -1,0 +1,96 @@
+"""The `prm` and `orm` recipe components.
+
+`prm` reads the problem from the item's `prompt` (or `problem`) field and the steps from its
+`steps` list, or splits the response on `step_separator`. Its score is the aggregate; the per-step
+scores ride along in `details["step_scores"]` for trainers that want step-level advantages.
+`orm` reads `prompt` and `response`; its score is the sigmoid reward, or the raw logit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mmreward.errors import InvalidInputError, ModelNotLoadedError
+from mmreward.prm.orm import ORMItem
+from mmreward.prm.scorer import Aggregate, PRMItem
+from mmreward.recipes.kinds import register_component
+from mmreward.recipes.model import ComponentScore, RewardItem
+
+if TYPE_CHECKING:
+    from mmreward.engine import Engine
+
+
+class PRMParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    aggregate: Aggregate = "min"
+    threshold: float = Field(0.5, ge=0, le=1)
+    step_separator: str = Field("\n\n", min_length=1, description="splits responses into steps")
+
+
+class ORMParams(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    output: Literal["reward", "raw"] = "reward"
+
+
+def _text_field(extra: dict[str, Any], *names: str) -> str:
+    for name in names:
+        value = extra.get(name)
+        if isinstance(value, str):
+            return value
+    return ""
+
+
+def prm_item(item: RewardItem, separator: str, index: int) -> PRMItem:
+    """The problem and steps of a recipe item."""
+    extra = item.model_extra or {}
+    steps = extra.get("steps")
+    if steps is None:
+        steps = [s.strip() for s in item.response.split(separator) if s.strip()]
+    if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
+        raise InvalidInputError(
+            f"items[{index}]: the prm component needs `steps` (list of str) or a non-empty response"
+        )
+    return PRMItem(_text_field(extra, "prompt", "problem"), steps)
+
+
+@register_component("prm", params=PRMParams)
+async def _prm(
+    engine: Engine, items: Sequence[RewardItem], params: PRMParams
+) -> list[ComponentScore]:
+    batch = [prm_item(item, params.step_separator, i) for i, item in enumerate(items)]
+    scored = await engine.prm.score_async(batch, params.aggregate, params.threshold)
+    return [
+        ComponentScore(
+            score=s.score,
+            details={
+                "step_scores": s.step_scores,
+                "first_error": s.first_error,
+                "truncated": s.truncated,
+            },
+        )
+        for s in scored
+    ]
+
+
+@register_component("orm", params=ORMParams)
+async def _orm(
+    engine: Engine, items: Sequence[RewardItem], params: ORMParams
+) -> list[ComponentScore]:
+    if engine.orm is None:
+        raise ModelNotLoadedError("the orm component needs a server started with --orm-model")
+    batch = [
+        ORMItem(_text_field(item.model_extra or {}, "prompt"), item.response) for item in items
+    ]
+    scored = await engine.orm.score_async(batch)
+    return [
+        ComponentScore(
+            score=s.reward if params.output == "reward" else s.score,
+            details={"raw": s.score, "reward": s.reward, "truncated": s.truncated},
+        )
+        for s in scored
+    ]

@@ -1,0 +1,104 @@
+"""Outcome reward scoring with a sequence-classification reward model, through the same batcher."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mmreward.errors import InvalidInputError
+from mmreward.prm.encoding import Encoded
+from mmreward.prm.served import BatchingOptions, ServedModel
+
+if TYPE_CHECKING:
+    from mmreward.prm.loading import LoadedORM
+
+MAX_ITEM_CHARS = 1 << 20
+
+
+@dataclass(frozen=True)
+class ORMItem:
+    """A prompt and the response to judge."""
+
+    prompt: str
+    response: str
+
+
+@dataclass(frozen=True)
+class OutcomeScore:
+    """Raw model score and its sigmoid in [0, 1]."""
+
+    score: float
+    reward: float
+    truncated: bool
+
+
+def sigmoid(x: float) -> float:
+    """Numerically safe logistic function."""
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+class ORMScorer:
+    """An outcome reward model behind the token-budget batcher; loads on first use."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        device: str = "auto",
+        max_tokens: int | None = None,
+        batching: BatchingOptions | None = None,
+    ) -> None:
+        self.path = path
+
+        def load() -> LoadedORM:
+            from mmreward.prm.loading import load_orm  # torch + transformers: import on first use
+
+            return load_orm(path, device=device, max_tokens=max_tokens)
+
+        self.served: ServedModel[LoadedORM] = ServedModel(
+            load,
+            batching or BatchingOptions(),
+            name="orm-batcher",
+        )
+
+    def encode(self, items: Sequence[ORMItem]) -> list[Encoded]:
+        """Tokenize every item (the model is loaded if it was not)."""
+        model = self.served.model
+        out = []
+        for i, item in enumerate(items):
+            if len(item.prompt) + len(item.response) > MAX_ITEM_CHARS:
+                raise InvalidInputError(f"item {i}: over {MAX_ITEM_CHARS} characters")
+            try:
+                out.append(model.encode(item.prompt, item.response))
+            except InvalidInputError as exc:
+                raise InvalidInputError(f"item {i}: {exc}") from exc
+        return out
+
+    @staticmethod
+    def _results(encoded: Sequence[Encoded], raw: Sequence[object]) -> list[OutcomeScore]:
+        return [
+            OutcomeScore(score=float(r), reward=sigmoid(float(r)), truncated=e.truncated)
+            for e, r in zip(encoded, raw, strict=True)
+            if isinstance(r, float)
+        ]
+
+    def score(self, items: Sequence[ORMItem]) -> list[OutcomeScore]:
+        """Blocking scoring."""
+        encoded = self.encode(items)
+        return self._results(encoded, self.served.batcher.run(encoded))
+
+    async def score_async(self, items: Sequence[ORMItem]) -> list[OutcomeScore]:
+        """Scoring from an event loop."""
+        encoded = await asyncio.to_thread(self.encode, items)
+        return self._results(encoded, await self.served.batcher.run_async(encoded))
+
+    def close(self) -> None:
+        """Stop the owner thread."""
+        self.served.close()

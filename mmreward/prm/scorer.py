@@ -1,0 +1,143 @@
+"""Process reward scoring: per-step probabilities, an aggregate and the first error."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal, cast
+
+from mmreward.errors import InvalidInputError
+from mmreward.prm.config import PRMFormat, PRMOptions
+from mmreward.prm.encoding import Encoded
+from mmreward.prm.metrics import first_error
+from mmreward.prm.served import BatchingOptions, ServedModel
+
+if TYPE_CHECKING:
+    from mmreward.prm.loading import LoadedPRM
+
+Aggregate = Literal["min", "prod", "mean", "last"]
+AGGREGATES: tuple[Aggregate, ...] = ("min", "prod", "mean", "last")
+MAX_STEPS = 512
+MAX_ITEM_CHARS = 1 << 20
+
+
+def aggregate(scores: Sequence[float], how: Aggregate = "min") -> float:
+    """One number for a chain: the weakest step (min), all steps right (prod), mean, or last."""
+    if not scores:
+        raise InvalidInputError("no steps to aggregate")
+    if how == "min":
+        return min(scores)
+    if how == "prod":
+        return math.prod(scores)
+    if how == "mean":
+        return sum(scores) / len(scores)
+    if how == "last":
+        return scores[-1]
+    raise InvalidInputError(f"unknown aggregate {how!r}; one of {', '.join(AGGREGATES)}")
+
+
+@dataclass(frozen=True)
+class StepScores:
+    """The PRM's judgement of one chain."""
+
+    step_scores: list[float]
+    score: float
+    first_error: int
+    truncated: bool
+
+
+@dataclass(frozen=True)
+class PRMItem:
+    """A problem and its reasoning steps."""
+
+    problem: str
+    steps: Sequence[str]
+
+
+def _check(item: PRMItem, index: int) -> None:
+    if not item.steps:
+        raise InvalidInputError(f"item {index}: no steps")
+    if len(item.steps) > MAX_STEPS:
+        raise InvalidInputError(f"item {index}: {len(item.steps)} steps, at most {MAX_STEPS}")
+    if len(item.problem) + sum(len(s) for s in item.steps) > MAX_ITEM_CHARS:
+        raise InvalidInputError(f"item {index}: over {MAX_ITEM_CHARS} characters")
+
+
+class PRMScorer:
+    """A PRM checkpoint behind the token-budget batcher; loads on first use."""
+
+    def __init__(
+        self,
+        path: Path | None = None,
+        prm_format: PRMFormat | None = None,
+        *,
+        device: str = "auto",
+        options: PRMOptions | None = None,
+        batching: BatchingOptions | None = None,
+    ) -> None:
+        self.path = path
+
+        def load() -> LoadedPRM:
+            from mmreward.prm.loading import load_prm  # torch + transformers: import on first use
+
+            return load_prm(path, prm_format, device=device, options=options)
+
+        self.served: ServedModel[LoadedPRM] = ServedModel(
+            load,
+            batching or BatchingOptions(),
+            name="prm-batcher",
+        )
+
+    def encode(self, items: Sequence[PRMItem]) -> list[Encoded]:
+        """Tokenize every item (the model is loaded if it was not)."""
+        model = self.served.model
+        encoded = []
+        for i, item in enumerate(items):
+            _check(item, i)
+            try:
+                encoded.append(model.encode(item.problem, item.steps))
+            except InvalidInputError as exc:
+                raise InvalidInputError(f"item {i}: {exc}") from exc
+        return encoded
+
+    @staticmethod
+    def _results(
+        encoded: Sequence[Encoded],
+        scores: Sequence[object],
+        how: Aggregate,
+        threshold: float,
+    ) -> list[StepScores]:
+        out = []
+        for enc, raw in zip(encoded, scores, strict=True):
+            step_scores = cast(list[float], raw)
+            out.append(
+                StepScores(
+                    step_scores=step_scores,
+                    score=aggregate(step_scores, how),
+                    first_error=first_error(step_scores, threshold),
+                    truncated=enc.truncated,
+                )
+            )
+        return out
+
+    def score(
+        self, items: Sequence[PRMItem], how: Aggregate = "min", threshold: float = 0.5
+    ) -> list[StepScores]:
+        """Blocking scoring, for in-process callers and batch jobs."""
+        encoded = self.encode(items)
+        return self._results(encoded, self.served.batcher.run(encoded), how, threshold)
+
+    async def score_async(
+        self, items: Sequence[PRMItem], how: Aggregate = "min", threshold: float = 0.5
+    ) -> list[StepScores]:
+        """Scoring from an event loop: tokenization in a worker thread, forwards batched."""
+        encoded = await asyncio.to_thread(self.encode, items)
+        scores = await self.served.batcher.run_async(encoded)
+        return self._results(encoded, scores, how, threshold)
+
+    def close(self) -> None:
+        """Stop the owner thread."""
+        self.served.close()

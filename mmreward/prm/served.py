@@ -1,0 +1,86 @@
+"""A model behind a token-budget batcher, loaded on first use.
+
+Loading is deferred so that a server (or a test) starts instantly and pays the load once, on the
+first request, under a lock; every later request shares the same weights and owner thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar
+
+from mmreward.prm.batcher import TokenBudgetBatcher
+from mmreward.prm.encoding import Encoded
+
+R = TypeVar("R", covariant=True)
+M = TypeVar("M", bound="BatchModel[object]")
+
+
+class BatchModel(Protocol[R]):
+    """What the batcher needs from a loaded model."""
+
+    def score_batch(self, items: Sequence[Encoded]) -> Sequence[R]: ...
+
+
+@dataclass(frozen=True)
+class BatchingOptions:
+    """Batcher knobs exposed as server settings."""
+
+    max_batch_tokens: int = 8192
+    max_wait_s: float = 0.005
+    max_queue: int = 4096
+
+
+class ServedModel(Generic[M]):
+    """Lazily loaded model plus its batcher."""
+
+    def __init__(self, load: Callable[[], M], options: BatchingOptions, name: str) -> None:
+        self._load = load
+        self._options = options
+        self._name = name
+        self._lock = threading.Lock()
+        self._model: M | None = None
+        self._batcher: TokenBudgetBatcher[object] | None = None
+
+    @property
+    def model(self) -> M:
+        """The loaded model (loads it on first access)."""
+        return self._ensure()[0]
+
+    @property
+    def batcher(self) -> TokenBudgetBatcher[object]:
+        """The batcher in front of the model (starts it on first access)."""
+        return self._ensure()[1]
+
+    @property
+    def loaded(self) -> bool:
+        """Whether the weights are in memory yet."""
+        return self._model is not None
+
+    def _ensure(self) -> tuple[M, TokenBudgetBatcher[object]]:
+        with self._lock:
+            if self._model is None or self._batcher is None:
+                model = self._load()
+                self._batcher = TokenBudgetBatcher(
+                    model.score_batch,
+                    max_batch_tokens=self._options.max_batch_tokens,
+                    max_wait_s=self._options.max_wait_s,
+                    max_queue=self._options.max_queue,
+                    name=self._name,
+                )
+                self._model = model
+            return self._model, self._batcher
+
+    async def warm_up(self) -> None:
+        """Load the weights off the event loop."""
+        await asyncio.to_thread(self._ensure)
+
+    def close(self) -> None:
+        """Stop the owner thread if it was started."""
+        with self._lock:
+            if self._batcher is not None:
+                self._batcher.close()
+                self._batcher = None
