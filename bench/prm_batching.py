@@ -1,0 +1,116 @@
+"""PRM throughput: one forward per request vs fixed-size batches vs the token-budget batcher.
+
+The same 1,000 requests of mixed lengths (synthetic chains, a third of them behind a long
+preamble) go through (a) one forward pass each, (b) padded batches of a fixed size in arrival
+order, and (c) `TokenBudgetBatcher`, all submitted at once as concurrent requests would be.
+Scores of (b) and (c) are checked against (a).
+
+    python bench/prm_batching.py [--model DIR] [--format token-cls] [--requests 1000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import random
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch
+import transformers
+
+from mmreward.prm.batcher import TokenBudgetBatcher
+from mmreward.prm.encoding import Encoded
+from mmreward.prm.loading import LoadedPRM, load_prm
+from mmreward.prm.synthetic import make_chain
+
+
+def requests(model: LoadedPRM, n: int, seed: int) -> list[Encoded]:
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        chain = make_chain(rng)
+        problem = chain.problem
+        if i % 3 == 0:
+            words = rng.randint(20, 160)
+            preamble = " ".join(str(rng.randint(0, 99)) for _ in range(words))
+            problem = f"Context: {preamble}. {problem}"
+        out.append(model.encode(problem, chain.steps))
+    return out
+
+
+def timed(fn: Callable[[], list[list[float]]]) -> tuple[float, list[list[float]]]:
+    start = time.perf_counter()
+    scores = fn()
+    return time.perf_counter() - start, scores
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--model", type=Path, help="PRM checkpoint; the bundled one by default")
+    parser.add_argument("--format", default=None, help="token-cls, qwen-prm or step-tag-lm")
+    parser.add_argument("--requests", type=int, default=1000)
+    parser.add_argument("--fixed-batch", type=int, default=64, help="batch size for (b)")
+    parser.add_argument("--max-batch-tokens", type=int, default=8192, help="budget for (c)")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--seed", type=int, default=7)
+    args = parser.parse_args()
+
+    model = load_prm(args.model, args.format, device=args.device)
+    items = requests(model, args.requests, args.seed)
+    tokens = sum(len(it) for it in items)
+    model.score_batch(items[:8])  # warm-up: kernels, allocator
+
+    def one_by_one() -> list[list[float]]:
+        return [model.score_batch([it])[0] for it in items]
+
+    def fixed() -> list[list[float]]:
+        out: list[list[float]] = []
+        for start in range(0, len(items), args.fixed_batch):
+            out += model.score_batch(items[start : start + args.fixed_batch])
+        return out
+
+    def budget() -> list[list[float]]:
+        batcher = TokenBudgetBatcher(
+            model.score_batch, max_batch_tokens=args.max_batch_tokens, max_queue=len(items)
+        )
+        try:
+            futures = [f for it in items for f in batcher.submit([it])]
+            return [f.result() for f in futures]
+        finally:
+            batcher.close()
+
+    runs = {
+        "(a) one forward per request": timed(one_by_one),
+        f"(b) fixed batches of {args.fixed_batch}, arrival order": timed(fixed),
+        f"(c) token budget {args.max_batch_tokens}, length-sorted": timed(budget),
+    }
+    reference = runs["(a) one forward per request"][1]
+    base = runs["(a) one forward per request"][0]
+
+    cpu = platform.processor() or platform.machine()
+    device = (
+        torch.cuda.get_device_name(model.device)
+        if model.device.type == "cuda"
+        else f"CPU ({cpu}, {torch.get_num_threads()} threads)"
+    )
+    print(f"device: {device}; torch {torch.__version__}, transformers {transformers.__version__}")
+    print(
+        f"model: {args.model or 'bundled PRM'} ({model.format}, "
+        f"{sum(p.numel() for p in model.model.parameters()) / 1e6:.2f}M params, "
+        f"{model.model.dtype}); {len(items)} requests, {tokens} tokens, lengths "
+        f"{min(len(i) for i in items)}..{max(len(i) for i in items)}"
+    )
+    print(f"{'mode':<44}{'seconds':>9}{'seq/s':>9}{'tokens/s':>11}{'speedup':>9}{'max |diff|':>12}")
+    for name, (seconds, scores) in runs.items():
+        pairs = zip(scores, reference, strict=True)
+        diff = max(abs(x - y) for got, ref in pairs for x, y in zip(got, ref, strict=True))
+        print(
+            f"{name:<44}{seconds:>9.2f}{len(items) / seconds:>9.1f}{tokens / seconds:>11.0f}"
+            f"{base / seconds:>8.1f}x{diff:>12.1e}"
+        )
+
+
+if __name__ == "__main__":
+    main()

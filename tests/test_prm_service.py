@@ -1,0 +1,143 @@
+"""`/v1/prm/score` and `/v1/orm/score` over HTTP, including back-pressure under load."""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from prm_checkpoints import build_token_cls
+
+from mmreward.service import create_app
+from mmreward.settings import Settings
+
+CHAIN = {
+    "problem": "Compute: 3 + 4 * 2",
+    "steps": ["4 * 2 = 8", "3 + 8 = 11", "The answer is 11."],
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class _Server:
+    """A real uvicorn server on a free port, in a background thread."""
+
+    def __init__(self, app):
+        self.port = _free_port()
+        self.server = uvicorn.Server(
+            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+        )
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        while not self.server.started:
+            time.sleep(0.02)
+        return f"http://127.0.0.1:{self.port}"
+
+    def __exit__(self, *exc):
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def tiny_prm(tmp_path_factory):
+    return build_token_cls(tmp_path_factory.mktemp("svc") / "prm")
+
+
+@pytest.fixture(scope="module")
+def client(tiny_prm):
+    settings = Settings(sandbox_workers=1, prm_model=tiny_prm, prm_format="token-cls")
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+@pytest.mark.parametrize("how", ["min", "prod", "mean", "last"])
+def test_aggregate_and_first_error_follow_the_step_scores(client, how):
+    reply = client.post("/v1/prm/score", json={"items": [CHAIN], "aggregate": how})
+    assert reply.status_code == 200, reply.text
+    (result,) = reply.json()["results"]
+    steps = result["step_scores"]
+    assert len(steps) == 3
+    assert all(0.0 <= s <= 1.0 for s in steps)
+    expected = {
+        "min": min(steps),
+        "prod": math.prod(steps),
+        "mean": sum(steps) / 3,
+        "last": steps[-1],
+    }[how]
+    assert result["score"] == pytest.approx(expected)
+    assert result["first_error"] == next((i for i, s in enumerate(steps) if s < 0.5), -1)
+    assert result["truncated"] is False
+
+
+def test_threshold_moves_the_first_error(client):
+    low = client.post("/v1/prm/score", json={"items": [CHAIN], "threshold": 0.0}).json()
+    high = client.post("/v1/prm/score", json={"items": [CHAIN], "threshold": 1.0}).json()
+    assert low["results"][0]["first_error"] == -1  # no probability is below 0
+    assert high["results"][0]["first_error"] == 0  # every probability is below 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"items": []},
+        {"items": [{"problem": "x", "steps": []}]},
+        {"items": [CHAIN], "aggregate": "median"},
+        {"items": [CHAIN], "threshold": 2},
+        {"items": [{"problem": 3, "steps": ["a"]}]},
+    ],
+)
+def test_malformed_requests_get_422(client, body):
+    assert client.post("/v1/prm/score", json=body).status_code == 422
+
+
+def test_orm_without_a_model_is_503(client):
+    reply = client.post("/v1/orm/score", json={"items": [{"prompt": "a", "response": "b"}]})
+    assert reply.status_code == 503
+    assert "--orm-model" in reply.json()["detail"]
+
+
+@pytest.mark.slow
+def test_256_concurrent_requests_get_answers_or_clean_429s(tiny_prm):
+    settings = Settings(
+        sandbox_workers=1,
+        prm_model=tiny_prm,
+        prm_format="token-cls",
+        batch_max_queue=8,
+        batch_max_wait_ms=50,
+    )
+    body = {"items": [CHAIN] * 4}
+
+    async def hammer(url: str) -> list[httpx.Response]:
+        limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+        async with httpx.AsyncClient(base_url=url, timeout=60, limits=limits) as http:
+            return await asyncio.gather(
+                *(http.post("/v1/prm/score", json=body) for _ in range(256))
+            )
+
+    with _Server(create_app(settings)) as url:
+        replies = asyncio.run(hammer(url))
+    codes = [r.status_code for r in replies]
+    assert set(codes) <= {200, 429}, codes
+    assert codes.count(200) > 0
+    assert codes.count(429) > 0
+    for reply in replies:
+        if reply.status_code == 429:
+            assert int(reply.headers["Retry-After"]) >= 1
+            assert "queue full" in reply.json()["detail"]
+        else:
+            results = reply.json()["results"]
+            assert len(results) == 4
+            assert all(len(r["step_scores"]) == 3 for r in results)
+            assert results[0] == results[1] == results[2] == results[3]

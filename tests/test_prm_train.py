@@ -1,0 +1,177 @@
+"""Synthetic chains, the trainer, the metric, and the bundled PRM's accuracy."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+
+import pytest
+
+from mmreward.errors import InvalidInputError
+from mmreward.prm.metrics import first_error, first_error_f1
+from mmreward.prm.scorer import PRMItem, PRMScorer
+from mmreward.prm.synthetic import make_chain, make_dataset
+from mmreward.prm.train import TrainConfig, read_stepwise_jsonl, train
+
+STEP = re.compile(r"^(-?\d+) ([+*-]) (-?\d+) = (-?\d+)$")
+ANSWER = re.compile(r"^The answer is (-?\d+)\.$")
+
+
+def evaluate_expression(text: str) -> int:
+    """Independent recursive-descent evaluation of `+ - *` with parentheses."""
+    tokens = re.findall(r"\d+|[()+*-]", text)
+    pos = 0
+
+    def atom() -> int:
+        nonlocal pos
+        tok = tokens[pos]
+        pos += 1
+        if tok == "(":
+            value = expr()
+            pos += 1  # ")"
+            return value
+        return int(tok)
+
+    def term() -> int:
+        nonlocal pos
+        value = atom()
+        while pos < len(tokens) and tokens[pos] == "*":
+            pos += 1
+            value *= atom()
+        return value
+
+    def expr() -> int:
+        nonlocal pos
+        value = term()
+        while pos < len(tokens) and tokens[pos] in "+-":
+            op = tokens[pos]
+            pos += 1
+            value = value + term() if op == "+" else value - term()
+        return value
+
+    return expr()
+
+
+def apply(a: int, op: str, b: int) -> int:
+    return a + b if op == "+" else a - b if op == "-" else a * b
+
+
+def test_correct_chains_compute_the_expression_step_by_step():
+    for chain in make_dataset(400, seed=11, error_p=0.0):
+        assert chain.problem.startswith("Compute: ")
+        expression = chain.problem.removeprefix("Compute: ")
+        operands = re.findall(r"\d+", expression)
+        assert 3 <= len(operands) <= 5
+        assert all(1 <= int(x) <= 12 for x in operands)
+        assert len(chain.steps) == len(operands)  # n - 1 operations + the answer
+        results = []
+        for step in chain.steps[:-1]:
+            a, op, b, r = STEP.match(step).groups()
+            assert apply(int(a), op, int(b)) == int(r)
+            assert abs(int(r)) <= 300
+            results.append(int(r))
+        answer = int(ANSWER.match(chain.steps[-1]).group(1))
+        assert answer == results[-1] == evaluate_expression(expression)
+        assert chain.first_error == -1
+        assert all(chain.labels)
+
+
+def test_erroneous_chains_have_one_first_error_and_trl_labels():
+    kinds = set()
+    for chain in make_dataset(400, seed=12, error_p=1.0):
+        k = chain.first_error
+        kinds.add(chain.error_kind)
+        assert 0 <= k < len(chain.steps)
+        assert chain.labels == [i < k for i in range(len(chain.steps))]
+        if chain.error_kind == "result":
+            a, op, b, r = STEP.match(chain.steps[k]).groups()
+            assert 1 <= abs(apply(int(a), op, int(b)) - int(r)) <= 10
+        if chain.error_kind == "operand":
+            a, op, b, r = STEP.match(chain.steps[k]).groups()
+            assert apply(int(a), op, int(b)) == int(r)  # consistent arithmetic, wrong operand
+        # Steps after the error are arithmetically consistent with the wrong value.
+        for step in chain.steps[k + 1 : -1]:
+            a, op, b, r = STEP.match(step).groups()
+            assert apply(int(a), op, int(b)) == int(r)
+    assert kinds == {"result", "operand", "answer"}
+
+
+def test_same_seed_same_chains():
+    assert make_dataset(50, seed=3) == make_dataset(50, seed=3)
+    assert make_dataset(50, seed=3) != make_dataset(50, seed=4)
+
+
+def test_first_error_f1_is_the_harmonic_mean_of_both_accuracies():
+    truth = [-1, -1, -1, -1, 2, 0, 1, 3]
+    predicted = [-1, -1, 0, -1, 2, 1, 1, -1]  # correct: 3/4, erroneous: 2/4
+    result = first_error_f1(predicted, truth)
+    assert result.correct_accuracy == 0.75
+    assert result.error_accuracy == 0.5
+    assert result.f1 == pytest.approx(2 * 0.75 * 0.5 / 1.25)
+    assert first_error([0.9, 0.7, 0.4, 0.2]) == 2
+    assert first_error([0.9, 0.7], threshold=0.8) == 1
+    assert first_error([0.9, 0.7], threshold=0.5) == -1
+
+
+def _write(path, chains):
+    with path.open("w") as fh:
+        for chain in chains:
+            fh.write(json.dumps(chain.to_record()) + "\n")
+
+
+def test_bad_records_are_refused_with_their_line(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"prompt": "p", "completions": ["a", "b"], "labels": [true]}\n')
+    with pytest.raises(InvalidInputError, match=r"bad\.jsonl:1"):
+        read_stepwise_jsonl(path)
+
+
+@pytest.mark.slow
+def test_trainer_writes_a_checkpoint_the_scorer_loads(tmp_path):
+    data, held_out = tmp_path / "train.jsonl", tmp_path / "eval.jsonl"
+    _write(data, make_dataset(200, seed=21))
+    _write(held_out, make_dataset(40, seed=22))
+    out = tmp_path / "ckpt"
+    cfg = TrainConfig(
+        data=data,
+        out=out,
+        eval_data=held_out,
+        hidden_size=32,
+        layers=2,
+        heads=2,
+        lm_steps=4,
+        steps=6,
+        batch_size=16,
+        eval_every=3,
+        device="cpu",
+    )
+    result = train(cfg)
+    assert result is not None
+    assert 0.0 <= result.f1 <= 1.0
+    meta = json.loads((out / "prm_config.json").read_text())
+    assert meta["format"] == "token-cls"
+    chain = make_chain(random.Random(5))
+    scorer = PRMScorer(out, device="cpu")
+    try:
+        (scored,) = scorer.score([PRMItem(chain.problem, chain.steps)])
+    finally:
+        scorer.close()
+    assert len(scored.step_scores) == len(chain.steps)
+    # Training again from the checkpoint (a user's `--init`) works too.
+    again = TrainConfig(data=data, out=tmp_path / "again", init=out, lm_steps=2, steps=2)
+    assert train(again) is None
+    assert (tmp_path / "again" / "model.safetensors").is_file()
+
+
+@pytest.mark.slow
+def test_bundled_prm_finds_first_errors_on_fresh_chains():
+    """The shipped model on chains it never saw (a seed not used in training or tuning)."""
+    chains = make_dataset(600, seed=random.SystemRandom().randrange(10**6, 10**7))
+    scorer = PRMScorer(device="cpu")
+    try:
+        scored = scorer.score([PRMItem(c.problem, c.steps) for c in chains])
+    finally:
+        scorer.close()
+    result = first_error_f1([s.first_error for s in scored], [c.first_error for c in chains])
+    assert result.f1 >= 0.85, result.summary()
