@@ -1,0 +1,540 @@
+"""Equivalence of two parsed answers.
+
+Structure first: sets and unordered lists match in any order, tuples in order, intervals by
+endpoints and brackets (an inequality is an interval), equations up to rearrangement, matrices
+cell by cell. The values at the leaves are then compared by a `Leaves` strategy:
+
+- `EXACT_LEAVES`, in the caller: `Fraction` arithmetic; raises `Undecided` for anything that is
+  not rational (pi, radicals, variables), which sends the item to the sandbox;
+- `NUMERIC_LEAVES`, in the sandbox: exact first, then mpmath at 60 significant digits, with
+  variables sampled at several random points (two different polynomials agree at a random point
+  with probability zero). An exact reference must agree to 40 digits, so `1/2^99` and `1/2^98`
+  stay apart; a decimal reference grants half a unit in its last written place.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Protocol
+
+import mpmath
+
+from mmreward.verifiers.mathtree import (
+    Add,
+    Const,
+    Degrees,
+    Div,
+    Func,
+    Interval,
+    Matrix,
+    Mul,
+    Neg,
+    Node,
+    Num,
+    Percent,
+    PlusMinus,
+    Pow,
+    Relation,
+    Seq,
+    Sym,
+    Text,
+    Union,
+    children,
+    free_symbols,
+)
+from mmreward.verifiers.numbers import NotExact, exact_equal, unit_variants, written_tolerance
+
+DIGITS = 60
+_RELATIVE_EPS = mpmath.mpf(10) ** -40
+_ABSOLUTE_EPS = mpmath.mpf(10) ** -50
+_POINTS = 3
+_MAX_TRIES = 8
+_MAX_PLUS_MINUS = 3
+
+
+class Undecided(Exception):
+    """This strategy cannot decide; a stronger one (in the sandbox) must."""
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    equal: bool
+    reason: str
+
+
+class Leaves(Protocol):
+    def equal(self, ref: Node, ans: Node) -> bool: ...
+
+    def equations(self, ref: Relation, ans: Relation) -> bool: ...
+
+
+class ExactLeaves:
+    """Rational arithmetic only: cheap and safe in the caller's process."""
+
+    def equal(self, ref: Node, ans: Node) -> bool:
+        try:
+            return exact_equal(ref, ans)
+        except NotExact:
+            raise Undecided from None
+
+    def equations(self, ref: Relation, ans: Relation) -> bool:
+        raise Undecided
+
+
+class NumericLeaves:
+    """High-precision numeric evaluation; for the sandbox (mpmath can be slow on huge input)."""
+
+    def equal(self, ref: Node, ans: Node) -> bool:
+        try:
+            return exact_equal(ref, ans)
+        except NotExact:
+            pass
+        with mpmath.workdps(DIGITS):
+            for r in unit_variants(ref):
+                tolerance = written_tolerance(r)
+                for a in unit_variants(ans):
+                    if _numerically_equal(r, a, tolerance):
+                        return True
+        return False
+
+    def equations(self, ref: Relation, ans: Relation) -> bool:
+        """Same solution set up to rearrangement: (lhs - rhs) of one is a constant non-zero
+        multiple of the other's at every sampled point."""
+        f = Add((ref.items[0], Neg(ref.items[1])))
+        g = Add((ans.items[0], Neg(ans.items[1])))
+        names = sorted(free_symbols(f) | free_symbols(g))
+        if not names:
+            return False
+        ratio = None
+        agreeing = 0
+        with mpmath.workdps(DIGITS):
+            for point in range(_MAX_TRIES):
+                env = _sample(names, point)
+                try:
+                    fv, gv = evaluate(f, env), evaluate(g, env)
+                except EvaluationError:
+                    continue
+                if _tiny(fv) or not _finite(fv) or not _finite(gv):
+                    continue
+                q = gv / fv
+                if ratio is None:
+                    if _tiny(q):
+                        return False
+                    ratio = q
+                elif not _close(q, ratio, None):
+                    return False
+                agreeing += 1
+                if agreeing == _POINTS:
+                    return True
+        return agreeing >= 2
+
+
+EXACT_LEAVES = ExactLeaves()
+NUMERIC_LEAVES = NumericLeaves()
+
+
+def equivalent(ref: Node, ans: Node, leaves: Leaves) -> Match:
+    """Whether `ans` is the same answer as `ref` (see the module docstring)."""
+    if isinstance(ref, Text) or isinstance(ans, Text):
+        same = isinstance(ref, Text) and isinstance(ans, Text) and ref.value == ans.value
+        return Match(same, "equal" if same else "text_mismatch")
+    if isinstance(ref, Relation) and isinstance(ans, Relation) and ref.ops == ans.ops == ("=",):
+        same = _same_equation(ref, ans, leaves)
+        return Match(same, "equal" if same else "not_equal")
+    ref, ans = _unassign(ref), _unassign(ans)
+    ref_intervals, ans_intervals = _intervals(ref, strict=True), _intervals(ans, strict=True)
+    if ref_intervals is not None or ans_intervals is not None:
+        ref_intervals = ref_intervals or _intervals(ref, strict=False)
+        ans_intervals = ans_intervals or _intervals(ans, strict=False)
+        if ref_intervals is None or ans_intervals is None:
+            return Match(False, "shape_mismatch")
+        same = _same_intervals(ref_intervals, ans_intervals, leaves)
+        return Match(same, "equal" if same else "not_equal")
+    if _shape(ref) != _shape(ans):
+        return Match(False, "shape_mismatch")
+    same = _same(ref, ans, leaves)
+    return Match(same, "equal" if same else "not_equal")
+
+
+def _same(ref: Node, ans: Node, leaves: Leaves) -> bool:
+    ref, ans = _expand_plus_minus(ref), _expand_plus_minus(ans)
+    match ref:
+        case Seq("set" | "list", items):
+            others = _items(ans, ("set", "list"))
+            return others is not None and _unordered(items, others, leaves)
+        case Seq("paren" | "bracket", items):
+            others = _items(ans, ("paren", "bracket", "list"))
+            return others is not None and _ordered(items, others, leaves)
+        case Matrix(rows):
+            if isinstance(ans, Matrix):
+                if len(ans.rows) != len(rows) or len(ans.rows[0]) != len(rows[0]):
+                    return False
+                return _ordered(_cells(ref), _cells(ans), leaves)
+            others = _items(ans, ("paren", "bracket"))
+            is_vector = len(rows) == 1 or len(rows[0]) == 1
+            return is_vector and others is not None and _ordered(_cells(ref), others, leaves)
+        case Relation(items, ops):  # not an equation or inequality: `a = b = c`, `x != 3`
+            return (
+                isinstance(ans, Relation) and ans.ops == ops and _ordered(items, ans.items, leaves)
+            )
+        case Union(parts):  # of sets: `\{1\} \cup \{2\}`
+            return isinstance(ans, Union) and _unordered(parts, ans.parts, leaves)
+        case Interval() | Text():
+            return equivalent(ref, ans, leaves).equal
+    if isinstance(ans, Seq) and ans.kind in ("set", "list") and len(ans.items) == 1:
+        return _same(ref, ans.items[0], leaves)
+    if isinstance(ans, Seq | Matrix | Relation | Interval | Union | Text):
+        return False
+    return leaves.equal(ref, ans)
+
+
+def _items(node: Node, kinds: tuple[str, ...]) -> tuple[Node, ...] | None:
+    if isinstance(node, Seq) and node.kind in kinds:
+        return node.items
+    if isinstance(node, Matrix) and (len(node.rows) == 1 or len(node.rows[0]) == 1):
+        return _cells(node) if "paren" in kinds else None
+    return None
+
+
+def _cells(matrix: Matrix) -> tuple[Node, ...]:
+    return tuple(cell for row in matrix.rows for cell in row)
+
+
+def _ordered(refs: Sequence[Node], answers: Sequence[Node], leaves: Leaves) -> bool:
+    if len(refs) != len(answers):
+        return False
+    return all(_element(r, a, leaves) for r, a in zip(refs, answers, strict=True))
+
+
+def _unordered(refs: Sequence[Node], answers: Sequence[Node], leaves: Leaves) -> bool:
+    """Multiset match (a set's repeated items count once)."""
+    if len(refs) != len(answers):
+        refs, answers = list(dict.fromkeys(refs)), list(dict.fromkeys(answers))
+        if len(refs) != len(answers):
+            return False
+    unused = list(answers)
+    undecided = False
+    for r in refs:
+        for k, a in enumerate(unused):
+            try:
+                if _element(r, a, leaves):
+                    del unused[k]
+                    break
+            except Undecided:
+                undecided = True
+        else:
+            if undecided:
+                raise Undecided
+            return False
+    return True
+
+
+def _element(ref: Node, ans: Node, leaves: Leaves) -> bool:
+    if isinstance(ref, Seq | Matrix | Relation | Interval | Union | Text):
+        return equivalent(ref, ans, leaves).equal
+    return _same(ref, ans, leaves)
+
+
+def _shape(node: Node) -> str:
+    """Coarse kind, so a number never equals a tuple: scalar or collection."""
+    if isinstance(node, Seq) and not (node.kind in ("set", "list") and len(node.items) == 1):
+        return "collection"
+    if isinstance(node, Matrix):
+        return "collection" if len(node.rows) > 1 or len(node.rows[0]) > 1 else "scalar"
+    return "scalar"
+
+
+def _expand_plus_minus(node: Node) -> Node:
+    """`2 \\pm \\sqrt 3` -> the set {2 + sqrt 3, 2 - sqrt 3}."""
+    if not _has_plus_minus(node) or isinstance(node, Seq | Matrix):
+        return node
+    choices = list(itertools.product((1, -1), repeat=min(_count_plus_minus(node), 8)))
+    if len(choices) > 2**_MAX_PLUS_MINUS:
+        raise Undecided
+    variants = tuple(dict.fromkeys(_choose(node, list(signs)) for signs in choices))
+    return Seq("set", variants)
+
+
+def _has_plus_minus(node: Node) -> bool:
+    return isinstance(node, PlusMinus) or any(_has_plus_minus(c) for c in children(node))
+
+
+def _count_plus_minus(node: Node) -> int:
+    own = 1 if isinstance(node, PlusMinus) else 0
+    return own + sum(_count_plus_minus(c) for c in children(node))
+
+
+def _choose(node: Node, signs: list[int]) -> Node:
+    """Replace each `a ± b` by a + b or a - b, taking signs from the front of `signs`."""
+    match node:
+        case PlusMinus(left, right):
+            sign = signs.pop(0)
+            chosen = _choose(right, signs)
+            return Add((_choose(left, signs), chosen if sign > 0 else Neg(chosen)))
+        case Add(terms):
+            return Add(tuple(_choose(t, signs) for t in terms))
+        case Mul(factors):
+            return Mul(tuple(_choose(f, signs) for f in factors))
+        case Div(num, den):
+            return Div(_choose(num, signs), _choose(den, signs))
+        case Neg(arg):
+            return Neg(_choose(arg, signs))
+        case Pow(base, exp):
+            return Pow(_choose(base, signs), _choose(exp, signs))
+        case Func(name, args):
+            return Func(name, tuple(_choose(a, signs) for a in args))
+    return node
+
+
+# --- equations and intervals ---------------------------------------------------------------
+
+
+def _is_assignment(node: Node) -> bool:
+    return isinstance(node, Relation) and set(node.ops) == {"="} and isinstance(node.items[0], Sym)
+
+
+def _same_equation(ref: Relation, ans: Relation, leaves: Leaves) -> bool:
+    if _is_assignment(ref) and _is_assignment(ans) and ref.items[0] == ans.items[0]:
+        return _element(ref.items[1], ans.items[1], leaves)
+    return leaves.equations(ref, ans)
+
+
+def _unassign(node: Node) -> Node:
+    """`x = 5` -> 5 and `x = 1, y = 2` -> 1, 2: the value is the answer."""
+    if _is_assignment(node):
+        assert isinstance(node, Relation)
+        return node.items[-1]
+    if isinstance(node, Seq) and any(_is_assignment(item) for item in node.items):
+        return Seq(node.kind, tuple(_unassign(item) for item in node.items))
+    return node
+
+
+_Span = tuple[Node, Node, bool, bool]
+_INFINITY = Const("inf")
+_MINUS_INFINITY = Neg(_INFINITY)
+
+
+def _intervals(node: Node, *, strict: bool) -> list[_Span] | None:
+    """The answer as a union of intervals, or None. `strict` accepts only what cannot be
+    anything else (an interval with a bracket, a union, an inequality); otherwise a pair
+    `(a, b)` / `[a, b]` also reads as an interval."""
+    match node:
+        case Interval(lo, hi, lo_closed, hi_closed):
+            return [(lo, hi, lo_closed, hi_closed)]
+        case Union(parts):
+            spans: list[_Span] = []
+            for part in parts:
+                found = _intervals(part, strict=False)
+                if found is None:
+                    return None
+                spans.extend(found)
+            return spans
+        case Relation():
+            span = _inequality(node)
+            return [span] if span is not None else None
+        case Seq("list", items) if items and all(isinstance(i, Relation) for i in items):
+            spans = []
+            for item in items:
+                span = _inequality(item)  # type: ignore[arg-type]
+                if span is None:
+                    return None
+                spans.append(span)
+            return spans
+        case Seq("paren" | "bracket", (lo, hi)) if not strict:
+            closed = node.kind == "bracket"
+            return [(lo, hi, closed, closed)]
+    return None
+
+
+def _inequality(relation: Relation) -> _Span | None:
+    """`x > 3` -> (3, oo); `-1 <= x < 2` -> [-1, 2); None for anything else."""
+    items, ops = relation.items, relation.ops
+    if any(op not in ("<", "<=", ">", ">=") for op in ops):
+        return None
+    if len(items) == 2:
+        left, right = items
+        op: str = ops[0]
+        if isinstance(right, Sym) and not isinstance(left, Sym):
+            left, right = right, left
+            op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[op]
+        if not isinstance(left, Sym):
+            return None
+        if op in ("<", "<="):
+            return (_MINUS_INFINITY, right, False, op == "<=")
+        return (right, _INFINITY, op == ">=", False)
+    if len(items) == 3 and isinstance(items[1], Sym):
+        low, high = items[0], items[2]
+        if ops[0] in ("<", "<=") and ops[1] in ("<", "<="):
+            return (low, high, ops[0] == "<=", ops[1] == "<=")
+        if ops[0] in (">", ">=") and ops[1] in (">", ">="):
+            return (high, low, ops[1] == ">=", ops[0] == ">=")
+    return None
+
+
+def _same_intervals(refs: list[_Span], answers: list[_Span], leaves: Leaves) -> bool:
+    if len(refs) != len(answers):
+        return False
+    unused = list(answers)
+    for ref in refs:
+        for k, ans in enumerate(unused):
+            if _same_span(ref, ans, leaves):
+                del unused[k]
+                break
+        else:
+            return False
+    return True
+
+
+def _same_span(ref: _Span, ans: _Span, leaves: Leaves) -> bool:
+    for end in (0, 1):
+        r, a = ref[end], ans[end]
+        if r in (_INFINITY, _MINUS_INFINITY) or a in (_INFINITY, _MINUS_INFINITY):
+            if r != a:  # a bracket at an infinite end is a harmless slip
+                return False
+        elif ref[end + 2] != ans[end + 2] or not _element(r, a, leaves):  # type: ignore[arg-type]
+            return False
+    return True
+
+
+# --- numeric evaluation --------------------------------------------------------------------
+
+
+class EvaluationError(ValueError):
+    """The expression has no numeric value at this point (division by zero, a set…)."""
+
+
+def _numerically_equal(ref: Node, ans: Node, tolerance: Fraction | None) -> bool:
+    names = sorted(free_symbols(ref) | free_symbols(ans))
+    if not names:
+        try:
+            return _close(evaluate(ref, {}), evaluate(ans, {}), tolerance)
+        except EvaluationError:
+            return False
+    agreeing = 0
+    for point in range(_MAX_TRIES):
+        env = _sample(names, point)
+        try:
+            x, y = evaluate(ref, env), evaluate(ans, env)
+        except EvaluationError:
+            continue
+        if not _close(x, y, None):
+            return False
+        agreeing += 1
+        if agreeing == _POINTS:
+            return True
+    return agreeing >= 2
+
+
+def _sample(names: list[str], point: int) -> dict[str, mpmath.mpf]:
+    """Deterministic pseudo-random values in (0.3, 2.1), the same for a name on both sides."""
+    values = {}
+    for name in names:
+        rng = random.Random(f"{name}:{point}")
+        values[name] = mpmath.mpf(rng.getrandbits(200)) / 2**200 * mpmath.mpf("1.8") + mpmath.mpf(
+            "0.3"
+        )
+    return values
+
+
+def _close(x: mpmath.mpc, y: mpmath.mpc, tolerance: Fraction | None) -> bool:
+    if x == y:
+        return True
+    if not (_finite(x) and _finite(y)):
+        return False
+    difference = abs(x - y)
+    if tolerance is not None:
+        slack = mpmath.mpf(tolerance.numerator) / tolerance.denominator
+        return bool(difference <= slack * (1 + mpmath.mpf(10) ** -12) + _ABSOLUTE_EPS)
+    return bool(difference <= _RELATIVE_EPS * max(abs(x), abs(y)) or difference <= _ABSOLUTE_EPS)
+
+
+def _finite(x: mpmath.mpc) -> bool:
+    return bool(mpmath.isfinite(x))
+
+
+def _tiny(x: mpmath.mpc) -> bool:
+    return bool(abs(x) <= _ABSOLUTE_EPS)
+
+
+def evaluate(node: Node, env: dict[str, mpmath.mpf]) -> mpmath.mpc:
+    """Value of `node` at the current mpmath precision, variables taken from `env`."""
+    try:
+        return _evaluate(node, env)
+    except (ZeroDivisionError, ValueError, OverflowError, TypeError) as error:
+        raise EvaluationError(str(error)) from error
+
+
+_CONSTANTS = {"pi": lambda: +mpmath.pi, "e": lambda: +mpmath.e, "i": lambda: mpmath.mpc(0, 1)}
+_UNARY = {
+    "sin": mpmath.sin,
+    "cos": mpmath.cos,
+    "tan": mpmath.tan,
+    "cot": mpmath.cot,
+    "sec": mpmath.sec,
+    "csc": mpmath.csc,
+    "asin": mpmath.asin,
+    "acos": mpmath.acos,
+    "atan": mpmath.atan,
+    "acot": mpmath.acot,
+    "sinh": mpmath.sinh,
+    "cosh": mpmath.cosh,
+    "tanh": mpmath.tanh,
+    "exp": mpmath.exp,
+    "ln": mpmath.log,
+    "log10": mpmath.log10,
+    "sqrt": mpmath.sqrt,
+    "abs": abs,
+    "floor": mpmath.floor,
+    "ceil": mpmath.ceil,
+    "factorial": mpmath.factorial,
+}
+
+
+def _evaluate(node: Node, env: dict[str, mpmath.mpf]) -> mpmath.mpc:
+    match node:
+        case Num(value, _):
+            return mpmath.mpf(value.numerator) / value.denominator
+        case Sym(name):
+            return env[name]
+        case Const("inf"):
+            return mpmath.inf
+        case Const(name):
+            return _CONSTANTS[name]()
+        case Add(terms):
+            return mpmath.fsum(_evaluate(t, env) for t in terms)
+        case Mul(factors):
+            return mpmath.fprod(_evaluate(f, env) for f in factors)
+        case Div(num, den):
+            denominator = _evaluate(den, env)
+            if denominator == 0:
+                raise ZeroDivisionError("division by zero")
+            return _evaluate(num, env) / denominator
+        case Neg(arg):
+            return -_evaluate(arg, env)
+        case Pow(base, exp):
+            b, e = _evaluate(base, env), _evaluate(exp, env)
+            if b == 0 and mpmath.re(e) <= 0:
+                raise ZeroDivisionError("0 to a non-positive power")
+            return mpmath.power(b, e)
+        case Percent(arg):
+            return _evaluate(arg, env) / 100
+        case Degrees(arg):
+            return _evaluate(arg, env) * mpmath.pi / 180
+        case Func("log", (arg,)):
+            return mpmath.log(_evaluate(arg, env))
+        case Func("log", (arg, base)):
+            return mpmath.log(_evaluate(arg, env), _evaluate(base, env))
+        case Func("root", (arg, index)):
+            x, n = _evaluate(arg, env), _evaluate(index, env)
+            if mpmath.im(x) == 0 and x < 0 and n == int(n) and int(n) % 2 == 1:
+                return -mpmath.root(-x, int(n))  # the real cube root of -8 is -2
+            return mpmath.power(x, 1 / n)
+        case Func("binom", (n, k)):
+            return mpmath.binomial(_evaluate(n, env), _evaluate(k, env))
+        case Func(name, (arg,)) if name in _UNARY:
+            return _UNARY[name](_evaluate(arg, env))
+    raise EvaluationError(f"no numeric value for {type(node).__name__}")

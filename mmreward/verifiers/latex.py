@@ -1,0 +1,741 @@
+"""LaTeX (and plain-text math) answers -> `mathtree` nodes, without sympy and without eval.
+
+A small recursive-descent parser for the notation final answers use: numbers, `\\frac`,
+radicals, powers, functions, constants, sets, tuples, intervals, unions, relations, matrices.
+It is bounded (characters, tokens, nesting), so it can run on hostile input in the caller;
+anything it does not know raises `LatexError` and the caller falls back to latex2sympy2 inside
+the sandbox.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from functools import lru_cache
+
+from mmreward.verifiers.mathtree import (
+    ONE,
+    Add,
+    Const,
+    Degrees,
+    Div,
+    Func,
+    Interval,
+    Matrix,
+    Mul,
+    Neg,
+    Node,
+    Num,
+    Percent,
+    PlusMinus,
+    Pow,
+    Relation,
+    RelOp,
+    Seq,
+    Sym,
+    Text,
+    Union,
+)
+
+MAX_ANSWER_CHARS = 4000
+MAX_TOKENS = 2000
+MAX_DEPTH = 60
+MAX_LITERAL_DIGITS = 2000
+
+
+class LatexError(ValueError):
+    """The text is not math this parser understands."""
+
+
+class TooComplexError(LatexError):
+    """The text is too long or too deeply nested to be an answer worth parsing."""
+
+
+# --- normalisation -------------------------------------------------------------------------
+
+_UNICODE = {
+    "−": "-",
+    "–": "-",
+    "×": "\\times ",
+    "·": "\\cdot ",
+    "⋅": "\\cdot ",
+    "÷": "\\div ",
+    "√": "\\sqrt",
+    "π": "\\pi ",
+    "∞": "\\infty ",
+    "≤": "\\le ",
+    "≥": "\\ge ",
+    "≠": "\\ne ",
+    "±": "\\pm ",
+    "∪": "\\cup ",
+    "∅": "\\emptyset ",
+    "°": "^\\circ ",
+    "²": "^2",
+    "³": "^3",
+    "½": "\\frac12",
+    "⅓": "\\frac13",
+    "¼": "\\frac14",
+    "¾": "\\frac34",
+    "\u00a0": " ",
+    "\u2009": " ",
+    "\u202f": " ",
+    "€": "",
+    "£": "",
+    "¥": "",
+    "₹": "",
+}
+_UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
+
+_DROP = re.compile(
+    r"(?<!\\)\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg|displaystyle|textstyle"
+    r"|limits|nolimits|!|,|;|:| |quad|qquad)(?![a-zA-Z])|~|\\\$|\$"
+)
+_SYNONYMS = {
+    "\\dfrac": "\\frac",
+    "\\tfrac": "\\frac",
+    "\\cfrac": "\\frac",
+    "\\dbinom": "\\binom",
+    "\\tbinom": "\\binom",
+    "\\leq": "\\le",
+    "\\leqslant": "\\le",
+    "\\geq": "\\ge",
+    "\\geqslant": "\\ge",
+    "\\neq": "\\ne",
+    "\\lt": "<",
+    "\\gt": ">",
+    "\\lvert": "|",
+    "\\rvert": "|",
+    "\\vert": "|",
+    "\\mid": "|",
+    "\\varnothing": "\\emptyset",
+    "\\degree": "^\\circ",
+    "\\varepsilon": "\\epsilon",
+    "\\varphi": "\\phi",
+    "\\arcsec": "\\operatorname{arcsec}",
+}
+_SYNONYM_RE = re.compile(
+    "|".join(re.escape(k) + r"(?![a-zA-Z])" for k in sorted(_SYNONYMS, key=len, reverse=True))
+)
+_FONT = re.compile(r"\\(?:mathbf|boldsymbol|mathit|mathsf|mathtt|mathbb|bm|operatorname)\s*")
+_CIRC = re.compile(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ")
+_THOUSANDS_BRACED = re.compile(r"(?<=[0-9])\{,\}(?=[0-9]{3})")
+_THOUSANDS = re.compile(r"(?<![0-9.,])([1-9][0-9]{0,2})((?:,[0-9]{3})+)(?![0-9]|,[0-9])")
+_SPACED_THOUSANDS = re.compile(r"(?<=[0-9])\\[, ](?=[0-9]{3}(?![0-9]))")
+_IN_PREFIX = re.compile(r"^\s*[a-zA-Z]\s*\\in\s*")
+_WORD_CONNECTIVE = re.compile(r"\s*(?:\\text\{\s*(?:or|and)\s*\}|\b(?:or|and)\b)\s*")
+_UNIT_WORDS = (
+    "square|sq|cubic|cu|mm|cm|km|m|meters?|metres?|kilometers?|centimeters?|millimeters?|inch|"
+    "inches|in|ft|feet|foot|yards?|yd|miles?|mi|kg|g|grams?|kilograms?|mg|lb|lbs|pounds?|oz|"
+    "ounces?|l|liters?|litres?|ml|milliliters?|gallons?|s|sec|secs|seconds?|min|mins|minutes?|h|"
+    "hr|hrs|hours?|days?|weeks?|months?|years?|dollars?|cents?|usd|eur|euros?|rs|rupees?|yuan|"
+    "units?|cm/s|m/s|km/h|mph|kph|radians?|rad|pts|points?|people|"
+    "persons?|students?|times|ways|apples|marbles|items|pages|books|cookies|pieces|boxes"
+)
+_UNITS = rf"(?:(?:{_UNIT_WORDS})\b\.?\s*)+"
+_POWER_23 = r"(?:\^\s*\{?[23]\}?)?"
+# Inside `\text{}` a unit is unambiguous anywhere; bare, only right after a number (`5 cm`),
+# never after a letter: in `2n + m`, m is a variable.
+_TEXT_UNIT = re.compile(
+    rf"\\(?:text|mbox|mathrm|textrm|textnormal|textit|textbf)\s*\{{\s*{_UNITS}\}}\s*{_POWER_23}",
+    re.IGNORECASE,
+)
+_BARE_UNIT = re.compile(rf"(?<=[0-9])\s*{_UNITS}{_POWER_23}\s*$", re.IGNORECASE)
+_PERCENT_WORD = re.compile(r"\s*(?:\\text\s*\{\s*)?percent\b\s*\}?", re.IGNORECASE)
+_DEGREE_WORD = re.compile(r"\s*(?:\\text\s*\{\s*)?degrees?\b\s*\}?", re.IGNORECASE)
+_LEADING_CURRENCY = re.compile(r"^\s*(?:usd|us\$|rs\.?|inr|eur)\s*", re.IGNORECASE)
+_BARE_NAMES = re.compile(
+    r"(?<![\\a-zA-Z])(sqrt|pi|infinity|infty|inf|arcsin|arccos|arctan|sinh|cosh|tanh|sin|cos|tan|"
+    r"cot|sec|csc|log|ln|exp)(?![a-zA-Z])"
+)
+_BARE_NAME_LATEX = {"infinity": "\\infty", "inf": "\\infty"}
+
+
+def normalize(answer: str) -> str:
+    """Rewrite notational variants into the one spelling the parser reads.
+
+    Only rewrites that cannot change the value: unicode symbols, sizing commands, `\\dfrac`,
+    font wrappers, thousands separators, currency signs and trailing unit words.
+    """
+    s = _UNICODE_RE.sub(lambda m: _UNICODE[m.group()], answer)
+    s = _SYNONYM_RE.sub(lambda m: _SYNONYMS[m.group()], s)
+    s = _THOUSANDS_BRACED.sub("", s)
+    s = _SPACED_THOUSANDS.sub("", s)
+    s = _DROP.sub(" ", s)
+    s = _FONT.sub("", s)
+    s = _CIRC.sub("°", s)
+    s = _LEADING_CURRENCY.sub("", s)
+    s = _IN_PREFIX.sub("", s)
+    s = _PERCENT_WORD.sub("%", s)
+    s = _DEGREE_WORD.sub("°", s)
+    s = _TEXT_UNIT.sub(" ", s)
+    s = _BARE_UNIT.sub("", s)
+    s = _WORD_CONNECTIVE.sub(", ", s)
+    s = _BARE_NAMES.sub(lambda m: _BARE_NAME_LATEX.get(m.group(), "\\" + m.group()), s)
+    s = s.replace("\\%", "%")
+    s = " ".join(s.split())
+    # `1,234` is a thousands separator only outside brackets: `(1,100)` stays an interval.
+    if "," in s and not any(c in s for c in "([{"):
+        s = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), s)
+    return s.strip().rstrip(".").strip()
+
+
+# --- words ---------------------------------------------------------------------------------
+
+_TEXT_WRAPPER = re.compile(r"\\(?:text|mbox|mathrm|textrm|textnormal|textit|textbf|textsf)\s*\{")
+_TEXT_GROUP = re.compile(
+    r"\\(?:text|mbox|mathrm|textrm|textnormal|textit|textbf|textsf)\s*\{[^{}]*\}"
+)
+_ENVIRONMENT = re.compile(r"\\(?:begin|end)\s*\{[a-zA-Z*]*\}")
+_WORD_RUN = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
+
+
+def text_form(answer: str) -> str:
+    """Answer as plain lower-case words: `\\text{ Yes }.` -> `yes`; used for worded answers."""
+    s = _TEXT_WRAPPER.sub("", answer)
+    s = re.sub(r"[{}$\\*.,;:!?\"'()\[\]]", " ", s)
+    return " ".join(s.lower().split())
+
+
+def is_worded(normalized: str) -> bool:
+    """True when the answer is words (`Monday`, `\\text{no solution}`), not math: only text
+    groups, or a bare word of three letters or more (commands and environments aside)."""
+    bare = _TEXT_GROUP.sub(" ", _ENVIRONMENT.sub(" ", normalized))
+    if bare.strip() == "" and normalized.strip():
+        return any(c.isalpha() for c in normalized)
+    return _WORD_RUN.search(bare) is not None
+
+
+# --- tokens --------------------------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"""
+    (?P<num>[0-9]+(?:\.[0-9]*)?|\.[0-9]+)
+    |(?P<cmd>\\(?:[a-zA-Z]+|.))
+    |(?P<rel><=|>=|!=|=<|=>)
+    |(?P<letter>[a-zA-Z])
+    |(?P<punct>[-+*/^_()\[\]{},;=<>!%|&°'])
+    |(?P<space>\s+)
+    """,
+    re.VERBOSE,
+)
+_SCI = re.compile(r"[eE]([-+]?[0-9]{1,4})(?![0-9a-zA-Z])")
+_RELATIONS: dict[str, RelOp] = {
+    "=": "=",
+    "<": "<",
+    ">": ">",
+    "<=": "<=",
+    "=<": "<=",
+    ">=": ">=",
+    "=>": ">=",
+    "!=": "!=",
+    "\\le": "<=",
+    "\\ge": ">=",
+    "\\ne": "!=",
+    "\\approx": "=",
+    "\\equiv": "=",
+}
+_GREEK = frozenset(
+    re.findall(
+        r"\w+",
+        "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi rho sigma tau "
+        "upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Sigma Phi Psi Omega",
+    )
+)
+_FUNCTIONS = {
+    "sin": "sin",
+    "cos": "cos",
+    "tan": "tan",
+    "cot": "cot",
+    "sec": "sec",
+    "csc": "csc",
+    "arcsin": "asin",
+    "arccos": "acos",
+    "arctan": "atan",
+    "arccot": "acot",
+    "sinh": "sinh",
+    "cosh": "cosh",
+    "tanh": "tanh",
+    "exp": "exp",
+    "ln": "ln",
+    "log": "log",
+    "lg": "log10",
+}
+_INVERSE = {"sin": "asin", "cos": "acos", "tan": "atan", "cot": "acot"}
+_MATRIX_ENVS = frozenset(
+    {"pmatrix", "bmatrix", "Bmatrix", "matrix", "smallmatrix", "array", "vmatrix"}
+)
+
+Token = tuple[str, str]
+
+
+def tokenize(s: str) -> list[Token]:
+    """Split into (kind, text) tokens; `\\text{…}` becomes one `text` token and a number in
+    scientific notation one `num` token."""
+    tokens: list[Token] = []
+    i, n = 0, len(s)
+    while i < n:
+        m = _TOKEN.match(s, i)
+        if m is None:
+            raise LatexError(f"unexpected character {s[i]!r}")
+        kind = m.lastgroup or ""
+        text = m.group()
+        i = m.end()
+        if kind == "space":
+            continue
+        if kind == "num":
+            sci = _SCI.match(s, i)
+            if sci is not None:
+                text += "e" + sci.group(1)
+                i = sci.end()
+        elif kind == "cmd" and _TEXT_WRAPPER.match(s, m.start()):
+            close = _closing_brace(s, s.index("{", m.start()))
+            tokens.append(("text", s[s.index("{", m.start()) + 1 : close].strip()))
+            i = close + 1
+            continue
+        elif kind == "cmd" and text in ("\\begin", "\\end"):
+            env = re.match(r"\s*\{([a-zA-Z*]+)\}", s[i:])
+            if env is None:
+                raise LatexError(f"{text} without an environment name")
+            i += env.end()
+            tokens.append(("env_" + text[1:], env.group(1).rstrip("*")))
+            continue
+        tokens.append((kind, text))
+        if len(tokens) > MAX_TOKENS:
+            raise TooComplexError("answer has too many tokens")
+    return tokens
+
+
+def _closing_brace(s: str, i: int) -> int:
+    depth = 0
+    for j in range(i, len(s)):
+        if s[j] == "{":
+            depth += 1
+        elif s[j] == "}":
+            depth -= 1
+            if depth == 0:
+                return j
+    raise LatexError("unbalanced braces")
+
+
+def parse_number_token(text: str) -> Num:
+    """`12`, `3.50`, `.5`, `1.5e-3` -> exact value plus the decimal places written."""
+    mantissa, _, exponent = text.partition("e")
+    if len(mantissa) > MAX_LITERAL_DIGITS:
+        raise TooComplexError("number literal too long")
+    whole, dot, decimals = mantissa.partition(".")
+    value = Fraction(int(whole or "0") * 10 ** len(decimals) + int(decimals or "0"))
+    value /= 10 ** len(decimals)
+    places: int | None = len(decimals) if dot and decimals else None
+    if exponent:
+        shift = int(exponent)
+        value *= Fraction(10) ** shift
+        places = (places or 0) - shift
+    return Num(value, places)
+
+
+# --- parser --------------------------------------------------------------------------------
+
+
+class _Parser:
+    def __init__(self, tokens: list[Token]) -> None:
+        self.tokens = tokens
+        self.i = 0
+        self.depth = 0
+
+    # token helpers
+    def peek(self, offset: int = 0) -> Token:
+        j = self.i + offset
+        return self.tokens[j] if j < len(self.tokens) else ("end", "")
+
+    def next(self) -> Token:
+        token = self.peek()
+        self.i += 1
+        return token
+
+    def at(self, *texts: str) -> bool:
+        kind, text = self.peek()
+        return kind in ("punct", "cmd", "rel") and text in texts
+
+    def expect(self, text: str) -> None:
+        if not self.at(text):
+            raise LatexError(f"expected {text!r}, found {self.peek()[1]!r}")
+        self.i += 1
+
+    def enter(self) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise TooComplexError("answer is nested too deeply")
+
+    def leave(self) -> None:
+        self.depth -= 1
+
+    # grammar
+    def parse(self) -> Node:
+        items = self.items(frozenset())
+        if self.peek()[0] != "end":
+            raise LatexError(f"unexpected {self.peek()[1]!r}")
+        return items[0] if len(items) == 1 else Seq("list", tuple(items))
+
+    def items(self, closers: frozenset[str]) -> list[Node]:
+        """Comma/semicolon separated items up to (not including) a closer or the end."""
+        items: list[Node] = []
+        while True:
+            items.append(self.relation())
+            if not self.is_separator():
+                return items
+            while self.is_separator():
+                self.i += 1
+            if self.at(*closers) or self.peek()[0] == "end":
+                return items  # a trailing comma
+
+    def is_separator(self) -> bool:
+        kind, text = self.peek()
+        if kind == "text":
+            return text.lower() in ("or", "and", ",", "")
+        return kind == "punct" and text in (",", ";")
+
+    def relation(self) -> Node:
+        items = [self.union()]
+        ops: list[RelOp] = []
+        while True:
+            kind, text = self.peek()
+            op = _RELATIONS.get(text) if kind in ("punct", "rel", "cmd") else None
+            if op is None:
+                break
+            self.i += 1
+            ops.append(op)
+            items.append(self.union())
+        return Relation(tuple(items), tuple(ops)) if ops else items[0]
+
+    def union(self) -> Node:
+        parts = [self.expr()]
+        while self.at("\\cup"):
+            self.i += 1
+            parts.append(self.expr())
+        return Union(tuple(parts)) if len(parts) > 1 else parts[0]
+
+    def expr(self) -> Node:
+        terms: list[Node] = []
+        if self.at("\\pm"):
+            self.i += 1
+            node: Node = PlusMinus(Num(Fraction(0)), self.term())
+        else:
+            node = self.term()
+        terms.append(node)
+        while True:
+            if self.at("+"):
+                self.i += 1
+                terms.append(self.term())
+            elif self.at("-"):
+                self.i += 1
+                terms.append(Neg(self.term()))
+            elif self.at("\\pm", "\\mp"):
+                self.i += 1
+                left = terms[0] if len(terms) == 1 else Add(tuple(terms))
+                terms = [PlusMinus(left, self.term())]
+            else:
+                break
+        return terms[0] if len(terms) == 1 else Add(tuple(terms))
+
+    def term(self) -> Node:
+        node = self.unary()
+        while True:
+            if self.at("*", "\\cdot", "\\times", "\\ast"):
+                self.i += 1
+                node = Mul((node, self.unary()))
+            elif self.at("/", "\\div"):
+                self.i += 1
+                node = Div(node, self.unary())
+            elif self.starts_atom():
+                right = self.power()
+                node = _mixed_number(node, right) or Mul((node, right))
+            else:
+                return node
+
+    def unary(self) -> Node:
+        if self.at("-"):
+            self.i += 1
+            return Neg(self.unary())
+        if self.at("+"):
+            self.i += 1
+            return self.unary()
+        return self.power()
+
+    def starts_atom(self) -> bool:
+        kind, text = self.peek()
+        if kind in ("letter", "env_begin"):
+            return True
+        if kind == "num":
+            return False  # `2 3` is not a product anyone writes
+        if kind == "punct":
+            return text == "("
+        if kind == "cmd":
+            return text not in _RELATIONS and text not in _NON_ATOM_COMMANDS
+        return False
+
+    def power(self) -> Node:
+        self.enter()
+        base = self.postfix(self.atom())
+        if self.at("^"):
+            self.i += 1
+            exponent = self.exponent()
+            base = self.postfix(Pow(base, exponent))
+        self.leave()
+        return base
+
+    def exponent(self) -> Node:
+        if self.at("{"):
+            return self.group("{", "}")
+        if self.at("-"):
+            self.i += 1
+            return Neg(self.exponent())
+        return self.power()
+
+    def postfix(self, node: Node) -> Node:
+        while True:
+            if self.at("!"):
+                self.i += 1
+                node = Func("factorial", (node,))
+            elif self.at("%"):
+                self.i += 1
+                node = Percent(node)
+            elif self.at("°"):
+                self.i += 1
+                node = Degrees(node)
+            elif self.peek()[0] == "text" and not self.is_separator():
+                self.i += 1  # a unit after a value: `5 \text{ apples}`
+            else:
+                return node
+
+    def group(self, opener: str, closer: str) -> Node:
+        self.expect(opener)
+        self.enter()
+        items = self.items(frozenset({closer}))
+        self.expect(closer)
+        self.leave()
+        if len(items) != 1:
+            raise LatexError("a group holds one expression")
+        return items[0]
+
+    def argument(self) -> Node:
+        """A command argument: `{…}`, or one token as in `\\frac12` or `\\sqrt2`."""
+        kind, text = self.peek()
+        if kind == "punct" and text in "{(":
+            return self.group(text, "}" if text == "{" else ")")
+        if kind == "num":
+            self.i += 1
+            if len(text) > 1 and text.isdigit():
+                self.tokens[self.i - 1 : self.i] = [("num", text[0]), ("num", text[1:])]
+                return Num(Fraction(int(text[0])))
+            return parse_number_token(text)
+        if kind == "letter":
+            self.i += 1
+            return _letter(text)
+        if kind == "cmd":
+            return self.atom()
+        raise LatexError(f"missing argument before {text!r}")
+
+    def atom(self) -> Node:
+        kind, text = self.next()
+        if kind == "num":
+            return parse_number_token(text)
+        if kind == "letter":
+            return self.subscripted(text)
+        if kind == "env_begin":
+            return self.matrix(text)
+        if kind == "punct":
+            if text in "([":
+                return self.bracketed(text)
+            if text == "{":
+                self.enter()
+                items = self.items(frozenset({"}"}))
+                self.expect("}")
+                self.leave()
+                return items[0] if len(items) == 1 else Seq("set", tuple(items))
+            if text == "|":
+                self.enter()
+                inner = self.expr()
+                self.expect("|")
+                self.leave()
+                return Func("abs", (inner,))
+        if kind == "cmd":
+            return self.command(text)
+        if kind == "text" and len(text) == 1 and text.isalpha():
+            return _letter(text)
+        raise LatexError(f"unexpected {text!r}")
+
+    def subscripted(self, letter: str) -> Node:
+        if not self.at("_"):
+            return _letter(letter)
+        self.i += 1
+        kind, text = self.peek()
+        if kind == "punct" and text == "{":
+            start = self.i
+            self.group("{", "}")
+            text = "".join(t for _, t in self.tokens[start + 1 : self.i - 1])
+        else:
+            self.i += 1
+        return Sym(f"{letter}_{text}")
+
+    def bracketed(self, opener: str) -> Node:
+        self.enter()
+        items = self.items(frozenset({")", "]"}))
+        _, closer = self.next()
+        if closer not in (")", "]"):
+            raise LatexError(f"unclosed {opener!r}")
+        self.leave()
+        if opener + closer in ("()", "[]") and len(items) == 1:
+            return items[0]
+        if opener + closer == "()":
+            return Seq("paren", tuple(items))
+        if opener + closer == "[]":
+            return Seq("bracket", tuple(items))
+        if len(items) != 2:
+            raise LatexError("a half-open interval has two endpoints")
+        return Interval(items[0], items[1], opener == "[", closer == "]")
+
+    def command(self, name: str) -> Node:
+        bare = name[1:]
+        if bare == "frac":
+            return Div(self.argument(), self.argument())
+        if bare == "sqrt":
+            if self.at("["):
+                self.i += 1
+                index = self.expr()
+                self.expect("]")
+                return Func("root", (self.argument(), index))
+            return Func("sqrt", (self.argument(),))
+        if bare == "binom":
+            return Func("binom", (self.argument(), self.argument()))
+        if bare == "pi":
+            return Const("pi")
+        if bare == "infty":
+            return Const("inf")
+        if bare == "emptyset":
+            return Seq("set", ())
+        if bare == "{":
+            self.enter()
+            items = [] if self.at("\\}") else self.items(frozenset({"\\}"}))
+            self.expect("\\}")
+            self.leave()
+            return Seq("set", tuple(items))
+        if bare in ("lfloor", "lceil"):
+            inner = self.expr()
+            self.expect("\\rfloor" if bare == "lfloor" else "\\rceil")
+            return Func("floor" if bare == "lfloor" else "ceil", (inner,))
+        if bare in _FUNCTIONS:
+            return self.function(bare)
+        if bare in _GREEK:
+            return self.subscripted(bare)
+        raise LatexError(f"unsupported command {name}")
+
+    def function(self, bare: str) -> Node:
+        name = _FUNCTIONS[bare]
+        base: Node | None = None
+        power: Node | None = None
+        if self.at("_") and name == "log":
+            self.i += 1
+            base = self.argument()
+        if self.at("^"):
+            self.i += 1
+            power = self.exponent()
+            if power == Neg(ONE) and name in _INVERSE:
+                name, power = _INVERSE[name], None
+        if self.at("(", "{"):
+            opener = self.peek()[1]
+            arg = self.group(opener, ")" if opener == "(" else "}")
+        else:
+            arg = self.power()
+            while self.peek()[0] == "letter" or (
+                self.peek()[0] == "cmd" and self.peek()[1][1:] in _GREEK | {"pi"}
+            ):
+                arg = Mul((arg, self.power()))
+        args = (arg, base) if base is not None else (arg,)
+        node: Node = Func(name, args)
+        return Pow(node, power) if power is not None else node
+
+    def matrix(self, env: str) -> Node:
+        if env not in _MATRIX_ENVS or env == "vmatrix":
+            raise LatexError(f"unsupported environment {env}")
+        if env == "array" and self.at("{"):
+            while not self.at("}"):
+                self.i += 1
+            self.i += 1
+        rows: list[tuple[Node, ...]] = []
+        cells: list[Node] = []
+        self.enter()
+        while True:
+            kind, text = self.peek()
+            if kind == "end":
+                raise LatexError(f"unclosed {env}")
+            if kind == "env_end":
+                self.i += 1
+                break
+            if kind == "cmd" and text == "\\\\":
+                self.i += 1
+                if cells:
+                    rows.append(tuple(cells))
+                cells = []
+                continue
+            if kind == "punct" and text == "&":
+                self.i += 1
+                continue
+            cells.append(self.relation())
+        self.leave()
+        if cells:
+            rows.append(tuple(cells))
+        if not rows or len({len(row) for row in rows}) != 1:
+            raise LatexError("ragged matrix")
+        return Matrix(tuple(rows))
+
+
+_NON_ATOM_COMMANDS = frozenset(
+    {
+        "\\cdot",
+        "\\times",
+        "\\div",
+        "\\pm",
+        "\\mp",
+        "\\cup",
+        "\\}",
+        "\\\\",
+        "\\rfloor",
+        "\\rceil",
+        "\\ast",
+    }
+)
+
+
+def _letter(letter: str) -> Node:
+    if letter == "e":
+        return Const("e")
+    if letter == "i":
+        return Const("i")
+    return Sym(letter)
+
+
+def _mixed_number(left: Node, right: Node) -> Node | None:
+    """`2\\frac{1}{2}` is two and a half, not one: a whole number before a proper fraction."""
+    negative = isinstance(left, Neg)
+    whole = left.arg if isinstance(left, Neg) else left
+    if not (isinstance(whole, Num) and whole.places is None and whole.value.denominator == 1):
+        return None
+    if not (isinstance(right, Div) and isinstance(right.num, Num) and isinstance(right.den, Num)):
+        return None
+    num, den = right.num.value, right.den.value
+    if not (num.denominator == den.denominator == 1 and 0 < num < den):
+        return None
+    value = Num(whole.value + num / den)
+    return Neg(value) if negative else value
+
+
+@lru_cache(maxsize=4096)
+def parse_answer(normalized: str) -> Node:
+    """Parse a `normalize`d answer; raises `LatexError`. Cached: GRPO groups share references."""
+    if len(normalized) > MAX_ANSWER_CHARS:
+        raise TooComplexError("answer too long")
+    if not normalized:
+        raise LatexError("empty answer")
+    if is_worded(normalized):
+        return Text(text_form(normalized))
+    return _Parser(tokenize(normalized)).parse()

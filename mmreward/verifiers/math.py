@@ -1,0 +1,213 @@
+"""The `math` verifier: is the final answer of a response the reference answer?
+
+Pipeline (cheap, bounded steps in the caller; only the numeric comparison in the sandbox):
+
+1. extract the final answer (`extract.py`: `\\boxed{}`, `<answer>`, "the answer is", …),
+   after the last `</think>`;
+2. normalise both sides' notation (`latex.normalize`) and parse them into trees
+   (`latex.parse_answer`; the reference's parse is cached, GRPO groups share references);
+3. refuse exponent towers, giant factorials and the like (`guards.check_magnitude`);
+4. compare structure and values (`compare.equivalent`) with exact rational arithmetic; that
+   settles plain numbers, fractions, sets and tuples of them right here;
+5. otherwise return a `Deferred` job: the same comparison with 60-digit numeric evaluation runs in
+   the sandbox, and answers our parser cannot read go to latex2sympy2 + sympy there.
+
+Reason codes (pinned by tests): ok/True `same_text`, `equal`, `symbolic`; ok/False `not_equal`,
+`shape_mismatch`, `text_mismatch`, `magnitude_mismatch`, `unparsable_answer`, `symbolic`;
+no_answer `no_answer`; unparsable_reference `unparsable_reference`, `reference_too_long`,
+`reference_too_large`; error `answer_too_long`, `answer_too_complex`, `answer_too_large`.
+"""
+
+from __future__ import annotations
+
+import math as _pymath
+from decimal import Decimal
+from fractions import Fraction
+from functools import lru_cache
+from typing import Any
+
+from mmreward.errors import InvalidInputError
+from mmreward.verifiers.choice import judge_choice
+from mmreward.verifiers.compare import EXACT_LEAVES, NUMERIC_LEAVES, Undecided, equivalent
+from mmreward.verifiers.extract import extract_final_answer
+from mmreward.verifiers.guards import TooLargeError, check_magnitude, is_growing_tower
+from mmreward.verifiers.latex import (
+    MAX_ANSWER_CHARS,
+    MAX_DEPTH,
+    LatexError,
+    TooComplexError,
+    normalize,
+    parse_answer,
+    text_form,
+)
+from mmreward.verifiers.mathtree import Node, Text
+from mmreward.verifiers.numbers import NotExact, exact_value
+from mmreward.verifiers.registry import Deferred, register
+from mmreward.verifiers.text import after_reasoning
+from mmreward.verifiers.verdict import Verdict
+
+MAX_REFERENCE_CHARS = MAX_ANSWER_CHARS
+
+
+@register("math")
+def verify_math(
+    response: str, reference: Any, *, options: list[str] | None = None, **params: Any
+) -> Verdict | Deferred:
+    """Judge a math answer (see the module docstring); `options` makes it multiple choice."""
+    if params:
+        raise InvalidInputError(f"unknown math settings: {', '.join(sorted(params))}")
+    if options:
+        verdict = judge_choice(response, reference, options)
+        verdict.details["delegated_to"] = "choice"
+        return verdict
+    prepared = _prepare_reference(_reference_text(reference))
+    if isinstance(prepared, Verdict):
+        return prepared
+    ref_text, ref_node = prepared
+
+    extraction = extract_final_answer(after_reasoning(response))
+    if extraction is None or not extraction.text:
+        return Verdict.failed("no_answer", "no_answer")
+    answer, marker = extraction.text, extraction.marker
+    if len(answer) > MAX_ANSWER_CHARS:
+        return Verdict.failed("error", "answer_too_long", extracted=answer[:200], marker=marker)
+    ans_text = normalize(answer)
+    if ans_text == ref_text or (
+        isinstance(ref_node, Text) and text_form(ans_text) == ref_node.value
+    ):
+        return Verdict.judged(True, answer, "same_text", marker=marker)
+    try:
+        ans_node: Node | None = parse_answer(ans_text)
+    except TooComplexError:
+        return Verdict.failed("error", "answer_too_complex", extracted=answer[:200], marker=marker)
+    except LatexError:
+        ans_node = None
+
+    if ref_node is None or ans_node is None:
+        if isinstance(ref_node, Text):
+            return Verdict.judged(False, answer, "text_mismatch", marker=marker)
+        if _power_nesting(ans_text) > 2 or _power_nesting(ref_text) > 2:
+            return Verdict.failed("error", "answer_too_large", extracted=answer, marker=marker)
+        return Deferred(
+            fn=_judge_with_sympy,
+            args=(ref_text, ans_text, answer, marker, ref_node is not None),
+            fallback=_timed_out(answer, marker),
+        )
+
+    try:
+        check_magnitude(ans_node)
+    except TooLargeError as error:
+        if is_growing_tower(ans_node) and _is_modest_number(ref_node):
+            return Verdict.judged(False, answer, "magnitude_mismatch", marker=marker)
+        return Verdict.failed(
+            "error", "answer_too_large", extracted=answer, marker=marker, why=str(error)
+        )
+    try:
+        match = equivalent(ref_node, ans_node, EXACT_LEAVES)
+    except Undecided:
+        return Deferred(
+            fn=judge_parsed,
+            args=(ref_node, ans_node, answer, marker),
+            fallback=_timed_out(answer, marker),
+        )
+    return Verdict.judged(match.equal, answer, match.reason, marker=marker)
+
+
+def judge_parsed(ref: Node, ans: Node, answer: str, marker: str) -> Verdict:
+    """Sandbox job: the comparison with numeric evaluation."""
+    match = equivalent(ref, ans, NUMERIC_LEAVES)
+    return Verdict.judged(match.equal, answer, match.reason, marker=marker)
+
+
+def _judge_with_sympy(
+    reference: str, answer_text: str, answer: str, marker: str, reference_parsed: bool
+) -> Verdict:
+    """Sandbox job: latex2sympy2 + sympy for what our parser does not read."""
+    from mmreward.verifiers.symbolic import judge_with_sympy
+
+    verdict = judge_with_sympy(reference, answer_text, marker)
+    verdict.extracted = answer
+    if verdict.status == "unparsable_reference" and reference_parsed:
+        return Verdict.judged(False, answer, "unparsable_answer", marker=marker)
+    return verdict
+
+
+def _timed_out(answer: str, marker: str) -> Verdict:
+    return Verdict.failed("timeout", "timeout", extracted=answer, marker=marker)
+
+
+def _reference_text(reference: Any) -> str | None:
+    if isinstance(reference, bool) or reference is None:
+        return None
+    if isinstance(reference, int):
+        return str(reference)
+    if isinstance(reference, float):
+        return format(Decimal(repr(reference)), "f") if _pymath.isfinite(reference) else None
+    if isinstance(reference, Fraction):
+        return f"{reference.numerator}/{reference.denominator}"
+    if isinstance(reference, str):
+        return reference
+    if isinstance(reference, list | tuple) and reference:
+        items = [_reference_text(item) for item in reference]
+        return None if None in items else ", ".join(item for item in items if item is not None)
+    return None
+
+
+@lru_cache(maxsize=8192)
+def _prepare_reference(reference: str | None) -> tuple[str, Node | None] | Verdict:
+    """Normalised text and tree of a reference (None: only sympy may read it), or the verdict
+    that ends the item. Cached: a GRPO group scores many responses against one reference."""
+    if reference is None:
+        return Verdict.failed(
+            "unparsable_reference", "unparsable_reference", why="not text, a number or a list"
+        )
+    if len(reference) > MAX_REFERENCE_CHARS:
+        return Verdict.failed("unparsable_reference", "reference_too_long")
+    text = normalize(reference)
+    if not text:
+        return Verdict.failed("unparsable_reference", "unparsable_reference", why="empty")
+    try:
+        node: Node | None = parse_answer(text)
+    except TooComplexError:
+        return Verdict.failed("unparsable_reference", "reference_too_long")
+    except LatexError:
+        node = None
+    if node is not None:
+        try:
+            check_magnitude(node)
+        except TooLargeError:
+            return Verdict.failed("unparsable_reference", "reference_too_large")
+    elif _power_nesting(text) > 2:
+        return Verdict.failed("unparsable_reference", "reference_too_large")
+    return text, node
+
+
+def _is_modest_number(node: Node | None) -> bool:
+    """A reference whose value is known and small: a huge tower cannot equal it."""
+    if node is None:
+        return False
+    try:
+        return abs(exact_value(node)) < 10**1000
+    except NotExact:
+        return False
+
+
+def _power_nesting(text: str) -> int:
+    """Depth of `^{…^{…}}` nesting, for text only sympy will read: towers stay out of it."""
+    depth = deepest = 0
+    stack: list[bool] = []
+    previous = ""
+    for char in text:
+        if char == "{":
+            opens_power = previous == "^"
+            stack.append(opens_power)
+            depth += opens_power
+            if len(stack) > MAX_DEPTH:
+                return MAX_DEPTH
+        elif char == "}" and stack:
+            depth -= stack.pop()
+        elif char == "^":
+            deepest = max(deepest, depth + 1)
+        if not char.isspace():
+            previous = char
+    return deepest
