@@ -46,7 +46,9 @@ class Settings(BaseSettings):
     detector_conf: float = Field(0.25, ge=0, le=1, description="detector confidence threshold")
     detector_iou: float = Field(0.7, gt=0, le=1, description="detector NMS IoU threshold")
     detector_max_batch: int = Field(32, ge=1, description="images per detector forward pass")
-    detector_threads: int | None = Field(None, ge=1, description="CPU threads; all cores if unset")
+    detector_threads: int | None = Field(
+        None, ge=1, description="detector CPU threads; half the cores if unset"
+    )
     detector_vocabulary: Path | None = Field(
         None, description="JSON/YAML file of extra synonyms: class name -> list of words"
     )

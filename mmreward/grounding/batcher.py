@@ -2,9 +2,11 @@
 
 ultralytics' predictor keeps per-call arguments (thresholds, image size) on a shared object, so
 two threads predicting with one model corrupt each other's results. Here only the owner thread
-ever touches the model: it loads it, then drains whatever accumulated while the previous batch
-ran (up to `max_batch`), groups items by their settings key and runs one call per group. Callers,
-sync or async, hold futures; a full queue is an `OverloadedError` (HTTP 429), never a stall.
+ever touches the model: it loads it, then takes whatever accumulated while the previous batch ran
+(waiting up to `max_wait_s` for company, at most `max_batch` items), groups them by their settings
+key and runs one call per group. Callers, sync or async, hold futures; a full queue is an
+`OverloadedError` (HTTP 429), never a stall. Same design as the PRM's `TokenBudgetBatcher`, with
+a per-item settings key and a setup step on the owner thread instead of a token budget.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
+import time
 from collections.abc import Callable, Hashable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -43,13 +46,15 @@ class OwnerThreadBatcher(Generic[T, K, R]):
         *,
         setup: Callable[[], None] | None = None,
         max_batch: int = 32,
+        max_wait_s: float = 0.002,
         max_queue: int = 4096,
         name: str = "batcher",
     ) -> None:
-        if max_batch < 1 or max_queue < 1:
-            raise ValueError("max_batch and max_queue must be positive")
+        if max_batch < 1 or max_queue < 1 or max_wait_s < 0:
+            raise ValueError("max_batch and max_queue must be positive, max_wait_s >= 0")
         self._process = process
         self._max_batch = max_batch
+        self._max_wait_s = max_wait_s
         self._queue: queue.Queue[_Job[T, K, R] | object] = queue.Queue(maxsize=max_queue)
         self._started = threading.Event()
         self._setup_error: BaseException | None = None
@@ -103,9 +108,10 @@ class OwnerThreadBatcher(Generic[T, K, R]):
                 return
             jobs: list[_Job[T, K, R]] = [first]  # type: ignore[list-item]
             stop = False
+            deadline = time.monotonic() + self._max_wait_s
             while len(jobs) < self._max_batch:
                 try:
-                    more = self._queue.get_nowait()
+                    more = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
                 except queue.Empty:
                     break
                 if more is _STOP:

@@ -72,7 +72,9 @@ class YoloDetector:
         self.iou = iou
         self.max_det = max_det
         self._imgsz = imgsz
-        self._threads = threads or max(1, os.cpu_count() or 1)
+        # Half the cores by default: the server also decodes images and runs sandbox workers, and
+        # an oversubscribed OpenMP pool is 20-50x slower (measured: 2 threads on 2 busy cores).
+        self._threads = threads or max(1, (os.cpu_count() or 2) // 2)
         self._model: Any = None
         self._predict_args: dict[str, Any] = {}
         self.names: tuple[str, ...] = ()
