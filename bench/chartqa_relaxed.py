@@ -20,13 +20,13 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
+from importlib.metadata import version
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from answer_suite import CHART, CHOICE, FORMAT, Case
 
-import mmreward
 from mmreward.verifiers import verify
 
 WHY = {
@@ -161,7 +161,7 @@ def throughput(cases: list[Case], fn: Callable[[Case], bool], seconds: float = 1
 def main() -> None:
     machine = platform.processor() or platform.machine()
     print(
-        f"# mmreward {mmreward.__version__} vs ChartQA relaxed accuracy and EasyR1 format regexes"
+        f"# mmreward {version('mmreward')} vs ChartQA relaxed accuracy and EasyR1 format regexes"
         f"\n# {machine}, {platform.system()}, python {sys.version.split()[0]}, one core"
     )
     compare("chart / VQA answers", CHART, relaxed, "ChartQA relaxed")
