@@ -12,7 +12,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
-from prm_checkpoints import build_token_cls
+from prm_checkpoints import build_orm, build_token_cls
 
 from mmreward.service import create_app
 from mmreward.settings import Settings
@@ -106,6 +106,62 @@ def test_orm_without_a_model_is_503(client):
     reply = client.post("/v1/orm/score", json={"items": [{"prompt": "a", "response": "b"}]})
     assert reply.status_code == 503
     assert "--orm-model" in reply.json()["detail"]
+
+
+@pytest.fixture(scope="module")
+def full_client(tiny_prm, tmp_path_factory):
+    """A server with an ORM too, and a recipe that weighs accuracy, PRM and ORM."""
+    root = tmp_path_factory.mktemp("svc-orm")
+    recipes = root / "recipes"
+    recipes.mkdir()
+    (recipes / "checked.yaml").write_text(
+        "name: checked\n"
+        "components:\n"
+        "  - {kind: accuracy, weight: 0.5, params: {verifier: math}}\n"
+        "  - {kind: prm, weight: 0.3, params: {aggregate: mean}}\n"
+        "  - {kind: orm, weight: 0.2}\n"
+    )
+    settings = Settings(
+        sandbox_workers=1,
+        prm_model=tiny_prm,
+        prm_format="token-cls",
+        orm_model=build_orm(root / "orm"),
+        recipes_dir=recipes,
+    )
+    with TestClient(create_app(settings)) as test_client:
+        yield test_client
+
+
+def test_orm_scores_and_rewards(full_client):
+    items = [{"prompt": "what is 2 + 2?", "response": "4"}, {"prompt": "", "response": "5"}]
+    reply = full_client.post("/v1/orm/score", json={"items": items})
+    assert reply.status_code == 200, reply.text
+    for result in reply.json()["results"]:
+        assert result["reward"] == pytest.approx(1 / (1 + math.exp(-result["score"])))
+        assert result["truncated"] is False
+
+
+def test_recipe_weighs_prm_and_orm_components(full_client):
+    item = {
+        "response": "4 * 2 = 8\n\n3 + 8 = 11\n\nThe answer is 11.",
+        "reference": "11",
+        "prompt": CHAIN["problem"],
+    }
+    with_steps = {**item, "steps": CHAIN["steps"]}
+    reply = full_client.post("/v1/reward/checked", json={"items": [item, with_steps]})
+    assert reply.status_code == 200, reply.text
+    split, given = reply.json()["results"]
+    for result in (split, given):
+        parts = result["components"]
+        assert parts["accuracy"]["score"] == 1.0
+        steps = parts["prm"]["details"]["step_scores"]
+        assert len(steps) == 3
+        assert parts["prm"]["score"] == pytest.approx(sum(steps) / 3)
+        assert 0.0 < parts["orm"]["score"] < 1.0
+        total = sum(p["weighted"] for p in parts.values())
+        assert result["reward"] == pytest.approx(total)
+    # Splitting the response on blank lines gives the same steps as sending them.
+    assert split["components"]["prm"] == given["components"]["prm"]
 
 
 @pytest.mark.slow

@@ -24,28 +24,30 @@ def add_prm_command(commands: Any) -> None:
     gen.add_argument("--error-rate", type=float, default=0.5, help="share of erroneous chains")
     gen.set_defaults(handler=_generate)
 
-    train = actions.add_parser("train", help="train a token-cls PRM on stepwise JSONL")
+    train = actions.add_parser(
+        "train", help="train a token-cls PRM on stepwise JSONL (defaults: the bundled model)"
+    )
     train.add_argument("--data", type=Path, required=True, help='{"prompt","completions","labels"}')
     train.add_argument("--out", type=Path, required=True, help="checkpoint directory to write")
     train.add_argument("--eval-data", type=Path, help="held-out JSONL; best checkpoint is kept")
     train.add_argument("--init", type=Path, help="start from this checkpoint (else tiny Qwen2)")
-    train.add_argument("--hidden-size", type=int, default=96)
-    train.add_argument("--layers", type=int, default=4)
-    train.add_argument("--heads", type=int, default=4)
-    train.add_argument("--lm-steps", type=int, default=1500, help="causal-LM pretraining steps")
-    train.add_argument("--steps", type=int, default=2600, help="classification steps")
-    train.add_argument("--lm-weight", type=float, default=0.5, help="auxiliary LM loss weight")
-    train.add_argument("--batch-size", type=int, default=64)
-    train.add_argument("--lr", type=float, default=2e-3)
-    train.add_argument("--warmup", type=int, default=100)
-    train.add_argument("--curriculum", type=float, default=0.3, help="share of steps to widen")
-    train.add_argument("--max-tokens", type=int, default=512)
-    train.add_argument("--separator", default="\n")
-    train.add_argument("--eval-every", type=int, default=400)
+    train.add_argument("--hidden-size", type=int, help="from-scratch model width")
+    train.add_argument("--layers", type=int, help="from-scratch model depth")
+    train.add_argument("--heads", type=int, help="from-scratch attention heads")
+    train.add_argument("--lm-steps", type=int, help="causal-LM pretraining steps")
+    train.add_argument("--steps", type=int, help="classification steps")
+    train.add_argument("--lm-weight", type=float, help="auxiliary LM loss weight")
+    train.add_argument("--batch-size", type=int)
+    train.add_argument("--lr", type=float)
+    train.add_argument("--warmup", type=int)
+    train.add_argument("--curriculum", type=float, help="share of steps to widen to all data")
+    train.add_argument("--max-tokens", type=int)
+    train.add_argument("--separator", help='step separator (default "\\n")')
+    train.add_argument("--eval-every", type=int)
     train.add_argument("--max-minutes", type=float, help="stop early after this long")
     train.add_argument("--threads", type=int, help="CPU threads (1 is fastest on a busy box)")
-    train.add_argument("--device", default="auto")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--device")
+    train.add_argument("--seed", type=int)
     train.set_defaults(handler=_train)
 
     ev = actions.add_parser("eval", help="first-error F1 on fresh synthetic chains or a JSONL")
@@ -73,7 +75,11 @@ def _train(args: argparse.Namespace) -> int:
     from mmreward.prm.train import TrainConfig, train
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
-    fields = {k: v for k, v in vars(args).items() if k in TrainConfig.__dataclass_fields__}
+    fields = {
+        k: v
+        for k, v in vars(args).items()
+        if k in TrainConfig.__dataclass_fields__ and v is not None
+    }
     train(TrainConfig(**fields))
     return 0
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mmreward.prm.loading import PRMOptions
+from mmreward.prm.config import PRMOptions
 from mmreward.prm.orm import ORMScorer
 from mmreward.prm.scorer import PRMScorer
 from mmreward.prm.served import BatchingOptions

@@ -145,7 +145,7 @@ class LoadedPRM:
             probs = picked.softmax(-1)[:, 1]
         else:
             hidden = self.model.base_model(input_ids=ids, attention_mask=mask).last_hidden_state
-            head = self.model.get_output_embeddings()
+            head = self.model.get_output_embeddings()  # type: ignore[no-untyped-call]
             picked_hidden = hidden[rows, cols]
             weight = head.weight[list(self.good_bad_ids)]
             pair = picked_hidden @ weight.T
@@ -213,7 +213,7 @@ def load_prm(
             model = AutoModelForTokenClassification.from_pretrained(path, **kwargs)
         default_sep = "<extra_0>" if fmt == "qwen-prm" else "\n"
         separator = opts.separator or meta.get("separator", default_sep)
-    model.to(dev).eval()
+    model.to(dev).eval()  # type: ignore[arg-type]
     max_tokens = _model_max_tokens(model, tokenizer, opts.max_tokens or meta.get("max_tokens"))
     return LoadedPRM(
         format=fmt,

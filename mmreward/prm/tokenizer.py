@@ -36,7 +36,7 @@ def build_step_tokenizer(corpus: Iterable[str], vocab_size: int = 128) -> PreTra
         show_progress=False,
     )
     tok.train_from_iterator(corpus, trainer=trainer)
-    return PreTrainedTokenizerFast(
+    return PreTrainedTokenizerFast(  # type: ignore[no-untyped-call]
         tokenizer_object=tok,
         pad_token="<pad>",
         unk_token="<unk>",
