@@ -18,14 +18,15 @@ from PIL import Image, ImageDraw, ImageFilter
 
 SHAPE_CLASSES: tuple[str, ...] = ("circle", "square", "triangle")
 
-COLOURS: dict[str, tuple[int, int, int]] = {
-    "red": (220, 30, 30),
-    "green": (30, 170, 50),
-    "blue": (30, 60, 220),
-    "yellow": (240, 220, 20),
-    "orange": (250, 140, 20),
-    "purple": (140, 40, 170),
+COLOURS: dict[str, tuple[tuple[int, int, int], ...]] = {
+    "red": ((255, 0, 0), (220, 30, 30), (200, 20, 40)),
+    "green": ((0, 255, 0), (0, 128, 0), (30, 170, 50), (34, 139, 34)),
+    "blue": ((0, 0, 255), (30, 60, 220), (0, 90, 200), (65, 105, 225)),
+    "yellow": ((255, 255, 0), (240, 220, 20), (255, 215, 0)),
+    "orange": ((255, 165, 0), (250, 140, 20), (255, 127, 0)),
+    "purple": ((128, 0, 128), (140, 40, 170), (160, 32, 240), (148, 0, 211)),
 }
+"""Shades per colour name: pure web colours and a few others, each jittered when drawn."""
 
 Box = tuple[float, float, float, float]
 
@@ -106,7 +107,9 @@ def generate_scene(
             side = min(x2 - x1, y2 - y1)
             x2, y2 = x1 + side, y1 + side
         colour = list(COLOURS)[int(rng.integers(len(COLOURS)))]
-        fill = tuple(int(np.clip(c + rng.integers(-25, 26), 0, 255)) for c in COLOURS[colour])
+        shades = COLOURS[colour]
+        base = shades[int(rng.integers(len(shades)))]
+        fill = tuple(int(np.clip(c + rng.integers(-12, 13), 0, 255)) for c in base)
         box: Box = (float(x1), float(y1), float(x2), float(y2))
         _draw(draw, cls, tuple(v * scale for v in box), fill)  # type: ignore[arg-type]
         shapes.append(Shape(cls, colour, box))
