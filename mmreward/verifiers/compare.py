@@ -145,7 +145,7 @@ def equivalent(ref: Node, ans: Node, leaves: Leaves) -> Match:
     if isinstance(ref, Relation) and isinstance(ans, Relation) and ref.ops == ans.ops == ("=",):
         same = _same_equation(ref, ans, leaves)
         return Match(same, "equal" if same else "not_equal")
-    ref, ans = _unassign(ref), _unassign(ans)
+    ref, ans = _expand_plus_minus(_unassign(ref)), _expand_plus_minus(_unassign(ans))
     ref_intervals, ans_intervals = _intervals(ref, strict=True), _intervals(ans, strict=True)
     if ref_intervals is not None or ans_intervals is not None:
         ref_intervals = ref_intervals or _intervals(ref, strict=False)

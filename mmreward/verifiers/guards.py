@@ -97,7 +97,7 @@ def _function_bound(name: str, args: tuple[Node, ...]) -> float:
         return math.log10(bound + 1.0) + sum(_log10_bound(a) for a in args[1:])
     if name in ("sqrt", "root"):
         return bound
-    return max(bound, *(_log10_bound(a) for a in args[1:]))
+    return max([bound, *(_log10_bound(a) for a in args[1:])])
 
 
 def is_growing_tower(node: Node) -> bool:
