@@ -42,7 +42,7 @@ class _Base:
         self._retry_args: dict[str, Any] = {
             "retry": retry_if_exception(_retryable),
             "stop": stop_after_attempt(retries + 1),
-            "wait": wait_exponential_jitter(initial=0.2, max=10),
+            "wait": wait_exponential_jitter(multiplier=0.2, max=10),
             "reraise": True,
         }
 

@@ -40,7 +40,6 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware)
     app.add_exception_handler(MMRewardError, _mmreward_error)
-    app.add_exception_handler(RecursionError, _too_deep)
     app.include_router(health.router)
     app.include_router(verify.router)
     app.include_router(reward.router)
@@ -56,7 +55,3 @@ async def _mmreward_error(request: Request, exc: Exception) -> JSONResponse:
     if isinstance(exc, OverloadedError):
         headers["Retry-After"] = str(max(1, round(exc.retry_after_s)))
     return JSONResponse({"detail": str(exc)}, status_code=exc.status_code, headers=headers)
-
-
-async def _too_deep(request: Request, exc: Exception) -> JSONResponse:
-    return JSONResponse({"detail": "request nested too deeply"}, status_code=422)

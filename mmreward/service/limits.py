@@ -47,18 +47,26 @@ class BodyLimitMiddleware:
                 return
         seen = 0
         started = False
+        refused = False
 
         async def limited_receive() -> Message:
-            nonlocal seen
+            # Answer 413 here: the framework turns any exception raised while reading the
+            # body into its own 400, whose messages tracking_send then drops.
+            nonlocal seen, refused
             msg = await receive()
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
-                if seen > limit:
+                if seen > limit and not refused:
+                    refused = True
+                    if not started:
+                        await _send_json(send, 413, message)
                     raise BodyTooLarge
             return msg
 
         async def tracking_send(msg: Message) -> None:
             nonlocal started
+            if refused:
+                return
             if msg["type"] == "http.response.start":
                 started = True
             await send(msg)
@@ -66,8 +74,7 @@ class BodyLimitMiddleware:
         try:
             await self.app(scope, limited_receive, tracking_send)
         except BodyTooLarge:
-            if not started:
-                await _send_json(send, 413, message)
+            pass
 
 
 class MetricsMiddleware:
