@@ -6,6 +6,7 @@ after reading at most the limit.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 
@@ -71,10 +72,8 @@ class BodyLimitMiddleware:
                 started = True
             await send(msg)
 
-        try:
+        with contextlib.suppress(BodyTooLarge):
             await self.app(scope, limited_receive, tracking_send)
-        except BodyTooLarge:
-            pass
 
 
 class MetricsMiddleware:
