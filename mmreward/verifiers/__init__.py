@@ -7,10 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import mmreward.verifiers.math as _math  # noqa: F401  (registers "math")
 from mmreward.verifiers import chart as _chart  # noqa: F401  (registers "chart")
 from mmreward.verifiers import choice as _choice  # noqa: F401  (registers "choice")
 from mmreward.verifiers import format as _format  # noqa: F401  (registers "format")
-from mmreward.verifiers import math as _math  # noqa: F401  (registers "math")
 from mmreward.verifiers.registry import Deferred, get_verifier, register, verifier_names
 from mmreward.verifiers.verdict import Status, Verdict
 
