@@ -22,6 +22,7 @@ def add_grounding_command(commands: Any) -> None:
     evaluate.add_argument("--detector", type=Path, help="YOLO .pt; the bundled one by default")
     evaluate.add_argument("--scenes", type=int, default=500)
     evaluate.add_argument("--seed", type=int, default=12345)
+    evaluate.add_argument("--map-workdir", type=Path, help="also measure mAP50 (files go here)")
     evaluate.set_defaults(handler=_evaluate)
 
 
@@ -38,5 +39,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     argv = ["--scenes", str(args.scenes), "--seed", str(args.seed)]
     if args.detector is not None:
         argv += ["--detector", str(args.detector)]
+    if args.map_workdir is not None:
+        argv += ["--map-workdir", str(args.map_workdir)]
     main(argv)
     return 0

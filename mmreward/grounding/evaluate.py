@@ -31,6 +31,7 @@ from mmreward.grounding.synthetic import (
     miscounted_counts,
     true_counts,
 )
+from mmreward.grounding.train import validate_detector
 from mmreward.settings import Settings
 
 _COUNT_STYLES: tuple[CaptionStyle, ...] = ("counts", "digits", "answer_tag", "table")
@@ -137,10 +138,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--detector", type=Path, help="YOLO .pt; the bundled one by default")
     parser.add_argument("--scenes", type=int, default=500)
     parser.add_argument("--seed", type=int, default=12345)
+    parser.add_argument(
+        "--map-workdir", type=Path, help="also measure mAP50 on fresh scenes, written here"
+    )
     args = parser.parse_args(argv)
     scorer = GroundingScorer(Settings(detector=args.detector))
     try:
-        print(json.dumps(evaluate(scorer, args.scenes, args.seed), indent=2))
+        figures = evaluate(scorer, args.scenes, args.seed)
+        if args.map_workdir is not None:
+            map50, map50_95 = validate_detector(
+                scorer.detector.path, workdir=args.map_workdir, n_images=args.scenes
+            )
+            figures.update(map50=map50, map50_95=map50_95)
+        print(json.dumps(figures, indent=2))
     finally:
         scorer.close()
 

@@ -62,10 +62,10 @@ def train_detector(
     out: Path,
     *,
     workdir: Path,
-    epochs: int = 40,
+    epochs: int = 30,
     imgsz: int = 160,
-    n_train: int = 800,
-    n_val: int = 200,
+    n_train: int = 600,
+    n_val: int = 150,
     batch: int = 32,
     seed: int = 0,
     device: str = "auto",
@@ -109,13 +109,34 @@ def train_detector(
     )
 
 
+def validate_detector(
+    checkpoint: Path, *, workdir: Path, n_images: int = 500, seed: int = 54321, imgsz: int = 160
+) -> tuple[float, float]:
+    """(mAP50, mAP50-95) of a checkpoint on freshly generated scenes (not the training seed)."""
+    workdir = workdir.resolve()
+    data = write_dataset(workdir / "data", n_train=0, n_val=n_images, seed=seed)
+    model = yolo_class()(str(checkpoint.resolve()))
+    metrics = model.val(
+        data=str(data),
+        imgsz=imgsz,
+        batch=32,
+        device=resolve_device("auto"),
+        project=str(workdir / "runs"),
+        name="val",
+        exist_ok=True,
+        plots=False,
+        verbose=False,
+    )
+    return float(metrics.box.map50), float(metrics.box.map)
+
+
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", type=Path, required=True, help="where to write the checkpoint")
     parser.add_argument("--workdir", type=Path, required=True, help="dataset and run outputs")
-    parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--imgsz", type=int, default=160)
-    parser.add_argument("--n-train", type=int, default=800)
-    parser.add_argument("--n-val", type=int, default=200)
+    parser.add_argument("--n-train", type=int, default=600)
+    parser.add_argument("--n-val", type=int, default=150)
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--device", default="auto")
