@@ -172,10 +172,20 @@ def test_parse_number():
         ("There are no circles.", "circle", 0),
         ("none", "circle", 0),
         ("I cannot tell.", "circle", None),
+        ("There are 2 red circles and 1 blue circle.", "circle", 3),
+        ("There are 3 circles: 2 red circles and 1 blue circle.", "circle", 3),
+        ("There are 2 squares.", "circle", None),
     ],
 )
 def test_parse_count(response, cls, expected):
     assert parse_count(response, SHAPES, cls) == expected
+
+
+def test_parse_count_of_a_colour():
+    answer = "There are 2 red circles and 1 blue circle."
+    assert parse_count(answer, SHAPES, "circle", "blue") == 1
+    assert parse_count("2 circles", SHAPES, "circle", "red") == 2
+    assert parse_count("2 blue circles", SHAPES, "circle", "red") is None
 
 
 def test_question_target():

@@ -298,13 +298,28 @@ def parse_claims(response: str, vocab: Vocabulary) -> list[Claim]:
     )
 
 
-def parse_count(response: str, vocab: Vocabulary, cls: str | None) -> int | None:
-    """The count a response answers for `cls` (None: the first count it states)."""
+def parse_count(
+    response: str, vocab: Vocabulary, cls: str | None, colour: str | None = None
+) -> int | None:
+    """The count a response answers for `cls` (of `colour`); None: the first count it states.
+
+    Counts given per colour add up ("2 red circles and 1 blue circle" answers 3 circles); a bare
+    number ("3", "three") is the answer when the text states no count of any object.
+    """
     text = answer_text(response)
-    mentions = find_mentions(text, vocab)
-    for m in mentions:
-        if (cls is None or m.cls == cls) and m.kind in ("exact", "absent"):
-            return m.count
+    counted = [m for m in find_mentions(text, vocab) if m.kind in ("exact", "absent")]
+    if counted:
+        if cls is None:
+            return counted[0].count
+        of_class = [m for m in counted if m.cls == cls]
+        for wanted in dict.fromkeys((colour, None)):
+            for m in of_class:
+                if m.colour == wanted:
+                    return m.count
+        if colour is not None:
+            return None
+        per_colour = {m.colour: m.count for m in reversed(of_class)}
+        return sum(per_colour.values()) if per_colour else None
     words = [t.text for t in _tokens(text)]
     for i, word in enumerate(words):
         if word in ("no", "none", "zero") and (i + 1 == len(words) or not words[i + 1].isalpha()):

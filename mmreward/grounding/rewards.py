@@ -111,13 +111,15 @@ def count_reward(
     cls, colour = question_target(question, vocab)
     if cls is None:
         cls = _first_class(answer_text(response), vocab)
-    answered = _answered_count(response, vocab, cls)
+    if not vocab.check_colours:
+        colour = None
+    answered = _answered_count(response, vocab, cls, colour)
     if answered is None:
         return Verdict.failed("no_answer", "no count found in the answer", target=cls)
     if expected is None:
         if cls is None:
             return Verdict.failed("no_answer", "no object class named in question or answer")
-        expected = count_matching(objects, cls, colour if vocab.check_colours else None)
+        expected = count_matching(objects, cls, colour)
     correct = answered == expected
     return Verdict(
         reward=1.0 if correct else 0.0,
@@ -265,14 +267,16 @@ def rescale_box(
     )
 
 
-def _answered_count(response: str, vocab: Vocabulary, cls: str | None) -> int | None:
+def _answered_count(
+    response: str, vocab: Vocabulary, cls: str | None, colour: str | None
+) -> int | None:
     if cls == ANY_OBJECT:
         mentions = find_mentions(answer_text(response), vocab)
         if not any(m.cls == ANY_OBJECT for m in mentions):
             exact = [m.count for m in mentions if m.kind in ("exact", "absent")]
             if exact:
                 return sum(exact)
-    return parse_count(response, vocab, cls)
+    return parse_count(response, vocab, cls, colour)
 
 
 def _first_class(text: str, vocab: Vocabulary) -> str | None:
