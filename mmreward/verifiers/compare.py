@@ -76,6 +76,8 @@ class ExactLeaves:
     """Rational arithmetic only: cheap and safe in the caller's process."""
 
     def equal(self, ref: Node, ans: Node) -> bool:
+        if ref == ans:
+            return True
         try:
             return exact_equal(ref, ans)
         except NotExact:
@@ -89,6 +91,8 @@ class NumericLeaves:
     """High-precision numeric evaluation; for the sandbox (mpmath can be slow on huge input)."""
 
     def equal(self, ref: Node, ans: Node) -> bool:
+        if ref == ans:
+            return True
         try:
             return exact_equal(ref, ans)
         except NotExact:
@@ -139,12 +143,22 @@ NUMERIC_LEAVES = NumericLeaves()
 
 def equivalent(ref: Node, ans: Node, leaves: Leaves) -> Match:
     """Whether `ans` is the same answer as `ref` (see the module docstring)."""
+    if ref == ans:
+        return Match(True, "equal")
     if isinstance(ref, Text) or isinstance(ans, Text):
         same = isinstance(ref, Text) and isinstance(ans, Text) and ref.value == ans.value
         return Match(same, "equal" if same else "text_mismatch")
     if isinstance(ref, Relation) and isinstance(ans, Relation) and ref.ops == ans.ops == ("=",):
         same = _same_equation(ref, ans, leaves)
         return Match(same, "equal" if same else "not_equal")
+    ref_named, ans_named = _named_values(ref), _named_values(ans)
+    if ref_named is not None and ans_named is not None:
+        same = ref_named.keys() == ans_named.keys() and all(
+            _element(value, ans_named[name], leaves) for name, value in ref_named.items()
+        )
+        return Match(same, "equal" if same else "not_equal")
+    if ref_named is not None:  # `x = 1, y = 2` answered `(1, 2)`: in the written order
+        ref = Seq("paren", tuple(ref_named.values()))
     ref, ans = _expand_plus_minus(_unassign(ref)), _expand_plus_minus(_unassign(ans))
     ref_intervals, ans_intervals = _intervals(ref, strict=True), _intervals(ans, strict=True)
     if ref_intervals is not None or ans_intervals is not None:
@@ -163,8 +177,11 @@ def equivalent(ref: Node, ans: Node, leaves: Leaves) -> Match:
 def _same(ref: Node, ans: Node, leaves: Leaves) -> bool:
     ref, ans = _expand_plus_minus(ref), _expand_plus_minus(ans)
     match ref:
-        case Seq("set" | "list", items):
+        case Seq("set", items):
             others = _items(ans, ("set", "list"))
+            return others is not None and _unordered(items, others, leaves)
+        case Seq("list", items):  # `2, 3` answered `(2, 3)`: the pair is the list
+            others = _items(ans, ("set", "list", "paren", "bracket"))
             return others is not None and _unordered(items, others, leaves)
         case Seq("paren" | "bracket", items):
             others = _items(ans, ("paren", "bracket", "list"))
@@ -293,14 +310,45 @@ def _choose(node: Node, signs: list[int]) -> Node:
 # --- equations and intervals ---------------------------------------------------------------
 
 
+_FUNCTION_NAMES = frozenset("fghpqrsuvwyFGHPQRSTVA")
+
+
 def _is_assignment(node: Node) -> bool:
-    return isinstance(node, Relation) and set(node.ops) == {"="} and isinstance(node.items[0], Sym)
+    """`x = 5`, `y = 2x + 1`, `f(x) = x^2` (a chain `x = 2 + 3 = 5` too)."""
+    if not (isinstance(node, Relation) and set(node.ops) == {"="}):
+        return False
+    lhs = node.items[0]
+    if isinstance(lhs, Sym):
+        return True
+    return (
+        isinstance(lhs, Mul)
+        and len(lhs.factors) == 2
+        and isinstance(lhs.factors[0], Sym)
+        and lhs.factors[0].name in _FUNCTION_NAMES
+        and isinstance(lhs.factors[1], Sym)
+    )
 
 
 def _same_equation(ref: Relation, ans: Relation, leaves: Leaves) -> bool:
     if _is_assignment(ref) and _is_assignment(ans) and ref.items[0] == ans.items[0]:
+        # Same variable: compare the values (`x = 5` vs `x = 5.0`; no sampling needed).
         return _element(ref.items[1], ans.items[1], leaves)
     return leaves.equations(ref, ans)
+
+
+def _named_values(node: Node) -> dict[Sym, Node] | None:
+    """`x = 1, y = 2` -> {x: 1, y: 2}; None unless every item assigns a different variable."""
+    if not (isinstance(node, Seq) and node.kind == "list" and len(node.items) > 1):
+        return None
+    named: dict[Sym, Node] = {}
+    for item in node.items:
+        if not (_is_assignment(item) and isinstance(item, Relation)):
+            return None
+        name = item.items[0]
+        if not isinstance(name, Sym) or name in named:
+            return None
+        named[name] = item.items[-1]
+    return named
 
 
 def _unassign(node: Node) -> Node:

@@ -112,11 +112,17 @@ _SYNONYMS = {
     "\\varepsilon": "\\epsilon",
     "\\varphi": "\\phi",
     "\\arcsec": "\\operatorname{arcsec}",
+    "\\langle": "(",
+    "\\rangle": ")",
 }
 _SYNONYM_RE = re.compile(
     "|".join(re.escape(k) + r"(?![a-zA-Z])" for k in sorted(_SYNONYMS, key=len, reverse=True))
 )
 _FONT = re.compile(r"\\(?:mathbf|boldsymbol|mathit|mathsf|mathtt|mathbb|bm|operatorname)\s*")
+_TEXT_NUMBER = re.compile(r"\\(?:text|mbox|textrm|mathrm)\s*\{\s*([-0-9.,]+(?:\s[a-zA-Z ]*)?)\}")
+_SET_BUILDER = re.compile(r"^\s*\\\{\s*[a-zA-Z]\s*(?:\\mid|\||:)(.*)\\\}\s*$")
+_REPEATING = re.compile(r"([0-9]*)\.([0-9]*)\\overline\s*\{([0-9]{1,50})\}")
+_REALS = re.compile(r"\\mathbb\s*\{?\s*R\s*\}?|\ball real numbers\b", re.IGNORECASE)
 _CIRC = re.compile(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ")
 _THOUSANDS_BRACED = re.compile(r"(?<=[0-9])\{,\}(?=[0-9]{3})")
 _THOUSANDS = re.compile(r"(?<![0-9.,])([1-9][0-9]{0,2})((?:,[0-9]{3})+)(?![0-9]|,[0-9])")
@@ -161,6 +167,10 @@ def normalize(answer: str) -> str:
     s = _THOUSANDS_BRACED.sub("", s)
     s = _SPACED_THOUSANDS.sub("", s)
     s = _DROP.sub(" ", s)
+    s = _TEXT_NUMBER.sub(r"\1", s)
+    s = _SET_BUILDER.sub(r"\1", s)
+    s = _REPEATING.sub(_repeating_decimal, s)
+    s = _REALS.sub(lambda _: "(-\\infty, \\infty)", s)
     s = _FONT.sub("", s)
     s = _CIRC.sub("°", s)
     s = _LEADING_CURRENCY.sub("", s)
@@ -177,6 +187,16 @@ def normalize(answer: str) -> str:
     if "," in s and not any(c in s for c in "([{"):
         s = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), s)
     return s.strip().rstrip(".").strip()
+
+
+def _repeating_decimal(m: re.Match[str]) -> str:
+    """`0.1\\overline{6}` -> `\\frac{1}{6}`: the exact value the notation denotes."""
+    whole, fixed, period = m.group(1) or "0", m.group(2), m.group(3)
+    if len(whole) > 50 or len(fixed) > 50:
+        return m.group()
+    value = Fraction(int(whole)) + Fraction(int(fixed or "0"), 10 ** len(fixed))
+    value += Fraction(int(period), (10 ** len(period) - 1) * 10 ** len(fixed))
+    return f"\\frac{{{value.numerator}}}{{{value.denominator}}}"
 
 
 # --- words ---------------------------------------------------------------------------------

@@ -102,6 +102,9 @@ def verify_math(
         return Verdict.failed(
             "error", "answer_too_large", extracted=answer, marker=marker, why=str(error)
         )
+    if isinstance(ref_node, Text) or isinstance(ans_node, Text):
+        same = text_form(ref_text) == text_form(ans_text)
+        return Verdict.judged(same, answer, "same_text" if same else "text_mismatch", marker=marker)
     try:
         match = equivalent(ref_node, ans_node, EXACT_LEAVES)
     except Undecided:
