@@ -185,3 +185,25 @@ def test_grounding_as_a_recipe_component(client, image):
     missing = client.post("/v1/reward/grounded_caption", json={"items": [{"response": "a circle"}]})
     assert missing.status_code == 422
     assert "image" in missing.json()["detail"]
+
+
+def _metric(client, name):
+    for line in client.get("/metrics").text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise AssertionError(f"{name} not exported")
+
+
+def test_a_group_of_responses_about_one_image_is_detected_once(client):
+    """GRPO sends one image with many sampled responses: detect it once, reuse it after."""
+    fresh = _scene().image
+    fresh.putpixel((255, 255), (0, 0, 0))  # an image no other test sent
+    image = encode_png(fresh)
+    group = [{"image": image, "response": f"{n} circles"} for n in range(1, 9)]
+    before = _metric(client, "mmreward_grounding_detected_images_total")
+    first = _score(client, *group).json()["results"]
+    again = _score(client, *group).json()["results"]
+    after = _metric(client, "mmreward_grounding_detected_images_total")
+    assert [r["reward"] for r in first] == [0.0, 1.0, 0, 0, 0, 0, 0, 0]
+    assert again == first
+    assert after - before == 1

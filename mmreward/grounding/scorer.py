@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import yaml
+from prometheus_client import Counter
 
 from mmreward.errors import InvalidInputError
 from mmreward.grounding.colours import box_colour
@@ -39,6 +40,14 @@ from mmreward.verifiers.verdict import Verdict
 log = logging.getLogger(__name__)
 
 _CacheKey = tuple[str, float, float]
+
+DETECTED_IMAGES = Counter(
+    "mmreward_grounding_detected_images_total", "Images run through the detector"
+)
+DETECTION_REUSED = Counter(
+    "mmreward_grounding_detections_reused_total",
+    "Items served by another item's detections (same image in the batch, or cached)",
+)
 
 
 class GroundingScorer:
@@ -100,6 +109,7 @@ class GroundingScorer:
             for (key, image), detections in zip(group.items(), found, strict=True):
                 known[key] = _observed(image, detections, vocab)
                 self._remember(key, known[key])
+        DETECTED_IMAGES.inc(len(wanted))
         return self._judge_all(items, images, vocab, known)
 
     async def ascore_batch(self, items: Sequence[GroundingItem]) -> list[Verdict]:
@@ -115,6 +125,7 @@ class GroundingScorer:
         for key, detections in zip(keys, found, strict=True):
             known[key] = await asyncio.to_thread(_observed, wanted[key], detections, vocab)
             self._remember(key, known[key])
+        DETECTED_IMAGES.inc(len(wanted))
         return await asyncio.to_thread(self._judge_all, items, images, vocab, known)
 
     def decode(self, items: Sequence[GroundingItem]) -> list[DecodedImage]:
@@ -154,11 +165,13 @@ class GroundingScorer:
                 continue
             key = (image.digest, *self._thresholds(item))
             if key in wanted or key in known:
+                DETECTION_REUSED.inc()
                 continue
             cached = self._recall(key)
             if cached is None:
                 wanted[key] = image
             else:
+                DETECTION_REUSED.inc()
                 known[key] = cached
         return wanted, known
 
