@@ -537,14 +537,15 @@ class _Parser:
             raise LatexError("a group holds one expression")
         return items[0]
 
-    def argument(self) -> Node:
-        """A command argument: `{…}`, or one token as in `\\frac12` or `\\sqrt2`."""
+    def argument(self, whole_number: bool = False) -> Node:
+        """A command argument: `{…}`, or one token as in `\\frac12` (one digit each, as TeX
+        reads it) or `\\sqrt 11` (`whole_number`: nobody means the square root of 1 there)."""
         kind, text = self.peek()
         if kind == "punct" and text in "{(":
             return self.group(text, "}" if text == "{" else ")")
         if kind == "num":
             self.i += 1
-            if len(text) > 1 and text.isdigit():
+            if len(text) > 1 and text.isdigit() and not whole_number:
                 self.tokens[self.i - 1 : self.i] = [("num", text[0]), ("num", text[1:])]
                 return Num(Fraction(int(text[0])))
             return parse_number_token(text)
@@ -624,7 +625,7 @@ class _Parser:
                 index = self.expr()
                 self.expect("]")
                 return Func("root", (self.argument(), index))
-            return Func("sqrt", (self.argument(),))
+            return Func("sqrt", (self.argument(whole_number=True),))
         if bare == "binom":
             return Func("binom", (self.argument(), self.argument()))
         if bare == "pi":
