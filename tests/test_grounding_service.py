@@ -207,3 +207,13 @@ def test_a_group_of_responses_about_one_image_is_detected_once(client):
     assert [r["reward"] for r in first] == [0.0, 1.0, 0, 0, 0, 0, 0, 0]
     assert again == first
     assert after - before == 1
+
+
+def test_a_missing_detector_checkpoint_is_503(tmp_path, image):
+    settings = Settings(sandbox_workers=1, detector=tmp_path / "nope.pt")
+    with TestClient(create_app(settings)) as broken:
+        response = broken.post(
+            "/v1/grounding/score", json={"items": [{"image": image, "response": "a circle"}]}
+        )
+    assert response.status_code == 503
+    assert "nope.pt" in response.json()["detail"]

@@ -20,7 +20,7 @@ import numpy as np
 import yaml
 from prometheus_client import Counter
 
-from mmreward.errors import InvalidInputError
+from mmreward.errors import InvalidInputError, ModelNotLoadedError
 from mmreward.grounding.colours import box_colour
 from mmreward.grounding.detector import Detection, Thresholds, YoloDetector
 from mmreward.grounding.images import DecodedImage, decode_image
@@ -67,14 +67,17 @@ class GroundingScorer:
         with self._lock:
             if self._detector is None:
                 s = self.settings
-                self._detector = YoloDetector(
-                    s.detector,
-                    device=s.device,
-                    conf=s.detector_conf,
-                    iou=s.detector_iou,
-                    threads=s.detector_threads,
-                    max_batch=s.detector_max_batch,
-                )
+                try:
+                    self._detector = YoloDetector(
+                        s.detector,
+                        device=s.device,
+                        conf=s.detector_conf,
+                        iou=s.detector_iou,
+                        threads=s.detector_threads,
+                        max_batch=s.detector_max_batch,
+                    )
+                except Exception as error:  # a server misconfiguration, not the client's fault
+                    raise ModelNotLoadedError(f"detector could not be loaded: {error}") from error
                 log.info("detector %s loaded: %s", self._detector.path, self._detector.names)
             return self._detector
 
