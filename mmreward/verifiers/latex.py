@@ -442,6 +442,7 @@ class _Parser:
         else:
             node = self.term()
         terms.append(node)
+        depth = self.depth
         while True:
             if self.at("+"):
                 self.i += 1
@@ -451,34 +452,48 @@ class _Parser:
                 terms.append(Neg(self.term()))
             elif self.at("\\pm", "\\mp"):
                 self.i += 1
+                self.enter()  # each ± nests the sum so far one level deeper
                 left = terms[0] if len(terms) == 1 else Add(tuple(terms))
                 terms = [PlusMinus(left, self.term())]
             else:
                 break
+        self.depth = depth
         return terms[0] if len(terms) == 1 else Add(tuple(terms))
 
     def term(self) -> Node:
-        node = self.unary()
+        """Products and quotients, kept flat (a/b/c*d is a*d over b*c), so a long chain is a
+        wide node rather than a deep one."""
+        numerator = [self.unary()]
+        denominator: list[Node] = []
         while True:
             if self.at("*", "\\cdot", "\\times", "\\ast"):
                 self.i += 1
-                node = Mul((node, self.unary()))
+                numerator.append(self.unary())
             elif self.at("/", "\\div"):
                 self.i += 1
-                node = Div(node, self.unary())
+                denominator.append(self.unary())
             elif self.starts_atom():
                 right = self.power()
-                node = _mixed_number(node, right) or Mul((node, right))
+                mixed = _mixed_number(numerator[0], right) if len(numerator) == 1 else None
+                if mixed is not None and not denominator:
+                    numerator[0] = mixed
+                else:
+                    numerator.append(right)  # `1/2 x` is x/2, as a calculator reads it
             else:
-                return node
+                break
+        top = numerator[0] if len(numerator) == 1 else Mul(tuple(numerator))
+        if not denominator:
+            return top
+        return Div(top, denominator[0] if len(denominator) == 1 else Mul(tuple(denominator)))
 
     def unary(self) -> Node:
-        if self.at("-"):
+        if self.at("-", "+"):
+            negative = self.peek()[1] == "-"
             self.i += 1
-            return Neg(self.unary())
-        if self.at("+"):
-            self.i += 1
-            return self.unary()
+            self.enter()
+            node = self.unary()
+            self.leave()
+            return Neg(node) if negative else node
         return self.power()
 
     def starts_atom(self) -> bool:
@@ -508,7 +523,10 @@ class _Parser:
             return self.group("{", "}")
         if self.at("-"):
             self.i += 1
-            return Neg(self.exponent())
+            self.enter()
+            node = Neg(self.exponent())
+            self.leave()
+            return node
         return self.power()
 
     def postfix(self, node: Node) -> Node:
