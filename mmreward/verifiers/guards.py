@@ -67,7 +67,9 @@ def _log10_bound(node: Node) -> float:
 
 
 def _log10_fraction(value: Fraction) -> float:
-    return max(0.0, (value.numerator.bit_length() - value.denominator.bit_length() + 1) * 0.30103)
+    if value == 0:
+        return 0.0
+    return max(0.0, math.log10(abs(value.numerator)) - math.log10(value.denominator))
 
 
 def _power_bound(base: Node, exp: Node) -> float:
