@@ -171,3 +171,20 @@ def test_deferred_jobs_run_in_a_real_sandbox():
     finally:
         sandbox.close()
     assert [v.correct for v in verdicts] == [True, True, True, False]
+
+
+@pytest.mark.parametrize(
+    ("answer", "reference", "correct"),
+    [
+        ("x", "|x|", False),  # equal for x > 0 only: a negative sample point tells them apart
+        ("\\sqrt{x^2}", "x", False),
+        ("\\sqrt{x^2}", "|x|", True),
+        ("2\\ln x", "\\ln x^2", True),  # equal wherever both are real
+        ("\\sqrt{xy}", "\\sqrt{x}\\sqrt{y}", True),
+        ("\\sqrt{x-4}", "\\sqrt{x-3}", False),
+        ("(a+b)^3", "a^3 + 3a^2b + 3ab^2 + b^3", True),
+        ("(a+b)^3", "a^3 + 3a^2b + 3ab^2 - b^3", False),
+    ],
+)
+def test_expressions_in_variables(answer, reference, correct):
+    assert judge(f"\\boxed{{{answer}}}", reference).correct is correct

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Protocol
@@ -51,8 +51,10 @@ from mmreward.verifiers.numbers import NotExact, exact_equal, unit_variants, wri
 DIGITS = 60
 _RELATIVE_EPS = mpmath.mpf(10) ** -40
 _ABSOLUTE_EPS = mpmath.mpf(10) ** -50
-_POINTS = 3
-_MAX_TRIES = 8
+_POSITIVE_POINTS = 4
+_SIGNED_POINTS = 3
+_LOW = mpmath.mpf("0.3")
+_SPAN = mpmath.mpf("1.8")
 _MAX_PLUS_MINUS = 3
 
 
@@ -116,13 +118,14 @@ class NumericLeaves:
         ratio = None
         agreeing = 0
         with mpmath.workdps(DIGITS):
-            for point in range(_MAX_TRIES):
-                env = _sample(names, point)
+            for env, signed in _points(names):
                 try:
-                    fv, gv = evaluate(f, env), evaluate(g, env)
+                    fv, gv = evaluate(f, env, signed), evaluate(g, env, signed)
                 except EvaluationError:
                     continue
                 if _tiny(fv) or not _finite(fv) or not _finite(gv):
+                    continue
+                if signed and not (_real(fv) and _real(gv)):
                     continue
                 q = gv / fv
                 if ratio is None:
@@ -132,8 +135,6 @@ class NumericLeaves:
                 elif not _close(q, ratio, None):
                     return False
                 agreeing += 1
-                if agreeing == _POINTS:
-                    return True
         return agreeing >= 2
 
 
@@ -463,29 +464,36 @@ def _numerically_equal(ref: Node, ans: Node, tolerance: Fraction | None) -> bool
         except EvaluationError:
             return False
     agreeing = 0
-    for point in range(_MAX_TRIES):
-        env = _sample(names, point)
+    for env, signed in _points(names):
         try:
-            x, y = evaluate(ref, env), evaluate(ans, env)
+            x, y = evaluate(ref, env, signed), evaluate(ans, env, signed)
         except EvaluationError:
+            continue
+        if signed and not (_real(x) and _real(y)):
             continue
         if not _close(x, y, None):
             return False
         agreeing += 1
-        if agreeing == _POINTS:
-            return True
     return agreeing >= 2
 
 
-def _sample(names: list[str], point: int) -> dict[str, mpmath.mpf]:
-    """Deterministic pseudo-random values in (0.3, 2.1), the same for a name on both sides."""
-    values = {}
-    for name in names:
-        rng = random.Random(f"{name}:{point}")
-        values[name] = mpmath.mpf(rng.getrandbits(200)) / 2**200 * mpmath.mpf("1.8") + mpmath.mpf(
-            "0.3"
-        )
-    return values
+def _points(names: list[str]) -> Iterator[tuple[dict[str, mpmath.mpf], bool]]:
+    """Sample points, the same for a name on both sides: first with every variable in
+    (0.3, 2.1), where sqrt and log are real; then with mixed signs, which tell `|x|` from `x`
+    (those only count where both sides are real, so `2 ln x` still equals `ln x^2`)."""
+    for point in range(_POSITIVE_POINTS + _SIGNED_POINTS):
+        signed = point >= _POSITIVE_POINTS
+        values = {}
+        for k, name in enumerate(names):
+            rng = random.Random(f"{name}:{point}")
+            value = mpmath.mpf(rng.getrandbits(200)) / 2**200 * _SPAN + _LOW
+            negative = signed and (rng.random() < 0.5 or k == point % len(names))
+            values[name] = -value if negative else value
+        yield values, signed
+
+
+def _real(x: mpmath.mpc) -> bool:
+    return bool(abs(mpmath.im(x)) <= _ABSOLUTE_EPS + _RELATIVE_EPS * abs(x))
 
 
 def _close(x: mpmath.mpc, y: mpmath.mpc, tolerance: Fraction | None) -> bool:
@@ -508,12 +516,20 @@ def _tiny(x: mpmath.mpc) -> bool:
     return bool(abs(x) <= _ABSOLUTE_EPS)
 
 
-def evaluate(node: Node, env: dict[str, mpmath.mpf]) -> mpmath.mpc:
-    """Value of `node` at the current mpmath precision, variables taken from `env`."""
+def evaluate(node: Node, env: dict[str, mpmath.mpf], real: bool = False) -> mpmath.mpc:
+    """Value of `node` at the current mpmath precision, variables taken from `env`. With `real`,
+    a real input that leaves the real domain (sqrt of a negative) is an error: the point is
+    outside where the expression means anything over the reals."""
     try:
-        return _evaluate(node, env)
+        return _evaluate(node, env, real)
     except (ZeroDivisionError, ValueError, OverflowError, TypeError) as error:
         raise EvaluationError(str(error)) from error
+
+
+def _in_domain(result: mpmath.mpc, inputs: tuple[mpmath.mpc, ...], real: bool) -> mpmath.mpc:
+    if real and not _real(result) and all(_real(v) for v in inputs):
+        raise EvaluationError("outside the real domain")
+    return result
 
 
 _CONSTANTS = {"pi": lambda: +mpmath.pi, "e": lambda: +mpmath.e, "i": lambda: mpmath.mpc(0, 1)}
@@ -542,7 +558,7 @@ _UNARY = {
 }
 
 
-def _evaluate(node: Node, env: dict[str, mpmath.mpf]) -> mpmath.mpc:
+def _evaluate(node: Node, env: dict[str, mpmath.mpf], real: bool) -> mpmath.mpc:
     match node:
         case Num(value, _):
             return mpmath.mpf(value.numerator) / value.denominator
@@ -553,36 +569,39 @@ def _evaluate(node: Node, env: dict[str, mpmath.mpf]) -> mpmath.mpc:
         case Const(name):
             return _CONSTANTS[name]()
         case Add(terms):
-            return mpmath.fsum(_evaluate(t, env) for t in terms)
+            return mpmath.fsum(_evaluate(t, env, real) for t in terms)
         case Mul(factors):
-            return mpmath.fprod(_evaluate(f, env) for f in factors)
+            return mpmath.fprod(_evaluate(f, env, real) for f in factors)
         case Div(num, den):
-            denominator = _evaluate(den, env)
+            denominator = _evaluate(den, env, real)
             if denominator == 0:
                 raise ZeroDivisionError("division by zero")
-            return _evaluate(num, env) / denominator
+            return _evaluate(num, env, real) / denominator
         case Neg(arg):
-            return -_evaluate(arg, env)
+            return -_evaluate(arg, env, real)
         case Pow(base, exp):
-            b, e = _evaluate(base, env), _evaluate(exp, env)
+            b, e = _evaluate(base, env, real), _evaluate(exp, env, real)
             if b == 0 and mpmath.re(e) <= 0:
                 raise ZeroDivisionError("0 to a non-positive power")
-            return mpmath.power(b, e)
+            return _in_domain(mpmath.power(b, e), (b, e), real)
         case Percent(arg):
-            return _evaluate(arg, env) / 100
+            return _evaluate(arg, env, real) / 100
         case Degrees(arg):
-            return _evaluate(arg, env) * mpmath.pi / 180
+            return _evaluate(arg, env, real) * mpmath.pi / 180
         case Func("log", (arg,)):
-            return mpmath.log(_evaluate(arg, env))
+            x = _evaluate(arg, env, real)
+            return _in_domain(mpmath.log(x), (x,), real)
         case Func("log", (arg, base)):
-            return mpmath.log(_evaluate(arg, env), _evaluate(base, env))
+            x, b = _evaluate(arg, env, real), _evaluate(base, env, real)
+            return _in_domain(mpmath.log(x, b), (x, b), real)
         case Func("root", (arg, index)):
-            x, n = _evaluate(arg, env), _evaluate(index, env)
+            x, n = _evaluate(arg, env, real), _evaluate(index, env, real)
             if mpmath.im(x) == 0 and x < 0 and n == int(n) and int(n) % 2 == 1:
                 return -mpmath.root(-x, int(n))  # the real cube root of -8 is -2
-            return mpmath.power(x, 1 / n)
+            return _in_domain(mpmath.power(x, 1 / n), (x, n), real)
         case Func("binom", (n, k)):
-            return mpmath.binomial(_evaluate(n, env), _evaluate(k, env))
+            return mpmath.binomial(_evaluate(n, env, real), _evaluate(k, env, real))
         case Func(name, (arg,)) if name in _UNARY:
-            return _UNARY[name](_evaluate(arg, env))
+            x = _evaluate(arg, env, real)
+            return _in_domain(_UNARY[name](x), (x,), real)
     raise EvaluationError(f"no numeric value for {type(node).__name__}")
