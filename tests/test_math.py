@@ -188,3 +188,15 @@ def test_deferred_jobs_run_in_a_real_sandbox():
 )
 def test_expressions_in_variables(answer, reference, correct):
     assert judge(f"\\boxed{{{answer}}}", reference).correct is correct
+
+
+def test_details_say_where_the_answer_was_found_and_what_decided():
+    cases = [
+        ("#### 12", "12", "gsm8k", "text"),
+        ("The answer is 0.5", "1/2", "answer_is", "exact"),
+        ("\\boxed{2\\sqrt{2}}", "\\sqrt{8}", "boxed", "numeric"),
+        ("<answer>\\sum_{k=1}^{3} k</answer>", "6", "answer_tag", "sympy"),
+    ]
+    for response, reference, marker, via in cases:
+        details = judge(response, reference).details
+        assert (details["marker"], details["via"]) == (marker, via), response

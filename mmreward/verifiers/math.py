@@ -12,6 +12,9 @@ Pipeline (cheap, bounded steps in the caller; only the numeric comparison in the
 5. otherwise return a `Deferred` job: the same comparison with 60-digit numeric evaluation runs in
    the sandbox, and answers our parser cannot read go to latex2sympy2 + sympy there.
 
+`details` carries `marker` (where the answer was found, see `extract.Marker`) and `via` (what
+decided: `text`, `exact`, `numeric`, `sympy`, `guard`).
+
 Reason codes (pinned by tests): ok/True `same_text`, `equal`, `symbolic`; ok/False `not_equal`,
 `shape_mismatch`, `text_mismatch`, `magnitude_mismatch`, `unparsable_answer`, `symbolic`;
 no_answer `no_answer`; unparsable_reference `unparsable_reference`, `reference_too_long`,
@@ -75,7 +78,7 @@ def verify_math(
     if ans_text == ref_text or (
         isinstance(ref_node, Text) and text_form(ans_text) == ref_node.value
     ):
-        return Verdict.judged(True, answer, "same_text", marker=marker)
+        return Verdict.judged(True, answer, "same_text", marker=marker, via="text")
     try:
         ans_node: Node | None = parse_answer(ans_text)
     except TooComplexError:
@@ -85,7 +88,7 @@ def verify_math(
 
     if ref_node is None or ans_node is None:
         if isinstance(ref_node, Text):
-            return Verdict.judged(False, answer, "text_mismatch", marker=marker)
+            return Verdict.judged(False, answer, "text_mismatch", marker=marker, via="text")
         if _power_nesting(ans_text) > 2 or _power_nesting(ref_text) > 2:
             return Verdict.failed("error", "answer_too_large", extracted=answer, marker=marker)
         return Deferred(
@@ -98,13 +101,14 @@ def verify_math(
         check_magnitude(ans_node)
     except TooLargeError as error:
         if is_growing_tower(ans_node) and _is_modest_number(ref_node):
-            return Verdict.judged(False, answer, "magnitude_mismatch", marker=marker)
+            return Verdict.judged(False, answer, "magnitude_mismatch", marker=marker, via="guard")
         return Verdict.failed(
             "error", "answer_too_large", extracted=answer, marker=marker, why=str(error)
         )
     if isinstance(ref_node, Text) or isinstance(ans_node, Text):
         same = text_form(ref_text) == text_form(ans_text)
-        return Verdict.judged(same, answer, "same_text" if same else "text_mismatch", marker=marker)
+        reason = "same_text" if same else "text_mismatch"
+        return Verdict.judged(same, answer, reason, marker=marker, via="text")
     try:
         match = equivalent(ref_node, ans_node, EXACT_LEAVES)
     except Undecided:
@@ -113,13 +117,13 @@ def verify_math(
             args=(ref_node, ans_node, answer, marker),
             fallback=_timed_out(answer, marker),
         )
-    return Verdict.judged(match.equal, answer, match.reason, marker=marker)
+    return Verdict.judged(match.equal, answer, match.reason, marker=marker, via="exact")
 
 
 def judge_parsed(ref: Node, ans: Node, answer: str, marker: str) -> Verdict:
     """Sandbox job: the comparison with numeric evaluation."""
     match = equivalent(ref, ans, NUMERIC_LEAVES)
-    return Verdict.judged(match.equal, answer, match.reason, marker=marker)
+    return Verdict.judged(match.equal, answer, match.reason, marker=marker, via="numeric")
 
 
 def _judge_with_sympy(
@@ -131,7 +135,7 @@ def _judge_with_sympy(
     verdict = judge_with_sympy(reference, answer_text, marker)
     verdict.extracted = answer
     if verdict.status == "unparsable_reference" and reference_parsed:
-        return Verdict.judged(False, answer, "unparsable_answer", marker=marker)
+        return Verdict.judged(False, answer, "unparsable_answer", marker=marker, via="sympy")
     return verdict
 
 

@@ -32,9 +32,9 @@ def judge_with_sympy(reference: str, answer: str, marker: str) -> Verdict:
         ans = _parse(answer)
     except Exception as error:
         return Verdict.judged(
-            False, answer, "unparsable_answer", marker=marker, error=str(error)[:200]
+            False, answer, "unparsable_answer", marker=marker, via="sympy", error=str(error)[:200]
         )
-    return Verdict.judged(_sympy_equal(ref, ans), answer, "symbolic", marker=marker)
+    return Verdict.judged(_sympy_equal(ref, ans), answer, "symbolic", marker=marker, via="sympy")
 
 
 def _sympy_equal(ref: Any, ans: Any) -> bool:
