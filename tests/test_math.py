@@ -200,3 +200,33 @@ def test_details_say_where_the_answer_was_found_and_what_decided():
     for response, reference, marker, via in cases:
         details = judge(response, reference).details
         assert (details["marker"], details["via"]) == (marker, via), response
+
+
+@pytest.mark.parametrize(
+    ("answer", "reference"),
+    [
+        ("1 000 000", "1000000"),
+        ("2 1/2", "2.5"),
+        ("{5 \\choose 2}", "10"),
+        ("\\frac{10!}{3!7!}", "120"),
+        ("5 = x", "5"),
+        ("[1, 2, 3]", "\\{3, 2, 1\\}"),
+        ("[[1,2],[3,4]]", "\\begin{pmatrix}1&2\\\\3&4\\end{pmatrix}"),
+        ("5 bananas", "5"),
+        ("1.5×10^-3", "0.0015"),
+        ("1.5E-3", "0.0015"),
+        ("x=1 or x=2", "1, 2"),
+        ("－3", "-3"),
+        (
+            "\\left[\\begin{array}{cc}1&0\\\\0&1\\end{array}\\right]",
+            "\\begin{bmatrix}1&0\\\\0&1\\end{bmatrix}",
+        ),
+        ("\\langle 1, 2 \\rangle", "\\begin{pmatrix}1\\\\2\\end{pmatrix}"),
+        ("\\{x \\mid x > 2\\}", "(2, \\infty)"),
+        ("0.1\\overline{6}", "\\frac{1}{6}"),
+        ("\\mathbb{R}", "(-\\infty, \\infty)"),
+        ("x \\in [1, +\\infty)", "x \\ge 1"),
+    ],
+)
+def test_notation_variants(answer, reference):
+    assert judge(f"\\boxed{{{answer}}}", reference).correct is True

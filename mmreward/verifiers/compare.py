@@ -179,7 +179,7 @@ def _same(ref: Node, ans: Node, leaves: Leaves) -> bool:
     ref, ans = _expand_plus_minus(ref), _expand_plus_minus(ans)
     match ref:
         case Seq("set", items):
-            others = _items(ans, ("set", "list"))
+            others = _items(ans, ("set", "list", "bracket") if len(items) > 2 else ("set", "list"))
             return others is not None and _unordered(items, others, leaves)
         case Seq("list", items):  # `2, 3` answered `(2, 3)`: the pair is the list
             others = _items(ans, ("set", "list", "paren", "bracket"))
@@ -188,6 +188,9 @@ def _same(ref: Node, ans: Node, leaves: Leaves) -> bool:
             others = _items(ans, ("paren", "bracket", "list"))
             return others is not None and _ordered(items, others, leaves)
         case Matrix(rows):
+            if _is_nested_list(ans):  # `[[1, 2], [3, 4]]`
+                assert isinstance(ans, Seq)
+                ans = Matrix(tuple(item.items for item in ans.items))  # type: ignore[union-attr]
             if isinstance(ans, Matrix):
                 if len(ans.rows) != len(rows) or len(ans.rows[0]) != len(rows[0]):
                     return False
@@ -208,6 +211,15 @@ def _same(ref: Node, ans: Node, leaves: Leaves) -> bool:
     if isinstance(ans, Seq | Matrix | Relation | Interval | Union | Text):
         return False
     return leaves.equal(ref, ans)
+
+
+def _is_nested_list(node: Node) -> bool:
+    if not (isinstance(node, Seq) and node.kind in ("paren", "bracket") and node.items):
+        return False
+    rows = node.items
+    return all(isinstance(r, Seq) and r.kind in ("paren", "bracket") for r in rows) and (
+        len({len(r.items) for r in rows if isinstance(r, Seq)}) == 1
+    )
 
 
 def _items(node: Node, kinds: tuple[str, ...]) -> tuple[Node, ...] | None:
@@ -353,10 +365,12 @@ def _named_values(node: Node) -> dict[Sym, Node] | None:
 
 
 def _unassign(node: Node) -> Node:
-    """`x = 5` -> 5 and `x = 1, y = 2` -> 1, 2: the value is the answer."""
+    """`x = 5` -> 5 (so is `5 = x`) and `x = 1, y = 2` -> 1, 2: the value is the answer."""
     if _is_assignment(node):
         assert isinstance(node, Relation)
         return node.items[-1]
+    if isinstance(node, Relation) and node.ops == ("=",) and isinstance(node.items[1], Sym):
+        return node.items[0]
     if isinstance(node, Seq) and any(_is_assignment(item) for item in node.items):
         return Seq(node.kind, tuple(_unassign(item) for item in node.items))
     return node

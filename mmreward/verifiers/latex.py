@@ -55,6 +55,10 @@ class TooComplexError(LatexError):
 
 _UNICODE = {
     "−": "-",
+    "‐": "-",
+    "‑": "-",
+    "﹣": "-",
+    "－": "-",
     "–": "-",
     "×": "\\times ",
     "·": "\\cdot ",
@@ -122,6 +126,10 @@ _FONT = re.compile(r"\\(?:mathbf|boldsymbol|mathit|mathsf|mathtt|mathbb|bm|opera
 _TEXT_NUMBER = re.compile(r"\\(?:text|mbox|textrm|mathrm)\s*\{\s*([-0-9.,]+(?:\s[a-zA-Z ]*)?)\}")
 _SET_BUILDER = re.compile(r"^\s*\\\{\s*[a-zA-Z]\s*(?:\\mid|\||:)(.*)\\\}\s*$")
 _REPEATING = re.compile(r"([0-9]*)\.([0-9]*)\\overline\s*\{([0-9]{1,50})\}")
+_CHOOSE = re.compile(r"\{\s*([^{}]+?)\s*\\choose\s*([^{}]+?)\s*\}")
+_SPACED_NUMBER = re.compile(r"^-?[0-9]{1,3}(?: [0-9]{3})+(?:\.[0-9]+)?$")
+_PLAIN_MIXED = re.compile(r"^(-?)([0-9]+) ([0-9]+)/([0-9]+)$")
+_WORDS_AFTER_NUMBER = re.compile(r"^([-+]?[0-9][0-9.,/]*%?) [a-zA-Z]{2,}(?: [a-zA-Z]+){0,4}$")
 _REALS = re.compile(r"\\mathbb\s*\{?\s*R\s*\}?|\ball real numbers\b", re.IGNORECASE)
 _CIRC = re.compile(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ")
 _THOUSANDS_BRACED = re.compile(r"(?<=[0-9])\{,\}(?=[0-9]{3})")
@@ -181,11 +189,16 @@ def normalize(answer: str) -> str:
     s = _BARE_UNIT.sub("", s)
     s = _WORD_CONNECTIVE.sub(", ", s)
     s = _BARE_NAMES.sub(lambda m: _BARE_NAME_LATEX.get(m.group(), "\\" + m.group()), s)
+    s = _CHOOSE.sub(r"\\binom{\1}{\2}", s)
     s = s.replace("\\%", "%")
     s = " ".join(s.split())
     # `1,234` is a thousands separator only outside brackets: `(1,100)` stays an interval.
     if "," in s and not any(c in s for c in "([{"):
         s = _THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(",", ""), s)
+    if _SPACED_NUMBER.match(s):  # `1 000 000`
+        s = s.replace(" ", "")
+    s = _PLAIN_MIXED.sub(r"\1\2\\frac{\3}{\4}", s)  # `2 1/2`
+    s = _WORDS_AFTER_NUMBER.sub(r"\1", s)  # `5 bananas`: any words after a lone number are a unit
     return s.strip().rstrip(".").strip()
 
 
@@ -500,8 +513,8 @@ class _Parser:
         kind, text = self.peek()
         if kind in ("letter", "env_begin"):
             return True
-        if kind == "num":
-            return False  # `2 3` is not a product anyone writes
+        if kind == "num":  # `3!4!` and `(2)3` are products; `2 3` is nothing anyone writes
+            return self.tokens[self.i - 1][0] != "num"
         if kind == "punct":
             return text == "("
         if kind == "cmd":
