@@ -230,3 +230,19 @@ def test_details_say_where_the_answer_was_found_and_what_decided():
 )
 def test_notation_variants(answer, reference):
     assert judge(f"\\boxed{{{answer}}}", reference).correct is True
+
+
+def test_large_sets_of_numbers_are_matched_by_sorting_in_the_caller():
+    reference = "\\{" + ", ".join(str(i) for i in range(600)) + "\\}"
+    shuffled = "\\{" + ", ".join(str(i) for i in reversed(range(600))) + "\\}"
+    shifted = "\\{" + ", ".join(str(i + 1) for i in range(600)) + "\\}"
+    assert verify_math(f"\\boxed{{{shuffled}}}", reference) == Verdict.judged(
+        True, shuffled, "equal", marker="boxed", via="exact"
+    )
+    verdict = verify_math(f"\\boxed{{{shifted}}}", reference)
+    assert isinstance(verdict, Verdict)
+    assert verdict.correct is False
+    radicals = [f"\\sqrt{{{i}}}" for i in range(2, 100)]
+    answer = "\\{" + ", ".join(radicals) + "\\}"
+    reference = "\\{" + ", ".join(reversed(radicals)) + "\\}"
+    assert isinstance(verify_math(f"\\boxed{{{answer}}}", reference), Deferred)

@@ -251,7 +251,7 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
-_SCI = re.compile(r"[eE]([-+]?[0-9]{1,4})(?![0-9a-zA-Z])")
+_SCI = re.compile(r"[eE]([-+]?[0-9]{1,3})(?![0-9a-zA-Z])")
 _RELATIONS: dict[str, RelOp] = {
     "=": "=",
     "<": "<",
