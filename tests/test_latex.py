@@ -46,6 +46,7 @@ def n(value, places=None):
         (".5", Fraction(1, 2), 1),
         ("1.5e-3", Fraction(3, 2000), 4),
         ("6.02e23", Fraction(602) * 10**21, -21),
+        ("2e3", Fraction(2000), None),  # an integer mantissa is exact
     ],
 )
 def test_number_tokens_keep_their_written_precision(token, value, places):

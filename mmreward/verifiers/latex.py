@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from mmreward.verifiers.mathtree import (
     ONE,
+    ZERO,
     Add,
     Const,
     Degrees,
@@ -251,6 +252,7 @@ _TOKEN = re.compile(
     """,
     re.VERBOSE,
 )
+_ENV_NAME = re.compile(r"\s*\{([a-zA-Z*]+)\}")
 _SCI = re.compile(r"[eE]([-+]?[0-9]{1,3})(?![0-9a-zA-Z])")
 _RELATIONS: dict[str, RelOp] = {
     "=": "=",
@@ -326,10 +328,10 @@ def tokenize(s: str) -> list[Token]:
             i = close + 1
             continue
         elif kind == "cmd" and text in ("\\begin", "\\end"):
-            env = re.match(r"\s*\{([a-zA-Z*]+)\}", s[i:])
+            env = _ENV_NAME.match(s, i)
             if env is None:
                 raise LatexError(f"{text} without an environment name")
-            i += env.end()
+            i = env.end()
             tokens.append(("env_" + text[1:], env.group(1).rstrip("*")))
             continue
         tokens.append((kind, text))
@@ -362,7 +364,8 @@ def parse_number_token(text: str) -> Num:
     if exponent:
         shift = int(exponent)
         value *= Fraction(10) ** shift
-        places = (places or 0) - shift
+        if places is not None:  # `1.5e3` is known to the hundreds; `2e3` is exactly 2000
+            places -= shift
     return Num(value, places)
 
 
@@ -376,9 +379,8 @@ class _Parser:
         self.depth = 0
 
     # token helpers
-    def peek(self, offset: int = 0) -> Token:
-        j = self.i + offset
-        return self.tokens[j] if j < len(self.tokens) else ("end", "")
+    def peek(self) -> Token:
+        return self.tokens[self.i] if self.i < len(self.tokens) else ("end", "")
 
     def next(self) -> Token:
         token = self.peek()
@@ -451,7 +453,7 @@ class _Parser:
         terms: list[Node] = []
         if self.at("\\pm"):
             self.i += 1
-            node: Node = PlusMinus(Num(Fraction(0)), self.term())
+            node: Node = PlusMinus(ZERO, self.term())
         else:
             node = self.term()
         terms.append(node)
