@@ -96,3 +96,10 @@ def test_five_megabyte_responses_come_back(response):
     if response.endswith("\\boxed{3}"):
         assert found is not None
         assert found.text == "3"
+
+
+def test_a_number_longer_than_any_answer_is_not_cut_into_one():
+    assert extract_final_answer("the total is " + "9" * 5000) is None
+    found = extract_final_answer("the total is " + "9" * 500)
+    assert found is not None
+    assert found.text == "9" * 500

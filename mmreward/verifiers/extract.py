@@ -237,7 +237,9 @@ def _last_number(text: str) -> tuple[int, int] | None:
         return None
     window = text[max(0, end - _MAX_NUMBER_CHARS) : end][::-1]
     m = _REV_NUMBER.match(window)
-    return (end - m.end(), end) if m is not None else None
+    if m is None or (m.end() == _MAX_NUMBER_CHARS and end > _MAX_NUMBER_CHARS):
+        return None  # longer than any answer: never hand back a piece of it
+    return end - m.end(), end
 
 
 def _last_math_span(text: str) -> tuple[int, int] | None:
