@@ -18,6 +18,7 @@ _SERVE_FLAGS: dict[str, tuple[str, type, str]] = {
     "--sandbox-workers": ("sandbox_workers", int, "sympy worker processes per server process"),
     "--sandbox-timeout": ("sandbox_timeout_s", float, "seconds per sympy item"),
     "--redis-url": ("redis_url", str, "share the verdict cache through Redis"),
+    "--api-key": ("api_key", str, "require this bearer token on scoring routes"),
     "--recipes": ("recipes_dir", str, "directory of extra recipe files"),
     "--device": ("device", str, "auto, cpu or cuda"),
     "--prm-model": ("prm_model", str, "PRM checkpoint directory"),

@@ -22,6 +22,12 @@ class InvalidInputError(MMRewardError, ValueError):
     status_code = 422
 
 
+class UnauthorizedError(MMRewardError):
+    """A scoring route called without the configured API key."""
+
+    status_code = 401
+
+
 class NotFoundError(MMRewardError, LookupError):
     """A named resource (recipe, model) that does not exist."""
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -29,6 +29,7 @@ class Settings(BaseSettings):
         1 << 20, ge=1, description="longer responses are cut from the left"
     )
 
+    api_key: SecretStr | None = Field(None, description="require `Authorization: Bearer <key>`")
     redis_url: str | None = Field(None, description="verdict cache in Redis; in-process if unset")
     cache_size: int = Field(100_000, ge=0, description="in-process verdict cache entries (0 = off)")
 

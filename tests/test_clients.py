@@ -3,6 +3,7 @@ import socket
 import threading
 import time
 
+import httpx
 import pytest
 import uvicorn
 from fastapi import FastAPI
@@ -143,3 +144,16 @@ def test_openrlhf_get_reward(local):
         assert answer["extra_logs"]["accuracy"] == [1.0, 0.0]
         bad = client.post("/get_reward", json={**body, "labels": ["2"]})
         assert bad.status_code == 422
+
+
+def test_http_client_sends_the_api_key(local):
+    app = create_app(Settings(api_key="k3y"), engine=local.engine)
+    with _Server(app) as url:
+        with RewardClient(url, api_key="k3y") as client:
+            assert [v.correct for v in client.verify(ITEMS)] == [True, False]
+        with (
+            RewardClient(url, retries=0) as anonymous,
+            pytest.raises(httpx.HTTPStatusError) as info,
+        ):
+            anonymous.verify(ITEMS)
+        assert info.value.response.status_code == 401

@@ -115,3 +115,18 @@ def test_openapi_documents_the_endpoints(client):
     spec = client.get("/openapi.json").json()
     assert "/v1/verify" in spec["paths"]
     assert client.get("/docs").status_code == 200
+
+
+def test_api_key_guards_scoring_routes_but_not_health():
+    settings = Settings(sandbox_workers=1, api_key="s3cret")
+    with TestClient(create_app(settings)) as guarded:
+        body = {"items": [{"response": "\\boxed{1}", "reference": "1"}]}
+        assert guarded.post("/v1/verify", json=body).status_code == 401
+        wrong = {"Authorization": "Bearer nope"}
+        assert guarded.post("/v1/verify", json=body, headers=wrong).status_code == 401
+        right = {"Authorization": "Bearer s3cret"}
+        reply = guarded.post("/v1/verify", json=body, headers=right)
+        assert reply.status_code == 200
+        assert reply.json()["results"][0]["correct"] is True
+        assert guarded.get("/healthz").status_code == 200
+        assert guarded.get("/metrics").status_code == 200

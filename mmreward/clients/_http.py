@@ -37,6 +37,10 @@ def _items(items: Sequence[VerifyItem | dict[str, Any]]) -> list[dict[str, Any]]
     ]
 
 
+def _auth(api_key: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {api_key}"} if api_key else {}
+
+
 class _Base:
     def __init__(self, retries: int) -> None:
         self._retry_args: dict[str, Any] = {
@@ -51,10 +55,15 @@ class RewardClient(_Base):
     """Blocking client; one connection pool per instance, safe to share across threads."""
 
     def __init__(
-        self, base_url: str = "http://127.0.0.1:8000", *, timeout: float = 60.0, retries: int = 3
+        self,
+        base_url: str = "http://127.0.0.1:8000",
+        *,
+        api_key: str | None = None,
+        timeout: float = 60.0,
+        retries: int = 3,
     ) -> None:
         super().__init__(retries)
-        self._http = httpx.Client(base_url=base_url, timeout=timeout)
+        self._http = httpx.Client(base_url=base_url, timeout=timeout, headers=_auth(api_key))
 
     def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """POST JSON with retries; 4xx other than 429 raise `httpx.HTTPStatusError` at once."""
@@ -90,10 +99,15 @@ class AsyncRewardClient(_Base):
     """Async twin of `RewardClient`, for async reward functions (TRL runs them concurrently)."""
 
     def __init__(
-        self, base_url: str = "http://127.0.0.1:8000", *, timeout: float = 60.0, retries: int = 3
+        self,
+        base_url: str = "http://127.0.0.1:8000",
+        *,
+        api_key: str | None = None,
+        timeout: float = 60.0,
+        retries: int = 3,
     ) -> None:
         super().__init__(retries)
-        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout)
+        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, headers=_auth(api_key))
 
     async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         async for attempt in AsyncRetrying(**self._retry_args):

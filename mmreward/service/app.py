@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from mmreward import __version__
 from mmreward.engine import Engine
 from mmreward.errors import MMRewardError, OverloadedError
+from mmreward.service.dependencies import require_api_key
 from mmreward.service.limits import BodyLimitMiddleware, MetricsMiddleware
 from mmreward.service.routers import compat, grounding, health, prm, reward, verify
 from mmreward.settings import Settings
@@ -41,11 +42,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(MetricsMiddleware)
     app.add_exception_handler(MMRewardError, _mmreward_error)
     app.include_router(health.router)
-    app.include_router(verify.router)
-    app.include_router(reward.router)
-    app.include_router(grounding.router)
-    app.include_router(prm.router)
-    app.include_router(compat.router)
+    guarded = [Depends(require_api_key)]
+    for scoring in (verify, reward, grounding, prm, compat):
+        app.include_router(scoring.router, dependencies=guarded)
     return app
 
 
