@@ -46,6 +46,7 @@ class Settings(BaseSettings):
     detector: Path | None = Field(None, description="YOLO .pt file; bundled detector if unset")
     detector_conf: float = Field(0.25, ge=0, le=1, description="detector confidence threshold")
     detector_iou: float = Field(0.7, gt=0, le=1, description="detector NMS IoU threshold")
+    detector_agnostic_nms: bool = Field(False, description="NMS across classes (one label/object)")
     detector_max_batch: int = Field(32, ge=1, description="images per detector forward pass")
     detector_threads: int | None = Field(
         None, ge=1, description="detector CPU threads; half the cores if unset"

@@ -46,7 +46,12 @@ def resolve_device(device: str) -> str:
 
 
 class YoloDetector:
-    """An ultralytics YOLO model that only its owner thread touches."""
+    """An ultralytics YOLO model that only its owner thread touches.
+
+    `agnostic_nms` suppresses overlapping boxes across classes too (one label per object); off by
+    default, as in ultralytics, because real objects of different classes overlap (a rider and
+    a horse).
+    """
 
     def __init__(
         self,
@@ -57,6 +62,7 @@ class YoloDetector:
         iou: float = 0.7,
         imgsz: int | None = None,
         max_det: int = 100,
+        agnostic_nms: bool = False,
         threads: int | None = None,
         max_batch: int = 32,
         max_queue: int = 4096,
@@ -71,6 +77,7 @@ class YoloDetector:
         self.conf = conf
         self.iou = iou
         self.max_det = max_det
+        self.agnostic_nms = agnostic_nms
         self._imgsz = imgsz
         # Half the cores by default: the server also decodes images and runs sandbox workers, and
         # an oversubscribed OpenMP pool is 20-50x slower (measured: 2 threads on 2 busy cores).
@@ -115,7 +122,12 @@ class YoloDetector:
             raise InvalidInputError(f"{self.path} is a {model.task} model, not a detector")
         names = model.names
         self.names = tuple(str(names[i]) for i in sorted(names))
-        args: dict[str, Any] = {"device": self.device, "verbose": False, "max_det": self.max_det}
+        args: dict[str, Any] = {
+            "device": self.device,
+            "verbose": False,
+            "max_det": self.max_det,
+            "agnostic_nms": self.agnostic_nms,
+        }
         if self._imgsz is not None:
             args["imgsz"] = self._imgsz
         if self.device.startswith("cuda"):

@@ -73,6 +73,7 @@ class GroundingScorer:
                         device=s.device,
                         conf=s.detector_conf,
                         iou=s.detector_iou,
+                        agnostic_nms=s.detector_agnostic_nms,
                         threads=s.detector_threads,
                         max_batch=s.detector_max_batch,
                     )
