@@ -157,3 +157,16 @@ def test_http_client_sends_the_api_key(local):
         ):
             anonymous.verify(ITEMS)
         assert info.value.response.status_code == 401
+
+
+def test_local_client_scores_recipes_with_a_breakdown(local):
+    items = [
+        {"response": "<think>2+2</think> \\boxed{4}", "reference": "4"},
+        {"response": "\\boxed{4}", "reference": "4"},
+    ]
+    first, second = local.reward("math_format", items)
+    assert first.reward == pytest.approx(1.0)
+    assert second.reward == pytest.approx(0.9)
+    for result in (first, second):
+        weighted = sum(c.weighted for c in result.components.values())
+        assert result.reward == pytest.approx(weighted)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from typing import Any
 
 from mmreward.engine import Engine
 from mmreward.items import VerifyItem
+from mmreward.recipes import RewardItem, RewardResult
 from mmreward.settings import Settings
 from mmreward.verifiers.verdict import Verdict
 
@@ -23,6 +25,18 @@ class LocalClient:
 
     async def averify(self, items: Sequence[VerifyItem | dict[str, Any]]) -> list[Verdict]:
         return await self.engine.averify_batch([VerifyItem.model_validate(item) for item in items])
+
+    async def areward(
+        self, recipe: str, items: Sequence[RewardItem | dict[str, Any]]
+    ) -> list[RewardResult]:
+        """Score with a named recipe: the total and the per-component breakdown."""
+        return await self.engine.areward(recipe, [RewardItem.model_validate(i) for i in items])
+
+    def reward(
+        self, recipe: str, items: Sequence[RewardItem | dict[str, Any]]
+    ) -> list[RewardResult]:
+        """Blocking `areward`, for synchronous training loops (not from inside an event loop)."""
+        return asyncio.run(self.areward(recipe, items))
 
     def close(self) -> None:
         if self._owned:
