@@ -101,3 +101,25 @@ def test_workers_are_separate_processes(sandbox):
     import os
 
     assert sandbox.run(Deferred(jobs.pid, ())).extracted != str(os.getpid())
+
+
+def test_workers_do_not_rerun_an_unguarded_main_script(tmp_path):
+    import subprocess
+    import sys
+
+    script = tmp_path / "train.py"
+    script.write_text(
+        "print('top-level ran', flush=True)\n"
+        "from mmreward import verify\n"
+        "print(verify('math', r'\\boxed{2\\sqrt{3}}', r'\\sqrt{12}').correct, flush=True)\n"
+    )
+    for source in (["python", str(script)], ["python", "-"]):
+        run = subprocess.run(
+            [sys.executable, *source[1:]],
+            input=script.read_text() if source[1] == "-" else None,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.splitlines() == ["top-level ran", "True"]

@@ -3,13 +3,13 @@
 Why processes and not SIGALRM: a signal only reaches the main thread, and a thread stuck in a C
 loop inside sympy/gmpy holds the GIL for good. A process can always be killed; pebble replaces it.
 Workers are started with `spawn` so they never inherit a parent that has torch loaded (which
-would make the memory limit meaningless or immediately fatal).
+would make the memory limit meaningless or immediately fatal), and without re-running the
+caller's main script (see `spawning.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import multiprocessing
 import resource
 import threading
 from concurrent.futures import Future, wait
@@ -17,6 +17,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 
 from pebble import ProcessExpired, ProcessPool
 
+from mmreward.sandbox.spawning import WorkerContext
 from mmreward.verifiers.registry import Deferred
 from mmreward.verifiers.verdict import Verdict
 
@@ -47,7 +48,7 @@ class Sandbox:
             max_workers=workers,
             initializer=_limit_worker,
             initargs=(memory_bytes,),
-            context=multiprocessing.get_context("spawn"),
+            context=WorkerContext(),
         )
         self._lock = threading.Lock()
 
