@@ -1,8 +1,9 @@
 """PRM throughput: one forward per request vs fixed-size batches vs the token-budget batcher.
 
-The same 1,000 requests of mixed lengths (synthetic chains, a third of them behind a long
-preamble) go through (a) one forward pass each, (b) padded batches of a fixed size in arrival
-order, and (c) `TokenBudgetBatcher`, all submitted at once as concurrent requests would be.
+The same 1,000 requests of mixed lengths (synthetic chains, a third of them behind a preamble of
+up to ``--preamble-words`` numbers) go through (a) one forward pass each, (b) padded batches of a
+fixed size in arrival order, and (c) `TokenBudgetBatcher`, all submitted at once as concurrent
+requests would be.
 Scores of (b) and (c) are checked against (a).
 
     python bench/prm_batching.py [--model DIR] [--format token-cls] [--requests 1000]
@@ -26,14 +27,14 @@ from mmreward.prm.loading import LoadedPRM, load_prm
 from mmreward.prm.synthetic import make_chain
 
 
-def requests(model: LoadedPRM, n: int, seed: int) -> list[Encoded]:
+def requests(model: LoadedPRM, n: int, seed: int, preamble_words: int) -> list[Encoded]:
     rng = random.Random(seed)
     out = []
     for i in range(n):
         chain = make_chain(rng)
         problem = chain.problem
-        if i % 3 == 0:
-            words = rng.randint(20, 160)
+        if i % 3 == 0 and preamble_words > 0:
+            words = rng.randint(1, preamble_words)
             preamble = " ".join(str(rng.randint(0, 99)) for _ in range(words))
             problem = f"Context: {preamble}. {problem}"
         out.append(model.encode(problem, chain.steps))
@@ -52,13 +53,16 @@ def main() -> None:
     parser.add_argument("--format", default=None, help="token-cls, qwen-prm or step-tag-lm")
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--fixed-batch", type=int, default=64, help="batch size for (b)")
-    parser.add_argument("--max-batch-tokens", type=int, default=8192, help="budget for (c)")
+    parser.add_argument("--max-batch-tokens", type=int, help="budget for (c); device default")
+    parser.add_argument(
+        "--preamble-words", type=int, default=60, help="longest preamble on a third of requests"
+    )
     parser.add_argument("--device", default="auto")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
     model = load_prm(args.model, args.format, device=args.device)
-    items = requests(model, args.requests, args.seed)
+    items = requests(model, args.requests, args.seed, args.preamble_words)
     tokens = sum(len(it) for it in items)
     model.score_batch(items[:8])  # warm-up: kernels, allocator
 
@@ -71,9 +75,11 @@ def main() -> None:
             out += model.score_batch(items[start : start + args.fixed_batch])
         return out
 
-    def budget() -> list[list[float]]:
+    budget = args.max_batch_tokens or model.default_batch_tokens
+
+    def budgeted() -> list[list[float]]:
         batcher = TokenBudgetBatcher(
-            model.score_batch, max_batch_tokens=args.max_batch_tokens, max_queue=len(items)
+            model.score_batch, max_batch_tokens=budget, max_queue=len(items)
         )
         try:
             futures = [f for it in items for f in batcher.submit([it])]
@@ -84,7 +90,7 @@ def main() -> None:
     runs = {
         "(a) one forward per request": timed(one_by_one),
         f"(b) fixed batches of {args.fixed_batch}, arrival order": timed(fixed),
-        f"(c) token budget {args.max_batch_tokens}, length-sorted": timed(budget),
+        f"(c) token budget {budget}, length-sorted": timed(budgeted),
     }
     reference = runs["(a) one forward per request"][1]
     base = runs["(a) one forward per request"][0]

@@ -40,7 +40,9 @@ class Settings(BaseSettings):
     prm_trust_remote_code: bool = Field(
         False, description="run a checkpoint's own modeling code (Qwen2.5-Math-PRM needs it)"
     )
-    max_batch_tokens: int = Field(8192, ge=64, description="padded tokens per PRM/ORM forward")
+    max_batch_tokens: int | None = Field(
+        None, ge=64, description="padded tokens per PRM/ORM forward; 2048 on CPU, 16384 on CUDA"
+    )
     batch_max_wait_ms: float = Field(5.0, ge=0, description="PRM/ORM wait for batch company")
     batch_max_queue: int = Field(4096, ge=1, description="queued PRM/ORM items; beyond: 429")
     detector: Path | None = Field(None, description="YOLO .pt file; bundled detector if unset")

@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from mmreward.errors import OverloadedError
+from mmreward.errors import InvalidInputError, OverloadedError
 from mmreward.prm.batcher import TokenBudgetBatcher, plan_batches
 from mmreward.prm.encoding import Encoded
 
@@ -81,6 +81,24 @@ def test_a_full_queue_refuses_whole_requests_with_a_retry_hint():
     finally:
         release.set()
         batcher.close()
+
+
+def test_a_request_larger_than_the_queue_is_an_input_error_but_run_feeds_it_in_chunks():
+    seen: list[int] = []
+
+    def forward(batch: list[Encoded]) -> list[int]:
+        seen.append(len(batch))
+        return [it.input_ids[0] for it in batch]
+
+    batcher = TokenBudgetBatcher(forward, max_batch_tokens=10_000, max_wait_s=0, max_queue=8)
+    try:
+        items = [item(4, tag=k) for k in range(30)]
+        with pytest.raises(InvalidInputError, match="split"):
+            batcher.submit(items)
+        assert batcher.run(items) == list(range(30))
+    finally:
+        batcher.close()
+    assert max(seen) <= 8
 
 
 def test_a_failing_forward_fails_only_its_own_batch():

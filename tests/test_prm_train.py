@@ -167,11 +167,11 @@ def test_trainer_writes_a_checkpoint_the_scorer_loads(tmp_path):
 @pytest.mark.slow
 def test_bundled_prm_finds_first_errors_on_fresh_chains():
     """The shipped model on chains it never saw (a seed used neither in training nor tuning)."""
-    chains = make_dataset(600, seed=9_876_543)
+    chains = make_dataset(2000, seed=9_876_543)
     scorer = PRMScorer(device="cpu")
     try:
         scored = scorer.score([PRMItem(c.problem, c.steps) for c in chains])
     finally:
         scorer.close()
     result = first_error_f1([s.first_error for s in scored], [c.first_error for c in chains])
-    assert result.f1 >= 0.85, result.summary()
+    assert result.f1 >= 0.9, result.summary()

@@ -23,7 +23,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from mmreward.errors import OverloadedError
+from mmreward.errors import InvalidInputError, OverloadedError
 from mmreward.prm.encoding import Encoded
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class TokenBudgetBatcher(Generic[R]):
         self,
         forward: Callable[[list[Encoded]], Sequence[R]],
         *,
-        max_batch_tokens: int = 8192,
+        max_batch_tokens: int = 2048,
         max_wait_s: float = 0.005,
         max_queue: int = 4096,
         name: str = "batcher",
@@ -84,6 +84,11 @@ class TokenBudgetBatcher(Generic[R]):
 
     def submit(self, items: Sequence[Encoded]) -> list[Future[R]]:
         """Queue all items of one request, or none of them if the queue lacks room."""
+        if len(items) > self.max_queue:
+            raise InvalidInputError(
+                f"{len(items)} items in one request; the scoring queue holds {self.max_queue}: "
+                "split the request"
+            )
         with self._cond:
             if self._closed:
                 raise RuntimeError("batcher is closed")
@@ -101,8 +106,19 @@ class TokenBudgetBatcher(Generic[R]):
         return futures
 
     def run(self, items: Sequence[Encoded]) -> list[R]:
-        """Blocking convenience: submit and wait for every result."""
-        return [f.result() for f in self.submit(items)]
+        """Blocking convenience for in-process callers (evaluation, relabeling): any number of
+        items, fed in queue-sized chunks, waiting out a full queue instead of failing."""
+        results: list[R] = []
+        for start in range(0, len(items), self.max_queue):
+            chunk = items[start : start + self.max_queue]
+            while True:
+                try:
+                    futures = self.submit(chunk)
+                    break
+                except OverloadedError as full:
+                    time.sleep(full.retry_after_s)
+            results += [f.result() for f in futures]
+        return results
 
     async def run_async(self, items: Sequence[Encoded]) -> list[R]:
         """Awaitable convenience for event loops."""

@@ -22,6 +22,8 @@ def add_prm_command(commands: Any) -> None:
     gen.add_argument("--n", type=int, default=100_000)
     gen.add_argument("--seed", type=int, default=0)
     gen.add_argument("--error-rate", type=float, default=0.5, help="share of erroneous chains")
+    gen.add_argument("--redundant-parens", type=float, default=0.08, help="per inner operation")
+    gen.add_argument("--root-parens", type=float, default=0.0, help="whole expression wrapped")
     gen.set_defaults(handler=_generate)
 
     train = actions.add_parser(
@@ -66,7 +68,14 @@ def _generate(args: argparse.Namespace) -> int:
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", encoding="utf-8") as fh:
-        for chain in make_dataset(args.n, args.seed, error_p=args.error_rate):
+        chains = make_dataset(
+            args.n,
+            args.seed,
+            error_p=args.error_rate,
+            redundant_p=args.redundant_parens,
+            root_parens_p=args.root_parens,
+        )
+        for chain in chains:
             fh.write(json.dumps(chain.to_record()) + "\n")
     return 0
 

@@ -39,6 +39,14 @@ from mmreward.prm.encoding import (
 
 BUNDLED_PRM = Path(__file__).parent / "model"
 DEFAULT_MAX_TOKENS = 4096
+CPU_BATCH_TOKENS = 2048
+"""On CPU, batches past a few thousand tokens fall out of cache: 2048 ran ~2x faster than 8192."""
+GPU_BATCH_TOKENS = 16384
+
+
+def default_batch_tokens(device: torch.device) -> int:
+    """Padded tokens per forward pass that keep the device busy without thrashing."""
+    return GPU_BATCH_TOKENS if device.type == "cuda" else CPU_BATCH_TOKENS
 
 
 def resolve_device(device: str) -> torch.device:
@@ -114,6 +122,11 @@ class LoadedPRM:
     good_bad_ids: tuple[int, int] | None = None
     options: PRMOptions = field(default_factory=PRMOptions)
 
+    @property
+    def default_batch_tokens(self) -> int:
+        """Token budget for this device when the server sets none."""
+        return default_batch_tokens(self.device)
+
     def encode(self, problem: str, steps: Sequence[str]) -> Encoded:
         """Token ids and scoring positions of one item, following the checkpoint's convention."""
         if self.format == "token-cls":
@@ -140,11 +153,12 @@ class LoadedPRM:
         cols = torch.tensor([p for it in items for p in it.score_positions])
         rows, cols = rows.to(self.device), cols.to(self.device)
         if self.good_bad_ids is None:
-            logits = self.model(input_ids=ids, attention_mask=mask).logits
+            logits = self.model(input_ids=ids, attention_mask=mask, use_cache=False).logits
             picked = logits[rows, cols].float()
             probs = picked.softmax(-1)[:, 1]
         else:
-            hidden = self.model.base_model(input_ids=ids, attention_mask=mask).last_hidden_state
+            out = self.model.base_model(input_ids=ids, attention_mask=mask, use_cache=False)
+            hidden = out.last_hidden_state
             head = self.model.get_output_embeddings()  # type: ignore[no-untyped-call]
             picked_hidden = hidden[rows, cols]
             weight = head.weight[list(self.good_bad_ids)]
@@ -238,6 +252,11 @@ class LoadedORM:
     max_tokens: int
     pad_id: int
 
+    @property
+    def default_batch_tokens(self) -> int:
+        """Token budget for this device when the server sets none."""
+        return default_batch_tokens(self.device)
+
     def encode(self, prompt: str, response: str) -> Encoded:
         """Chat template when the tokenizer has one, else ``prompt + "\\n" + response``.
 
@@ -281,7 +300,7 @@ class LoadedORM:
     def score_batch(self, items: Sequence[Encoded]) -> list[float]:
         """Raw score per item: the logit, or logit(good) - logit(bad) for a 2-label head."""
         ids, mask = pad_batch(items, self.pad_id, self.device)
-        logits = self.model(input_ids=ids, attention_mask=mask).logits.float()
+        logits = self.model(input_ids=ids, attention_mask=mask, use_cache=False).logits.float()
         raw = logits[:, 0] if logits.shape[-1] == 1 else logits[:, 1] - logits[:, 0]
         return [float(x) for x in raw.tolist()]
 

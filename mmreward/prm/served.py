@@ -22,14 +22,17 @@ M = TypeVar("M", bound="BatchModel[object]")
 class BatchModel(Protocol[R]):
     """What the batcher needs from a loaded model."""
 
+    @property
+    def default_batch_tokens(self) -> int: ...
+
     def score_batch(self, items: Sequence[Encoded]) -> Sequence[R]: ...
 
 
 @dataclass(frozen=True)
 class BatchingOptions:
-    """Batcher knobs exposed as server settings."""
+    """Batcher knobs exposed as server settings; no token budget means the model's default."""
 
-    max_batch_tokens: int = 8192
+    max_batch_tokens: int | None = None
     max_wait_s: float = 0.005
     max_queue: int = 4096
 
@@ -66,7 +69,7 @@ class ServedModel(Generic[M]):
                 model = self._load()
                 self._batcher = TokenBudgetBatcher(
                     model.score_batch,
-                    max_batch_tokens=self._options.max_batch_tokens,
+                    max_batch_tokens=self._options.max_batch_tokens or model.default_batch_tokens,
                     max_wait_s=self._options.max_wait_s,
                     max_queue=self._options.max_queue,
                     name=self._name,

@@ -189,13 +189,26 @@ def _operations_any_order(root: Node, rng: random.Random) -> list[Node]:
     return order
 
 
-def random_problem(rng: random.Random, n_operands: int | None = None) -> Node:
-    """A random expression tree whose every value stays within -300..300."""
+def random_problem(
+    rng: random.Random,
+    n_operands: int | None = None,
+    *,
+    redundant_p: float = 0.08,
+    root_parens_p: float = 0.0,
+) -> Node:
+    """A random expression tree whose every value stays within -300..300.
+
+    Each operation below the root gets parentheses it does not need with ``redundant_p``; the
+    whole expression is wrapped with ``root_parens_p`` (drawn only when positive, so the default
+    stream of chains does not depend on it).
+    """
     while True:
         n = n_operands if n_operands is not None else rng.randint(3, 5)
         root = _random_tree(rng, n)
         if _within_limits(root):
-            _mark_parens(root, rng, redundant_p=0.08)
+            _mark_parens(root, rng, redundant_p=redundant_p)
+            if root_parens_p > 0 and rng.random() < root_parens_p:
+                root.parens = True
             return root
 
 
@@ -210,13 +223,15 @@ def make_chain(
     error_p: float = 0.5,
     answer_error_p: float = 0.1,
     order_mix: tuple[float, float] = (0.7, 0.25),
+    redundant_p: float = 0.08,
+    root_parens_p: float = 0.0,
 ) -> Chain:
     """One chain; with probability ``error_p`` it carries exactly one first error.
 
     ``order_mix`` gives the shares of post-order and innermost-first step orders; the rest use a
     random valid order.
     """
-    root = random_problem(rng, n_operands)
+    root = random_problem(rng, n_operands, redundant_p=redundant_p, root_parens_p=root_parens_p)
     draw = rng.random()
     if draw < order_mix[0]:
         order = _operations_post_order(root, [])
@@ -291,8 +306,23 @@ def _wrong_operand(
 
 
 def make_dataset(
-    n: int, seed: int, *, n_operands: int | None = None, error_p: float = 0.5
+    n: int,
+    seed: int,
+    *,
+    n_operands: int | None = None,
+    error_p: float = 0.5,
+    redundant_p: float = 0.08,
+    root_parens_p: float = 0.0,
 ) -> list[Chain]:
     """``n`` chains from a seeded generator (same seed, same chains)."""
     rng = random.Random(seed)
-    return [make_chain(rng, n_operands=n_operands, error_p=error_p) for _ in range(n)]
+    return [
+        make_chain(
+            rng,
+            n_operands=n_operands,
+            error_p=error_p,
+            redundant_p=redundant_p,
+            root_parens_p=root_parens_p,
+        )
+        for _ in range(n)
+    ]
