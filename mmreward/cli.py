@@ -28,6 +28,7 @@ _SERVE_FLAGS: dict[str, tuple[str, type, str]] = {
     "--max-batch-tokens": ("max_batch_tokens", int, "padded tokens per PRM/ORM forward pass"),
     "--batch-max-queue": ("batch_max_queue", int, "queued PRM/ORM items before 429"),
     "--detector": ("detector", str, "YOLO .pt checkpoint"),
+    "--preload-models": ("preload_models", str, "true (default) or false: load models at start"),
 }
 
 
@@ -37,6 +38,8 @@ def _serve(args: argparse.Namespace) -> int:
     from mmreward.settings import Settings
 
     # Flags travel as MMREWARD_* variables so every uvicorn worker process builds the same app.
+    # A server loads its models before it reports ready; library users load them on first use.
+    os.environ.setdefault("MMREWARD_PRELOAD_MODELS", "true")
     for _flag, (field, _kind, _help) in _SERVE_FLAGS.items():
         value = getattr(args, field)
         if value is not None:

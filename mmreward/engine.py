@@ -74,6 +74,13 @@ class Engine:
         """Score items with a named recipe: total reward plus the per-component breakdown."""
         return await evaluate_recipe(self, self.recipes.get(recipe), items)
 
+    async def awarm_up(self) -> None:
+        """Load every configured model now, off the event loop, so no request pays for it."""
+        await self.prm.served.warm_up()
+        if self.orm is not None:
+            await self.orm.served.warm_up()
+        await asyncio.to_thread(lambda: self.grounding.vocabulary)
+
     async def aready(self) -> bool:
         """True when a job round-trips through a sandbox worker."""
         verdict = await self.sandbox.arun(Deferred(fn=_sandbox_probe, args=()))

@@ -33,6 +33,9 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(None, description="verdict cache in Redis; in-process if unset")
     cache_size: int = Field(100_000, ge=0, description="in-process verdict cache entries (0 = off)")
 
+    preload_models: bool = Field(
+        False, description="load PRM, ORM and detector at start-up; /readyz waits for them"
+    )
     device: Literal["auto", "cpu", "cuda"] = "auto"
     prm_model: Path | None = Field(None, description="PRM checkpoint dir; bundled model if unset")
     prm_format: Literal["token-cls", "qwen-prm", "step-tag-lm"] = "token-cls"

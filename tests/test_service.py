@@ -130,3 +130,24 @@ def test_api_key_guards_scoring_routes_but_not_health():
         assert reply.json()["results"][0]["correct"] is True
         assert guarded.get("/healthz").status_code == 200
         assert guarded.get("/metrics").status_code == 200
+
+
+def test_readiness_waits_for_preloaded_models():
+    import time
+
+    settings = Settings(sandbox_workers=1, preload_models=True)
+    with TestClient(create_app(settings)) as loading:
+        statuses = []
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            reply = loading.get("/readyz")
+            statuses.append(reply.json()["status"])
+            if reply.status_code == 200:
+                break
+            assert reply.status_code == 503
+            time.sleep(0.2)
+        assert statuses[-1] == "ready"
+        assert set(statuses) <= {"loading models", "ready"}
+        engine = loading.app.state.engine
+        assert engine.prm.served.loaded
+        assert engine.grounding.loaded

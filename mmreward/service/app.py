@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -25,9 +26,14 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned = engine is None
         app.state.engine = engine or Engine(settings)
+        app.state.warm_up = (
+            asyncio.create_task(app.state.engine.awarm_up()) if settings.preload_models else None
+        )
         try:
             yield
         finally:
+            if app.state.warm_up is not None:
+                app.state.warm_up.cancel()
             if owned:
                 app.state.engine.close()
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Response
+from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -21,8 +22,17 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-async def readyz(engine: Annotated[Engine, Depends(get_engine)], response: Response) -> Any:
-    """Ready when a job round-trips through a sandbox worker."""
+async def readyz(
+    request: Request, engine: Annotated[Engine, Depends(get_engine)], response: Response
+) -> Any:
+    """Ready when preloaded models are in memory and a job round-trips through the sandbox."""
+    warm_up: asyncio.Task[None] | None = request.app.state.warm_up
+    if warm_up is not None and not warm_up.done():
+        response.status_code = 503
+        return {"status": "loading models"}
+    if warm_up is not None and not warm_up.cancelled() and warm_up.exception() is not None:
+        response.status_code = 503
+        return {"status": "not ready", "error": f"model loading failed: {warm_up.exception()}"}
     ready = await engine.aready()
     if not ready:
         response.status_code = 503
