@@ -1,46 +1,16 @@
 import asyncio
-import socket
-import threading
-import time
 
 import httpx
 import pytest
-import uvicorn
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
+from live_server import LiveServer
 
 from mmreward import AsyncRewardClient, LocalClient, RewardClient
 from mmreward.clients import adapters
 from mmreward.service import create_app
 from mmreward.settings import Settings
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class _Server:
-    """A real uvicorn server on a free port, in a background thread."""
-
-    def __init__(self, app):
-        self.port = _free_port()
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        while not self.server.started:
-            time.sleep(0.02)
-        return f"http://127.0.0.1:{self.port}"
-
-    def __exit__(self, *exc):
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +21,7 @@ def local():
 
 @pytest.fixture(scope="module")
 def server_url(local):
-    with _Server(create_app(engine=local.engine)) as url:
+    with LiveServer(create_app(engine=local.engine)) as url:
         yield url
 
 
@@ -91,7 +61,7 @@ def test_http_client_retries_429_then_succeeds():
             )
         return {"results": [{"reward": 1.0, "correct": True, "status": "ok"}]}
 
-    with _Server(app) as url, RewardClient(url, retries=3) as client:
+    with LiveServer(app) as url, RewardClient(url, retries=3) as client:
         [verdict] = client.verify(ITEMS[:1])
     assert verdict.correct is True
     assert len(calls) == 3
@@ -148,7 +118,7 @@ def test_openrlhf_get_reward(local):
 
 def test_http_client_sends_the_api_key(local):
     app = create_app(Settings(api_key="k3y"), engine=local.engine)
-    with _Server(app) as url:
+    with LiveServer(app) as url:
         with RewardClient(url, api_key="k3y") as client:
             assert [v.correct for v in client.verify(ITEMS)] == [True, False]
         with (

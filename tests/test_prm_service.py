@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import math
-import socket
-import threading
-import time
 
 import httpx
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
+from live_server import LiveServer
 from prm_checkpoints import build_orm, build_token_cls
 
 from mmreward.service import create_app
@@ -21,33 +18,6 @@ CHAIN = {
     "problem": "Compute: 3 + 4 * 2",
     "steps": ["4 * 2 = 8", "3 + 8 = 11", "The answer is 11."],
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class _Server:
-    """A real uvicorn server on a free port, in a background thread."""
-
-    def __init__(self, app):
-        self.port = _free_port()
-        self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
-        )
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        while not self.server.started:
-            time.sleep(0.02)
-        return f"http://127.0.0.1:{self.port}"
-
-    def __exit__(self, *exc):
-        self.server.should_exit = True
-        self.thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -182,7 +152,7 @@ def test_256_concurrent_requests_get_answers_or_clean_429s(tiny_prm):
                 *(http.post("/v1/prm/score", json=body) for _ in range(256))
             )
 
-    with _Server(create_app(settings)) as url:
+    with LiveServer(create_app(settings)) as url:
         replies = asyncio.run(hammer(url))
     codes = [r.status_code for r in replies]
     assert set(codes) <= {200, 429}, codes
