@@ -103,3 +103,16 @@ def test_a_number_longer_than_any_answer_is_not_cut_into_one():
     found = extract_final_answer("the total is " + "9" * 500)
     assert found is not None
     assert found.text == "9" * 500
+
+
+def test_a_box_still_open_past_the_limit_is_an_over_long_answer():
+    from mmreward.verifiers.extract import MAX_BOXED_CHARS
+    from mmreward.verifiers.math import verify_math
+
+    response = "\\boxed{" + "9" * (MAX_BOXED_CHARS * 3) + "}"
+    found = extract_final_answer(response)
+    assert found is not None
+    assert found.marker == "boxed"
+    assert len(found.text) >= MAX_BOXED_CHARS - 1
+    verdict = verify_math(response, "3")
+    assert (verdict.status, verdict.reason) == ("error", "answer_too_long")

@@ -119,6 +119,8 @@ def _box_argument(text: str, i: int, limit: int) -> tuple[int, int] | None:
             if depth == 0:
                 return i + 1, j
         j += 1
+    if stop < n:
+        return i + 1, stop  # still open after MAX_BOXED_CHARS: an over-long answer, not no box
     return None
 
 
