@@ -104,10 +104,24 @@ def _box_argument(text: str, i: int, limit: int) -> tuple[int, int] | None:
         while end < n and not text[end].isspace() and text[end] not in "$.,;":
             end += 1
         return i, end
-    depth = 0
     stop = min(n, i + MAX_BOXED_CHARS)
-    j = i
-    while j < stop:
+    close = closing_brace(text, i, stop)
+    if close is not None:
+        return i + 1, close
+    if stop < n:
+        return i + 1, stop  # still open after MAX_BOXED_CHARS: an over-long answer, not no box
+    return None
+
+
+def closing_brace(text: str, open_index: int, stop: int | None = None) -> int | None:
+    """Index of the brace closing the one at `open_index`, looking before `stop`.
+
+    Escaped braces (`\\{`, `\\}`) do not count.
+    """
+    end = len(text) if stop is None else min(stop, len(text))
+    depth = 0
+    j = open_index
+    while j < end:
         c = text[j]
         if c == "\\":
             j += 2
@@ -117,10 +131,8 @@ def _box_argument(text: str, i: int, limit: int) -> tuple[int, int] | None:
         elif c == "}":
             depth -= 1
             if depth == 0:
-                return i + 1, j
+                return j
         j += 1
-    if stop < n:
-        return i + 1, stop  # still open after MAX_BOXED_CHARS: an over-long answer, not no box
     return None
 
 

@@ -29,6 +29,7 @@ import re
 from typing import Any
 
 from mmreward.errors import InvalidInputError
+from mmreward.verifiers.extract import closing_brace
 from mmreward.verifiers.registry import register
 from mmreward.verifiers.verdict import Verdict
 
@@ -122,7 +123,7 @@ def _final_box(text: str) -> str:
         start += 1
     if start == len(text) or text[start] != "{":
         raise _Violation("\\boxed without a braced argument")
-    end = _closing_brace(text, start)
+    end = closing_brace(text, start)
     if end is None:
         raise _Violation("unbalanced braces in \\boxed{}")
     content = text[start + 1 : end].strip()
@@ -131,22 +132,3 @@ def _final_box(text: str) -> str:
     if _BOX_TAIL.fullmatch(text, end + 1) is None:
         raise _Violation("text after the final \\boxed{}")
     return content
-
-
-def _closing_brace(text: str, open_index: int) -> int | None:
-    """Index of the brace closing the one at `open_index`; escaped braces do not count."""
-    depth = 0
-    i = open_index
-    while i < len(text):
-        char = text[i]
-        if char == "\\":
-            i += 2
-            continue
-        if char == "{":
-            depth += 1
-        elif char == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-        i += 1
-    return None
