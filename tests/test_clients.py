@@ -140,3 +140,35 @@ def test_local_client_scores_recipes_with_a_breakdown(local):
     for result in (first, second):
         weighted = sum(c.weighted for c in result.components.values())
         assert result.reward == pytest.approx(weighted)
+
+
+def test_local_client_scores_steps_and_images(local):
+    import base64
+    import io
+
+    import numpy as np
+
+    from mmreward.grounding.synthetic import generate_scene
+    from mmreward.prm.scorer import PRMItem
+
+    good = PRMItem("Compute: 3 + 4 * 2", ["4 * 2 = 8", "3 + 8 = 11", "The answer is 11."])
+    bad = PRMItem("Compute: 3 + 4 * 2", ["4 * 2 = 9", "3 + 9 = 12", "The answer is 12."])
+    right, wrong = local.prm_score([good, bad])
+    assert right.first_error == -1
+    assert wrong.first_error == 0
+    assert len(right.step_scores) == 3
+
+    scene = generate_scene(np.random.default_rng(5))
+    buffer = io.BytesIO()
+    scene.image.save(buffer, format="PNG")
+    image = base64.b64encode(buffer.getvalue()).decode()
+    shape = scene.shapes[0].cls
+    count = sum(s.cls == shape for s in scene.shapes)
+    answers = [f"There are {count}.", f"There are {count + 2}."]
+    verdicts = local.grounding_score(
+        [
+            {"image": image, "response": a, "question": f"How many {shape}s?", "task": "count"}
+            for a in answers
+        ]
+    )
+    assert [v.correct for v in verdicts] == [True, False]

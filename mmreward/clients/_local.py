@@ -7,7 +7,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from mmreward.engine import Engine
+from mmreward.grounding.items import GroundingItem
 from mmreward.items import VerifyItem
+from mmreward.prm.scorer import Aggregate, PRMItem, StepScores
 from mmreward.recipes import RewardItem, RewardResult
 from mmreward.settings import Settings
 from mmreward.verifiers.verdict import Verdict
@@ -37,6 +39,18 @@ class LocalClient:
     ) -> list[RewardResult]:
         """Blocking `areward`, for synchronous training loops (not from inside an event loop)."""
         return asyncio.run(self.areward(recipe, items))
+
+    def prm_score(
+        self, items: Sequence[PRMItem], how: Aggregate = "min", threshold: float = 0.5
+    ) -> list[StepScores]:
+        """Per-step PRM scores through the engine's batcher (bundled PRM unless configured)."""
+        return self.engine.prm.score(items, how, threshold)
+
+    def grounding_score(self, items: Sequence[GroundingItem | dict[str, Any]]) -> list[Verdict]:
+        """Detection-grounded rewards for responses about images."""
+        return self.engine.grounding.score_batch(
+            [GroundingItem.model_validate(item) for item in items]
+        )
 
     def close(self) -> None:
         if self._owned:
