@@ -172,3 +172,11 @@ def test_local_client_scores_steps_and_images(local):
         ]
     )
     assert [v.correct for v in verdicts] == [True, False]
+
+
+def test_openrlhf_get_reward_honours_the_item_bound(local):
+    with TestClient(create_app(Settings(max_items=2), engine=local.engine)) as client:
+        body = {"query": ["\\boxed{1}"] * 3, "prompts": [""] * 3, "labels": ["1"] * 3}
+        reply = client.post("/get_reward", json=body)
+        assert reply.status_code == 422
+        assert "at most 2 items" in reply.json()["detail"]

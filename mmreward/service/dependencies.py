@@ -8,7 +8,7 @@ from typing import cast
 from fastapi import Request
 
 from mmreward.engine import Engine
-from mmreward.errors import UnauthorizedError
+from mmreward.errors import InvalidInputError, UnauthorizedError
 from mmreward.settings import Settings
 
 
@@ -18,6 +18,12 @@ def get_engine(request: Request) -> Engine:
 
 def get_settings(request: Request) -> Settings:
     return cast(Settings, request.app.state.settings)
+
+
+def check_item_count(count: int, settings: Settings) -> None:
+    """The one bound on items per request, shared by every batch endpoint."""
+    if count > settings.max_items:
+        raise InvalidInputError(f"at most {settings.max_items} items per request")
 
 
 def require_api_key(request: Request) -> None:

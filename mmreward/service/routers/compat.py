@@ -10,7 +10,8 @@ from pydantic import BaseModel, Field, model_validator
 from mmreward.clients.adapters import openrlhf_response, openrlhf_rewards
 from mmreward.engine import Engine
 from mmreward.items import VerifyItem
-from mmreward.service.dependencies import get_engine
+from mmreward.service.dependencies import check_item_count, get_engine, get_settings
+from mmreward.settings import Settings
 
 router = APIRouter(tags=["compat"])
 
@@ -30,9 +31,12 @@ class OpenRLHFRequest(BaseModel):
 
 @router.post("/get_reward")
 async def get_reward(
-    request: OpenRLHFRequest, engine: Annotated[Engine, Depends(get_engine)]
+    request: OpenRLHFRequest,
+    engine: Annotated[Engine, Depends(get_engine)],
+    settings: Annotated[Settings, Depends(get_settings)],
 ) -> dict[str, Any]:
     """OpenRLHF `--remote_rm_url` endpoint."""
+    check_item_count(len(request.query), settings)
     items = [
         VerifyItem(verifier=request.verifier, response=openrlhf_response(q, p), reference=label)
         for q, p, label in zip(request.query, request.prompts, request.labels, strict=True)

@@ -8,9 +8,8 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from mmreward.engine import Engine
-from mmreward.errors import InvalidInputError
 from mmreward.grounding.items import GroundingItem
-from mmreward.service.dependencies import get_engine, get_settings
+from mmreward.service.dependencies import check_item_count, get_engine, get_settings
 from mmreward.settings import Settings
 from mmreward.verifiers.verdict import Verdict
 
@@ -32,6 +31,5 @@ async def score(
     settings: Annotated[Settings, Depends(get_settings)],
 ) -> GroundingResponse:
     """One verdict per item: `hallucination`, `count` or `grounding`, with a breakdown."""
-    if len(request.items) > settings.max_items:
-        raise InvalidInputError(f"at most {settings.max_items} items per request")
+    check_item_count(len(request.items), settings)
     return GroundingResponse(results=await engine.grounding.ascore_batch(request.items))

@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from mmreward.engine import Engine
-from mmreward.errors import InvalidInputError, ModelNotLoadedError
+from mmreward.errors import ModelNotLoadedError
 from mmreward.prm.orm import ORMItem
 from mmreward.prm.scorer import Aggregate, PRMItem
-from mmreward.service.dependencies import get_engine, get_settings
+from mmreward.service.dependencies import check_item_count, get_engine, get_settings
 from mmreward.settings import Settings
 
 router = APIRouter(tags=["reward models"])
@@ -58,11 +58,6 @@ class ORMScoreResponse(BaseModel):
     results: list[ORMScoreResult]
 
 
-def _bounded(n: int, settings: Settings) -> None:
-    if n > settings.max_items:
-        raise InvalidInputError(f"at most {settings.max_items} items per request")
-
-
 @router.post("/v1/prm/score")
 async def prm_score(
     request: PRMScoreRequest,
@@ -70,7 +65,7 @@ async def prm_score(
     settings: Annotated[Settings, Depends(get_settings)],
 ) -> PRMScoreResponse:
     """Per-step scores, their aggregate and the first error (ProcessBench convention)."""
-    _bounded(len(request.items), settings)
+    check_item_count(len(request.items), settings)
     items = [PRMItem(it.problem, it.steps) for it in request.items]
     scored = await engine.prm.score_async(items, request.aggregate, request.threshold)
     return PRMScoreResponse(results=[PRMScoreResult(**vars(s)) for s in scored])
@@ -87,7 +82,7 @@ async def orm_score(
         raise ModelNotLoadedError(
             "no outcome reward model on this server; start it with --orm-model"
         )
-    _bounded(len(request.items), settings)
+    check_item_count(len(request.items), settings)
     items = [ORMItem(it.prompt, it.response) for it in request.items]
     scored = await engine.orm.score_async(items)
     return ORMScoreResponse(results=[ORMScoreResult(**vars(s)) for s in scored])

@@ -8,9 +8,8 @@ from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
 from mmreward.engine import Engine
-from mmreward.errors import InvalidInputError
 from mmreward.recipes import Recipe, RewardItem, RewardResult
-from mmreward.service.dependencies import get_engine, get_settings
+from mmreward.service.dependencies import check_item_count, get_engine, get_settings
 from mmreward.settings import Settings
 
 router = APIRouter(prefix="/v1", tags=["reward"])
@@ -43,7 +42,6 @@ async def reward(
     settings: Annotated[Settings, Depends(get_settings)],
 ) -> RewardResponse:
     """Each item's `reward` is the sum of its components' `weighted` (= weight * score)."""
-    if len(request.items) > settings.max_items:
-        raise InvalidInputError(f"at most {settings.max_items} items per request")
+    check_item_count(len(request.items), settings)
     results = await engine.areward(recipe, request.items)
     return RewardResponse(recipe=recipe, results=results)

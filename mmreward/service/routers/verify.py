@@ -7,8 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from mmreward.engine import Engine
-from mmreward.errors import InvalidInputError
-from mmreward.service.dependencies import get_engine, get_settings
+from mmreward.service.dependencies import check_item_count, get_engine, get_settings
 from mmreward.service.schemas import VerifyRequest, VerifyResponse
 from mmreward.settings import Settings
 
@@ -22,6 +21,5 @@ async def verify(
     settings: Annotated[Settings, Depends(get_settings)],
 ) -> VerifyResponse:
     """Judge each item; results come back in request order, one verdict per item."""
-    if len(request.items) > settings.max_items:
-        raise InvalidInputError(f"at most {settings.max_items} items per request")
+    check_item_count(len(request.items), settings)
     return VerifyResponse(results=await engine.averify_batch(request.items))
