@@ -24,6 +24,7 @@ from typing import Protocol
 import mpmath
 
 from mmreward.verifiers.mathtree import (
+    ZERO,
     Add,
     Const,
     Degrees,
@@ -359,6 +360,8 @@ def _is_assignment(node: Node) -> bool:
     lhs = node.items[0]
     if isinstance(lhs, Sym):
         return True
+    if isinstance(lhs, Seq) and lhs.kind == "paren" and all(isinstance(n, Sym) for n in lhs.items):
+        return True  # `(x, y) = (4, -5)`
     return (
         isinstance(lhs, Mul)
         and len(lhs.factors) == 2
@@ -423,15 +426,14 @@ def _intervals(node: Node, *, strict: bool) -> list[_Span] | None:
                 spans.extend(found)
             return spans
         case Relation():
-            span = _inequality(node)
-            return [span] if span is not None else None
+            return _inequality(node)
         case Seq("list", items) if items and all(isinstance(i, Relation) for i in items):
             spans = []
-            for item in items:
-                span = _inequality(item)  # type: ignore[arg-type]
-                if span is None:
+            for item in items:  # `x < -1 or x > 2`: a union (so never `x != a`, an intersection)
+                found = _inequality(item)  # type: ignore[arg-type]
+                if found is None or "!=" in item.ops:  # type: ignore[union-attr]
                     return None
-                spans.append(span)
+                spans.extend(found)
             return spans
         case Seq("paren" | "bracket", (lo, hi)) if not strict:
             closed = node.kind == "bracket"
@@ -439,29 +441,57 @@ def _intervals(node: Node, *, strict: bool) -> list[_Span] | None:
     return None
 
 
-def _inequality(relation: Relation) -> _Span | None:
-    """`x > 3` -> (3, oo); `-1 <= x < 2` -> [-1, 2); None for anything else."""
+def _inequality(relation: Relation) -> list[_Span] | None:
+    """`x > 3` -> (3, oo); `-1 <= x < 2` -> [-1, 2); `x != 2` -> (-oo, 2) and (2, oo);
+    `|x - 1| < 2` -> (-1, 3); None for anything else."""
     items, ops = relation.items, relation.ops
-    if any(op not in ("<", "<=", ">", ">=") for op in ops):
+    if any(op not in ("<", "<=", ">", ">=", "!=") for op in ops):
         return None
     if len(items) == 2:
         left, right = items
         op: str = ops[0]
-        if isinstance(right, Sym) and not isinstance(left, Sym):
+        if _variable_side(right) and not _variable_side(left):
             left, right = right, left
-            op = {"<": ">", "<=": ">=", ">": "<", ">=": "<="}[op]
-        if not isinstance(left, Sym):
+            op = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "!=": "!="}[op]
+        if isinstance(left, Sym):
+            if op == "!=":
+                return [(_MINUS_INFINITY, right, False, False), (right, _INFINITY, False, False)]
+            if op in ("<", "<="):
+                return [(_MINUS_INFINITY, right, False, op == "<=")]
+            return [(right, _INFINITY, op == ">=", False)]
+        centre = _abs_of_shifted_variable(left)
+        if centre is None or op == "!=":
             return None
+        below, above = Add((centre, Neg(right))), Add((centre, right))
         if op in ("<", "<="):
-            return (_MINUS_INFINITY, right, False, op == "<=")
-        return (right, _INFINITY, op == ">=", False)
-    if len(items) == 3 and isinstance(items[1], Sym):
+            return [(below, above, op == "<=", op == "<=")]
+        return [(_MINUS_INFINITY, below, False, op == ">="), (above, _INFINITY, op == ">=", False)]
+    if len(items) == 3 and isinstance(items[1], Sym) and "!=" not in ops:
         low, high = items[0], items[2]
         if ops[0] in ("<", "<=") and ops[1] in ("<", "<="):
-            return (low, high, ops[0] == "<=", ops[1] == "<=")
+            return [(low, high, ops[0] == "<=", ops[1] == "<=")]
         if ops[0] in (">", ">=") and ops[1] in (">", ">="):
-            return (high, low, ops[1] == ">=", ops[0] == ">=")
+            return [(high, low, ops[1] == ">=", ops[0] == ">=")]
     return None
+
+
+def _variable_side(node: Node) -> bool:
+    return isinstance(node, Sym) or _abs_of_shifted_variable(node) is not None
+
+
+def _abs_of_shifted_variable(node: Node) -> Node | None:
+    """`|x|` -> 0, `|x - 3|` -> 3, `|x + 3|` -> -3 (the centre of the interval); else None."""
+    if not (isinstance(node, Func) and node.name == "abs"):
+        return None
+    inner = node.args[0]
+    if isinstance(inner, Sym):
+        return ZERO
+    if not (isinstance(inner, Add) and len(inner.terms) == 2 and isinstance(inner.terms[0], Sym)):
+        return None
+    shift = inner.terms[1]
+    if free_symbols(shift):
+        return None
+    return shift.arg if isinstance(shift, Neg) else Neg(shift)
 
 
 def _same_intervals(refs: list[_Span], answers: list[_Span], leaves: Leaves) -> bool:

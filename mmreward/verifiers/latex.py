@@ -9,6 +9,7 @@ the sandbox.
 
 from __future__ import annotations
 
+import itertools
 import re
 from fractions import Fraction
 from functools import lru_cache
@@ -37,6 +38,7 @@ from mmreward.verifiers.mathtree import (
     Text,
     Union,
 )
+from mmreward.verifiers.numbers import NotExact, exact_value
 
 MAX_ANSWER_CHARS = 4000
 MAX_TOKENS = 2000
@@ -128,6 +130,18 @@ _TEXT_NUMBER = re.compile(r"\\(?:text|mbox|textrm|mathrm)\s*\{\s*([-0-9.,]+(?:\s
 _SET_BUILDER = re.compile(r"^\s*\\\{\s*[a-zA-Z]\s*(?:\\mid|\||:)(.*)\\\}\s*$")
 _REPEATING = re.compile(r"([0-9]*)\.([0-9]*)\\overline\s*\{([0-9]{1,50})\}")
 _CHOOSE = re.compile(r"\{\s*([^{}]+?)\s*\\choose\s*([^{}]+?)\s*\}")
+# `C(5, 2)`, `{}_5C_2`, `^5C_2`: n choose k written with a capital C and whole numbers
+_C_OF = re.compile(r"(?<![\\a-zA-Z])C\s*\(\s*([0-9]{1,4})\s*,\s*([0-9]{1,4})\s*\)")
+_PRE_C = re.compile(
+    r"(?:\{\s*\}|(?<![\\a-zA-Z0-9}]))[_^]\{?([0-9]{1,4})\}?\s*C_\{?([0-9]{1,4})\}?(?![0-9])"
+)
+# `\angle ABC = 30^\circ`, `m\angle B`: the angle's name, read as one variable
+_ANGLE = re.compile(r"(?<![a-zA-Z])(?:m\s*)?\\(?:angle|measuredangle)\s*\{?\s*([A-Za-z]{1,3})\}?")
+# `1011_2`, `{A3}_{16}`: a numeral in another base; its digits are the answer as written
+_BASE_NUMERAL = re.compile(
+    r"(?<![\\a-zA-Z0-9_}])\{?([0-9][0-9A-Za-z]{0,63}|[A-Za-z][0-9A-Za-z]{0,63}(?=\}))\}?"
+    r"_\{?\(?([0-9]{1,2})\)?\}?(?![0-9])"
+)
 _SPACED_NUMBER = re.compile(r"^-?[0-9]{1,3}(?: [0-9]{3})+(?:\.[0-9]+)?$")
 _PLAIN_MIXED = re.compile(r"^(-?)([0-9]+) ([0-9]+)/([0-9]+)$")
 _WORDS_AFTER_NUMBER = re.compile(r"^([-+]?[0-9][0-9.,/]*%?) [a-zA-Z]{2,}(?: [a-zA-Z]+){0,4}$")
@@ -191,6 +205,10 @@ def normalize(answer: str) -> str:
     s = _WORD_CONNECTIVE.sub(", ", s)
     s = _BARE_NAMES.sub(lambda m: _BARE_NAME_LATEX.get(m.group(), "\\" + m.group()), s)
     s = _CHOOSE.sub(r"\\binom{\1}{\2}", s)
+    s = _BASE_NUMERAL.sub(_base_numeral, s)
+    s = _C_OF.sub(_choose_call, s)
+    s = _PRE_C.sub(_choose_call, s)
+    s = _ANGLE.sub(r"\\theta_{\1}", s)
     s = s.replace("\\%", "%")
     s = " ".join(s.split())
     # `1,234` is a thousands separator only outside brackets: `(1,100)` stays an interval.
@@ -201,6 +219,22 @@ def normalize(answer: str) -> str:
     s = _PLAIN_MIXED.sub(r"\1\2\\frac{\3}{\4}", s)  # `2 1/2`
     s = _WORDS_AFTER_NUMBER.sub(r"\1", s)  # `5 bananas`: any words after a lone number are a unit
     return s.strip().rstrip(".").strip()
+
+
+def _base_numeral(m: re.Match[str]) -> str:
+    """`1011_2` -> `1011`: MATH answers name the base, responses often drop it."""
+    digits, base = m.group(1), int(m.group(2))
+    try:
+        valid = 2 <= base <= 36 and int(digits, base) >= 0
+    except ValueError:
+        valid = False
+    return digits if valid else m.group()
+
+
+def _choose_call(m: re.Match[str]) -> str:
+    """`C(5, 2)` -> `\\binom{5}{2}`, only where it can be a count (k <= n)."""
+    n, k = m.group(1), m.group(2)
+    return f"\\binom{{{n}}}{{{k}}}" if int(k) <= int(n) else m.group()
 
 
 def _repeating_decimal(m: re.Match[str]) -> str:
@@ -447,7 +481,11 @@ class _Parser:
         while self.at("\\cup"):
             self.i += 1
             parts.append(self.expr())
-        return Union(tuple(parts)) if len(parts) > 1 else parts[0]
+        node = Union(tuple(parts)) if len(parts) > 1 else parts[0]
+        if self.at("\\setminus", "\\backslash"):
+            self.i += 1
+            node = _without_points(node, self.expr())
+        return node
 
     def expr(self) -> Node:
         terms: list[Node] = []
@@ -756,8 +794,38 @@ _NON_ATOM_COMMANDS = frozenset(
         "\\rfloor",
         "\\rceil",
         "\\ast",
+        "\\setminus",
+        "\\backslash",
     }
 )
+
+
+_INFINITY = Const("inf")
+
+
+def _without_points(whole: Node, removed: Node) -> Node:
+    """`(a, b) \\setminus \\{p, q\\}` (`\\mathbb{R} \\setminus \\{2\\}`) -> the union of the
+    open pieces, for rational points strictly inside; anything else is left to sympy."""
+    if isinstance(whole, Seq) and whole.kind in ("paren", "bracket") and len(whole.items) == 2:
+        closed = whole.kind == "bracket"
+        whole = Interval(whole.items[0], whole.items[1], closed, closed)
+    if not (isinstance(whole, Interval) and isinstance(removed, Seq) and removed.kind == "set"):
+        raise LatexError("set difference of this shape")
+    try:
+        points = sorted({exact_value(item): item for item in removed.items}.items())
+        lo = None if whole.lo == Neg(_INFINITY) else exact_value(whole.lo)
+        hi = None if whole.hi == _INFINITY else exact_value(whole.hi)
+    except NotExact:
+        raise LatexError("set difference of non-rational points") from None
+    if not points or any(
+        (lo is not None and v <= lo) or (hi is not None and v >= hi) for v, _ in points
+    ):
+        raise LatexError("removed points outside the interval")
+    ends = [item for _, item in points]
+    pieces = [Interval(whole.lo, ends[0], whole.lo_closed, False)]
+    pieces += [Interval(a, b, False, False) for a, b in itertools.pairwise(ends)]
+    pieces.append(Interval(ends[-1], whole.hi, False, whole.hi_closed))
+    return Union(tuple(pieces))
 
 
 def _letter(letter: str) -> Node:
