@@ -24,6 +24,7 @@ no_answer `no_answer`; unparsable_reference `unparsable_reference`, `reference_t
 from __future__ import annotations
 
 import math as _pymath
+import re
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
@@ -50,6 +51,11 @@ from mmreward.verifiers.text import after_reasoning
 from mmreward.verifiers.verdict import Verdict
 
 MAX_REFERENCE_CHARS = MAX_ANSWER_CHARS
+# `\\text{(B) } 12`, `\\textbf{(B) }12`, `(B) 12`: an option letter, then that option's value
+_CHOICE_LABEL = re.compile(
+    r"(\\text(?:bf|rm|normal)?\s*\{)?\s*\(([A-J])\)\s*(\})?\s*([^\s}].{0,200}?)\s*$"
+)
+_CHOICE_LETTER = re.compile(r"\s*(?:\\text(?:bf|rm|normal)?\s*\{)?\s*\(?([A-J])\)?\s*\}?\s*")
 
 
 @register("math")
@@ -75,6 +81,19 @@ def verify_math(
     if len(answer) > MAX_ANSWER_CHARS:
         return Verdict.failed("error", "answer_too_long", extracted=answer[:200], marker=marker)
     ans_text = normalize(answer)
+    ans_letter, ans_value = _choice_parts(ans_text)
+    ref_letter, ref_value = _choice_parts(ref_text)
+    if ans_letter and ref_letter and (ans_value or ref_value):
+        same = ans_letter == ref_letter  # `(B) 12` against `B` or `\textbf{(B) }12`
+        reason = "same_text" if same else "text_mismatch"
+        return Verdict.judged(same, answer, reason, marker=marker, via="text")
+    if ans_value and not ref_letter:
+        ans_text = ans_value  # `(B) 12` against `12`: the option's value is the answer
+    elif ref_value and not ans_letter:
+        prepared = _prepare_reference(ref_value)
+        if isinstance(prepared, Verdict):
+            return prepared
+        ref_text, ref_node = prepared
     if ans_text == ref_text or (
         isinstance(ref_node, Text) and text_form(ans_text) == ref_node.value
     ):
@@ -141,6 +160,15 @@ def _judge_with_sympy(
 
 def _timed_out(answer: str, marker: str) -> Verdict:
     return Verdict.failed("timeout", "timeout", extracted=answer, marker=marker)
+
+
+def _choice_parts(text: str) -> tuple[str | None, str | None]:
+    """`(B) 12` / `\\textbf{(B) }12` -> (B, 12); a lone `B` / `(B)` -> (B, None); else nothing."""
+    labelled = _CHOICE_LABEL.fullmatch(text)
+    if labelled is not None and (labelled.group(1) is None or labelled.group(3)):
+        return labelled.group(2), labelled.group(4)
+    alone = _CHOICE_LETTER.fullmatch(text)
+    return (alone.group(1), None) if alone is not None else (None, None)
 
 
 def _reference_text(reference: Any) -> str | None:
