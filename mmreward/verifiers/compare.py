@@ -188,11 +188,16 @@ def _same(ref: Node, ans: Node, leaves: Leaves) -> bool:
     match ref:
         case Seq("set", items):
             others = _items(ans, ("set", "list", "bracket") if len(items) > 2 else ("set", "list"))
+            if others is None and len(items) == 1 and _shape(ans) == "scalar":
+                others = (ans,)  # `\{5\}` answered `5`
             return others is not None and _unordered(items, others, leaves)
         case Seq("list", items):  # `2, 3` answered `(2, 3)`: the pair is the list
             others = _items(ans, ("set", "list", "paren", "bracket"))
             return others is not None and _unordered(items, others, leaves)
-        case Seq("paren" | "bracket", items):
+        case Seq(("paren" | "bracket") as kind, items):
+            other = {"paren": "bracket", "bracket": "paren"}[kind]
+            if len(items) == 2 and isinstance(ans, Seq) and ans.kind == other:
+                return False  # `[1, 2]` vs `(1, 2)`: a closed vs an open interval
             others = _items(ans, ("paren", "bracket", "list"))
             return others is not None and _ordered(items, others, leaves)
         case Matrix(rows):

@@ -208,7 +208,7 @@ def normalize(answer: str) -> str:
     s = _BASE_NUMERAL.sub(_base_numeral, s)
     s = _C_OF.sub(_choose_call, s)
     s = _PRE_C.sub(_choose_call, s)
-    s = _ANGLE.sub(r"\\theta_{\1}", s)
+    s = _ANGLE.sub(lambda m: "\\theta_{" + " ".join(m.group(1)) + "}", s)  # not a word
     s = s.replace("\\%", "%")
     s = " ".join(s.split())
     # `1,234` is a thousands separator only outside brackets: `(1,100)` stays an interval.
