@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     max_batch_tokens: int | None = Field(
         None, ge=64, description="padded tokens per PRM/ORM forward; 2048 on CPU, 16384 on CUDA"
     )
+    compile_models: bool = Field(
+        False,
+        description="torch.compile the PRM/ORM forward: ~1.5x CPU throughput for small models, "
+        "after tens of seconds of compilation during warm-up",
+    )
     batch_max_wait_ms: float = Field(5.0, ge=0, description="PRM/ORM wait for batch company")
     batch_max_queue: int = Field(4096, ge=1, description="queued PRM/ORM items; beyond: 429")
     detector: Path | None = Field(None, description="YOLO .pt file; bundled detector if unset")

@@ -26,6 +26,7 @@ def build_prm(settings: Settings) -> PRMScorer:
         device=settings.device,
         options=PRMOptions(trust_remote_code=settings.prm_trust_remote_code),
         batching=batching_options(settings),
+        compile_model=settings.compile_models,
     )
 
 
@@ -34,5 +35,8 @@ def build_orm(settings: Settings) -> ORMScorer | None:
     if settings.orm_model is None:
         return None
     return ORMScorer(
-        settings.orm_model, device=settings.device, batching=batching_options(settings)
+        settings.orm_model,
+        device=settings.device,
+        batching=batching_options(settings),
+        compile_model=settings.compile_models,
     )

@@ -11,7 +11,8 @@ scores do not depend on what else is in its batch.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,7 @@ from mmreward.prm.encoding import (
     encode_token_cls,
 )
 
+log = logging.getLogger(__name__)
 BUNDLED_PRM = Path(__file__).parent / "model"
 DEFAULT_MAX_TOKENS = 4096
 CPU_BATCH_TOKENS = 2048
@@ -95,6 +97,37 @@ def _single_token(tokenizer: Tokenizer, text: str, what: str) -> int:
     return int(ids[-1])
 
 
+class Forward:
+    """Calls a module, through ``torch.compile`` when asked, falling back to eager if it fails.
+
+    Compiling with dynamic shapes gives one graph for every batch size and length (plus one for a
+    single row, which the compiler specialises) and fuses the elementwise work between matmuls:
+    ~1.5x throughput for small models on CPU, after tens of seconds of compilation on the first
+    forwards. A machine without a C++ compiler, or a model the compiler cannot trace, keeps
+    working in eager mode.
+    """
+
+    def __init__(self, module: torch.nn.Module, compile_model: bool) -> None:
+        self.module = module
+        self._compiled: Callable[..., Any] | None = (
+            torch.compile(module, dynamic=True) if compile_model else None
+        )
+
+    @property
+    def compiled(self) -> bool:
+        """Whether forwards go through the compiled graph."""
+        return self._compiled is not None
+
+    def __call__(self, **inputs: Any) -> Any:
+        if self._compiled is not None:
+            try:
+                return self._compiled(**inputs)
+            except Exception:
+                log.exception("torch.compile failed; running %s eagerly", type(self.module))
+                self._compiled = None
+        return self.module(**inputs)
+
+
 def pad_batch(
     items: Sequence[Encoded], pad_id: int, device: torch.device
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -121,6 +154,13 @@ class LoadedPRM:
     pad_id: int
     good_bad_ids: tuple[int, int] | None = None
     options: PRMOptions = field(default_factory=PRMOptions)
+    compile_model: bool = False
+    forward: Forward = field(init=False)
+
+    def __post_init__(self) -> None:
+        # The step-tag convention reads two rows of the LM head, so only the trunk runs in full.
+        trunk = self.model if self.good_bad_ids is None else self.model.base_model
+        self.forward = Forward(trunk, self.compile_model)
 
     @property
     def default_batch_tokens(self) -> int:
@@ -145,6 +185,10 @@ class LoadedPRM:
             self.tokenizer, problem, steps, tag=self.separator, max_tokens=self.max_tokens
         )
 
+    def sample(self) -> Encoded:
+        """A small valid item, for warm-up forwards."""
+        return self.encode("1 + 1", ["1 + 1 = 2", "The answer is 2."])
+
     @torch.inference_mode()
     def score_batch(self, items: Sequence[Encoded]) -> list[list[float]]:
         """Probability that each step is good, for every item of a batch."""
@@ -152,12 +196,11 @@ class LoadedPRM:
         rows = torch.cat([torch.full((len(it.score_positions),), i) for i, it in enumerate(items)])
         cols = torch.tensor([p for it in items for p in it.score_positions])
         rows, cols = rows.to(self.device), cols.to(self.device)
+        out = self.forward(input_ids=ids, attention_mask=mask, use_cache=False)
         if self.good_bad_ids is None:
-            logits = self.model(input_ids=ids, attention_mask=mask, use_cache=False).logits
-            picked = logits[rows, cols].float()
+            picked = out.logits[rows, cols].float()
             probs = picked.softmax(-1)[:, 1]
         else:
-            out = self.model.base_model(input_ids=ids, attention_mask=mask, use_cache=False)
             hidden = out.last_hidden_state
             head = self.model.get_output_embeddings()  # type: ignore[no-untyped-call]
             picked_hidden = hidden[rows, cols]
@@ -167,12 +210,12 @@ class LoadedPRM:
                 pair = pair + head.bias[list(self.good_bad_ids)]
             probs = pair.float().softmax(-1)[:, 0]
         flat = probs.tolist()
-        out, k = [], 0
+        scores, k = [], 0
         for it in items:
             n = len(it.score_positions)
-            out.append(flat[k : k + n])
+            scores.append(flat[k : k + n])
             k += n
-        return out
+        return scores
 
 
 def _read_prm_config(path: Path) -> dict[str, Any]:
@@ -189,10 +232,12 @@ def load_prm(
     *,
     device: str = "auto",
     options: PRMOptions | None = None,
+    compile_model: bool = False,
 ) -> LoadedPRM:
     """Load a PRM checkpoint; ``path=None`` means the bundled model.
 
     ``prm_format`` falls back to the checkpoint's ``prm_config.json``, then to ``token-cls``.
+    ``compile_model`` runs forwards through ``torch.compile`` (see `Forward`).
     """
     path = _local_files(path or BUNDLED_PRM)
     opts = options or PRMOptions()
@@ -239,6 +284,7 @@ def load_prm(
         pad_id=_pad_id(tokenizer, model),
         good_bad_ids=good_bad,
         options=opts,
+        compile_model=compile_model,
     )
 
 
@@ -251,11 +297,20 @@ class LoadedORM:
     device: torch.device
     max_tokens: int
     pad_id: int
+    compile_model: bool = False
+    forward: Forward = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.forward = Forward(self.model, self.compile_model)
 
     @property
     def default_batch_tokens(self) -> int:
         """Token budget for this device when the server sets none."""
         return default_batch_tokens(self.device)
+
+    def sample(self) -> Encoded:
+        """A small valid item, for warm-up forwards."""
+        return self.encode("1 + 1 = ?", "2")
 
     def encode(self, prompt: str, response: str) -> Encoded:
         """Chat template when the tokenizer has one, else ``prompt + "\\n" + response``.
@@ -300,12 +355,18 @@ class LoadedORM:
     def score_batch(self, items: Sequence[Encoded]) -> list[float]:
         """Raw score per item: the logit, or logit(good) - logit(bad) for a 2-label head."""
         ids, mask = pad_batch(items, self.pad_id, self.device)
-        logits = self.model(input_ids=ids, attention_mask=mask, use_cache=False).logits.float()
+        logits = self.forward(input_ids=ids, attention_mask=mask, use_cache=False).logits.float()
         raw = logits[:, 0] if logits.shape[-1] == 1 else logits[:, 1] - logits[:, 0]
         return [float(x) for x in raw.tolist()]
 
 
-def load_orm(path: Path, *, device: str = "auto", max_tokens: int | None = None) -> LoadedORM:
+def load_orm(
+    path: Path,
+    *,
+    device: str = "auto",
+    max_tokens: int | None = None,
+    compile_model: bool = False,
+) -> LoadedORM:
     """Load an `AutoModelForSequenceClassification` reward model from a local directory."""
     path = _local_files(path)
     dev = resolve_device(device)
@@ -321,4 +382,5 @@ def load_orm(path: Path, *, device: str = "auto", max_tokens: int | None = None)
     if model.config.pad_token_id is None:
         model.config.pad_token_id = pad_id
     model.to(dev).eval()
-    return LoadedORM(model, tokenizer, dev, _model_max_tokens(model, tokenizer, max_tokens), pad_id)
+    limit = _model_max_tokens(model, tokenizer, max_tokens)
+    return LoadedORM(model, tokenizer, dev, limit, pad_id, compile_model)

@@ -54,13 +54,14 @@ class ORMScorer:
         device: str = "auto",
         max_tokens: int | None = None,
         batching: BatchingOptions | None = None,
+        compile_model: bool = False,
     ) -> None:
         self.path = path
 
         def load() -> LoadedORM:
             from mmreward.prm.loading import load_orm  # torch + transformers: import on first use
 
-            return load_orm(path, device=device, max_tokens=max_tokens)
+            return load_orm(path, device=device, max_tokens=max_tokens, compile_model=compile_model)
 
         self.served: ServedModel[LoadedORM] = ServedModel(
             load,

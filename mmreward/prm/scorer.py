@@ -77,13 +77,16 @@ class PRMScorer:
         device: str = "auto",
         options: PRMOptions | None = None,
         batching: BatchingOptions | None = None,
+        compile_model: bool = False,
     ) -> None:
         self.path = path
 
         def load() -> LoadedPRM:
             from mmreward.prm.loading import load_prm  # torch + transformers: import on first use
 
-            return load_prm(path, prm_format, device=device, options=options)
+            return load_prm(
+                path, prm_format, device=device, options=options, compile_model=compile_model
+            )
 
         self.served: ServedModel[LoadedPRM] = ServedModel(
             load,

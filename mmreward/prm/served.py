@@ -27,6 +27,8 @@ class BatchModel(Protocol[R]):
 
     def score_batch(self, items: Sequence[Encoded]) -> Sequence[R]: ...
 
+    def sample(self) -> Encoded: ...
+
 
 @dataclass(frozen=True)
 class BatchingOptions:
@@ -78,8 +80,15 @@ class ServedModel(Generic[M]):
             return self._model, self._batcher
 
     async def warm_up(self) -> None:
-        """Load the weights off the event loop."""
-        await asyncio.to_thread(self._ensure)
+        """Load the weights off the event loop, then run a one-row and a two-row forward.
+
+        A compiled model traces its graphs on these (one for a single row, one for every other
+        batch size), so the first real requests do not wait for compilation.
+        """
+        model, batcher = await asyncio.to_thread(self._ensure)
+        probe = model.sample()
+        for rows in (1, 2):
+            await batcher.run_async([probe] * rows)
 
     def close(self) -> None:
         """Stop the owner thread if it was started."""
