@@ -205,10 +205,13 @@ def normalize(answer: str) -> str:
     s = _WORD_CONNECTIVE.sub(", ", s)
     s = _BARE_NAMES.sub(lambda m: _BARE_NAME_LATEX.get(m.group(), "\\" + m.group()), s)
     s = _CHOOSE.sub(r"\\binom{\1}{\2}", s)
-    s = _BASE_NUMERAL.sub(_base_numeral, s)
-    s = _C_OF.sub(_choose_call, s)
-    s = _PRE_C.sub(_choose_call, s)
-    s = _ANGLE.sub(lambda m: "\\theta_{" + " ".join(m.group(1)) + "}", s)  # not a word
+    if "_" in s:
+        s = _BASE_NUMERAL.sub(_base_numeral, s)
+    if "C" in s:
+        s = _C_OF.sub(_choose_call, s)
+        s = _PRE_C.sub(_choose_call, s)
+    if "angle" in s:
+        s = _ANGLE.sub(lambda m: "\\theta_{" + " ".join(m.group(1)) + "}", s)  # not a word
     s = s.replace("\\%", "%")
     s = " ".join(s.split())
     # `1,234` is a thousands separator only outside brackets: `(1,100)` stays an interval.

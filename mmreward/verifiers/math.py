@@ -162,8 +162,11 @@ def _timed_out(answer: str, marker: str) -> Verdict:
     return Verdict.failed("timeout", "timeout", extracted=answer, marker=marker)
 
 
+@lru_cache(maxsize=8192)
 def _choice_parts(text: str) -> tuple[str | None, str | None]:
     """`(B) 12` / `\\textbf{(B) }12` -> (B, 12); a lone `B` / `(B)` -> (B, None); else nothing."""
+    if "(" not in text and len(text) > 1 and "text" not in text:
+        return None, None
     labelled = _CHOICE_LABEL.fullmatch(text)
     if labelled is not None and (labelled.group(1) is None or labelled.group(3)):
         return labelled.group(2), labelled.group(4)
