@@ -5,7 +5,7 @@ import time
 import pytest
 
 from mmreward.errors import OverloadedError
-from mmreward.grounding.batcher import OwnerThreadBatcher
+from mmreward.grounding.batcher import KeyedBatcher
 
 
 class Recorder:
@@ -33,7 +33,7 @@ def test_results_in_order_and_grouped_by_key():
             gate.wait(5)
         return recorder(key, items)
 
-    batcher = OwnerThreadBatcher(process, max_batch=8)
+    batcher = KeyedBatcher(process, max_batch=8)
     try:
         blocker = batcher.submit(-1, "a")
         assert started.wait(5)
@@ -53,7 +53,7 @@ def test_results_in_order_and_grouped_by_key():
 def test_only_the_owner_thread_runs_setup_and_process():
     recorder = Recorder()
     setup_threads = []
-    batcher = OwnerThreadBatcher(
+    batcher = KeyedBatcher(
         recorder, setup=lambda: setup_threads.append(threading.get_ident()), max_batch=4
     )
     results: list[list[str]] = []
@@ -75,7 +75,7 @@ def test_only_the_owner_thread_runs_setup_and_process():
 
 async def test_async_callers_are_batched_together():
     recorder = Recorder(delay=0.02)
-    batcher = OwnerThreadBatcher(recorder, max_batch=64)
+    batcher = KeyedBatcher(recorder, max_batch=64)
     try:
         results = await asyncio.gather(*(batcher.asubmit(i, "k") for i in range(50)))
     finally:
@@ -88,7 +88,7 @@ def test_errors_reach_every_caller_of_the_batch():
     def broken(key: str, items: list[int]) -> list[int]:
         raise ValueError("model exploded")
 
-    batcher = OwnerThreadBatcher(broken)
+    batcher = KeyedBatcher(broken)
     try:
         with pytest.raises(ValueError, match="exploded"):
             batcher.submit(1, "k").result()
@@ -103,7 +103,7 @@ def test_setup_failure_raises_in_the_constructor():
         raise FileNotFoundError("no weights")
 
     with pytest.raises(FileNotFoundError, match="no weights"):
-        OwnerThreadBatcher(Recorder(), setup=setup)
+        KeyedBatcher(Recorder(), setup=setup)
 
 
 def test_full_queue_is_overloaded():
@@ -113,7 +113,7 @@ def test_full_queue_is_overloaded():
         gate.wait(5)
         return items
 
-    batcher = OwnerThreadBatcher(slow, max_batch=1, max_queue=2)
+    batcher = KeyedBatcher(slow, max_batch=1, max_queue=2)
     try:
         first = batcher.submit(0, "k")
         time.sleep(0.05)  # the owner took item 0 and waits on the gate

@@ -17,7 +17,7 @@ from PIL import Image
 
 from mmreward.errors import InvalidInputError, NotFoundError
 from mmreward.grounding._ultralytics import ASSETS, half_precision_args, yolo_class
-from mmreward.grounding.batcher import OwnerThreadBatcher
+from mmreward.grounding.batcher import KeyedBatcher
 from mmreward.grounding.claims import Box
 
 BUNDLED_DETECTOR = ASSETS / "shapes-yolov8n.pt"
@@ -85,8 +85,8 @@ class YoloDetector:
         self._model: Any = None
         self._predict_args: dict[str, Any] = {}
         self.names: tuple[str, ...] = ()
-        self._batcher: OwnerThreadBatcher[Image.Image, Thresholds, list[Detection]] = (
-            OwnerThreadBatcher(
+        self._batcher: KeyedBatcher[Image.Image, Thresholds, list[Detection]] = (
+            KeyedBatcher(
                 self._predict,
                 setup=self._load,
                 max_batch=max_batch,

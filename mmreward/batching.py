@@ -1,0 +1,198 @@
+"""One owner thread per model, fed by a bounded queue; callers wait on futures.
+
+Only the owner thread ever touches the model: PyTorch modules are neither safe nor fast under
+concurrent forwards, and ultralytics' predictor keeps per-call settings on a shared object (two
+threads predicting with one model corrupt each other's results). The thread runs an optional
+``setup`` (loading the weights where they will be used), then loops: it waits up to
+``max_wait_s`` after the first queued item for company, until the queued cost reaches
+``batch_cost``, takes what accumulated, lets ``plan`` cut it into batches and makes one
+``process`` call per batch. Callers in any thread or event loop hold futures. A full queue
+refuses a whole request with `OverloadedError` (HTTP 429) and a Retry-After estimated from the
+measured cost per second, never a stall.
+
+The PRM/ORM batcher plans by token budget (cost = tokens), the detector's by image count and
+settings key (cost = 1 per image).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from mmreward.errors import InvalidInputError, OverloadedError
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+R = TypeVar("R")
+
+TAKE_BATCHES = 4
+"""How many batches' worth of queued cost one drain takes, so ``plan`` can sort across them."""
+
+
+@dataclass
+class _Job(Generic[T, R]):
+    item: T
+    cost: int
+    future: Future[R]
+
+
+def _unit_cost(_item: object) -> int:
+    return 1
+
+
+class OwnerThreadBatcher(Generic[T, R]):
+    """Run ``process(batch) -> results`` on one dedicated thread, for batches that ``plan`` cuts.
+
+    ``plan(items)`` returns lists of indices into ``items``; every index exactly once.
+    """
+
+    def __init__(
+        self,
+        process: Callable[[list[T]], Sequence[R]],
+        *,
+        plan: Callable[[Sequence[T]], list[list[int]]],
+        batch_cost: int,
+        cost: Callable[[T], int] = _unit_cost,
+        setup: Callable[[], None] | None = None,
+        max_wait_s: float = 0.005,
+        max_queue: int = 4096,
+        name: str = "batcher",
+    ) -> None:
+        if batch_cost < 1 or max_queue < 1 or max_wait_s < 0:
+            raise ValueError("batch_cost and max_queue must be positive, max_wait_s >= 0")
+        self._process = process
+        self._plan = plan
+        self._cost = cost
+        self.batch_cost = batch_cost
+        self.max_wait_s = max_wait_s
+        self.max_queue = max_queue
+        self.name = name
+        self._queue: deque[_Job[T, R]] = deque()
+        self._cond = threading.Condition()
+        self._closed = False
+        self._seconds_per_cost = 1e-5
+        self._setup_error: BaseException | None = None
+        started = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(setup, started), name=name, daemon=True
+        )
+        self._thread.start()
+        started.wait()
+        if self._setup_error is not None:
+            self._thread.join()
+            raise self._setup_error
+
+    @property
+    def queued(self) -> int:
+        """Items waiting for the owner thread."""
+        return len(self._queue)
+
+    def submit(self, items: Sequence[T]) -> list[Future[R]]:
+        """Queue all items of one request, or none of them if the queue lacks room."""
+        if len(items) > self.max_queue:
+            raise InvalidInputError(
+                f"{len(items)} items in one request; the {self.name} queue holds "
+                f"{self.max_queue}: split the request"
+            )
+        jobs = [_Job(item, self._cost(item), Future[R]()) for item in items]
+        with self._cond:
+            if self._closed:
+                raise RuntimeError(f"{self.name} is closed")
+            if len(self._queue) + len(jobs) > self.max_queue:
+                raise OverloadedError(
+                    f"{self.name} queue full ({len(self._queue)} of {self.max_queue} items); retry",
+                    retry_after_s=self._retry_after(),
+                )
+            self._queue.extend(jobs)
+            self._cond.notify()
+        return [job.future for job in jobs]
+
+    def run(self, items: Sequence[T]) -> list[R]:
+        """Blocking, for in-process callers (evaluation, relabeling): any number of items, fed
+        in queue-sized chunks, waiting out a full queue instead of failing."""
+        results: list[R] = []
+        for start in range(0, len(items), self.max_queue):
+            chunk = items[start : start + self.max_queue]
+            while True:
+                try:
+                    futures = self.submit(chunk)
+                    break
+                except OverloadedError as full:
+                    time.sleep(full.retry_after_s)
+            results += [f.result() for f in futures]
+        return results
+
+    async def run_async(self, items: Sequence[T]) -> list[R]:
+        """Awaitable, for event loops: a full queue raises `OverloadedError` at once."""
+        futures = [asyncio.wrap_future(f) for f in self.submit(items)]
+        return list(await asyncio.gather(*futures))
+
+    def close(self) -> None:
+        """Finish queued work, then stop the owner thread."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify()
+        self._thread.join()
+
+    def _retry_after(self) -> float:
+        backlog = sum(job.cost for job in self._queue)
+        return max(0.05, round(backlog * self._seconds_per_cost, 3))
+
+    def _take(self) -> list[_Job[T, R]] | None:
+        with self._cond:
+            while not self._queue and not self._closed:
+                self._cond.wait()
+            if not self._queue:
+                return None
+            deadline = time.monotonic() + self.max_wait_s
+            while not self._closed:
+                left = deadline - time.monotonic()
+                if sum(job.cost for job in self._queue) >= self.batch_cost or left <= 0:
+                    break
+                self._cond.wait(left)
+            taken: list[_Job[T, R]] = []
+            budget = TAKE_BATCHES * self.batch_cost
+            while self._queue and (not taken or budget > 0):
+                job = self._queue.popleft()
+                budget -= job.cost
+                taken.append(job)
+            return taken
+
+    def _run(self, setup: Callable[[], None] | None, started: threading.Event) -> None:
+        try:
+            if setup is not None:
+                setup()
+        except BaseException as error:
+            self._setup_error = error
+            return
+        finally:
+            started.set()
+        while (jobs := self._take()) is not None:
+            for indices in self._plan([job.item for job in jobs]):
+                self._run_batch([jobs[i] for i in indices])
+
+    def _run_batch(self, batch: list[_Job[T, R]]) -> None:
+        live = [job for job in batch if job.future.set_running_or_notify_cancel()]
+        if not live:
+            return
+        started = time.perf_counter()
+        try:
+            results = self._process([job.item for job in live])
+            if len(results) != len(live):
+                raise RuntimeError(f"{len(results)} results for {len(live)} items")
+        except Exception as exc:  # a failed batch fails its own requests only
+            log.exception("%s: batch of %d failed", self.name, len(live))
+            for job in live:
+                job.future.set_exception(exc)
+            return
+        per_cost = (time.perf_counter() - started) / max(1, sum(job.cost for job in live))
+        self._seconds_per_cost = 0.8 * self._seconds_per_cost + 0.2 * per_cost
+        for job, result in zip(live, results, strict=True):
+            job.future.set_result(result)

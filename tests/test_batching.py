@@ -1,0 +1,71 @@
+"""The shared owner-thread batcher: planning, result counts and back-pressure hints."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from mmreward.batching import OwnerThreadBatcher
+from mmreward.errors import OverloadedError
+
+
+def singles(items):
+    return [[i] for i in range(len(items))]
+
+
+def test_the_plan_decides_the_batches_and_results_keep_request_order():
+    seen: list[list[int]] = []
+
+    def process(batch: list[int]) -> list[int]:
+        seen.append(batch)
+        return [x * 2 for x in batch]
+
+    def evens_then_odds(items):
+        return [
+            [i for i, x in enumerate(items) if x % 2 == 0],
+            [i for i, x in enumerate(items) if x % 2],
+        ]
+
+    batcher = OwnerThreadBatcher(process, plan=evens_then_odds, batch_cost=100, max_wait_s=0.05)
+    try:
+        assert batcher.run([1, 2, 3, 4, 5, 6]) == [2, 4, 6, 8, 10, 12]
+    finally:
+        batcher.close()
+    assert seen == [[2, 4, 6], [1, 3, 5]]
+
+
+def test_a_process_returning_the_wrong_number_of_results_fails_its_batch():
+    batcher = OwnerThreadBatcher(lambda batch: batch[:-1], plan=singles, batch_cost=1)
+    try:
+        with pytest.raises(RuntimeError, match="0 results for 1 items"):
+            batcher.run([7])
+    finally:
+        batcher.close()
+
+
+def test_retry_after_grows_with_the_queued_cost():
+    gate, busy = threading.Event(), threading.Event()
+
+    def process(batch: list[int]) -> list[int]:
+        busy.set()
+        gate.wait(5)
+        return batch
+
+    batcher = OwnerThreadBatcher(
+        process, plan=singles, batch_cost=1, cost=lambda x: x, max_queue=3, max_wait_s=0
+    )
+    try:
+        first = batcher.submit([1])[0]
+        assert busy.wait(5)
+        batcher.submit([1000, 1000])
+        with pytest.raises(OverloadedError) as small_backlog:
+            batcher.submit([1, 1])
+        batcher.submit([100_000])
+        with pytest.raises(OverloadedError) as large_backlog:
+            batcher.submit([1])
+    finally:
+        gate.set()
+        batcher.close()
+    assert first.result() == 1
+    assert large_backlog.value.retry_after_s > small_backlog.value.retry_after_s
