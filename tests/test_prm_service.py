@@ -167,3 +167,23 @@ def test_256_concurrent_requests_get_answers_or_clean_429s(tiny_prm):
             assert len(results) == 4
             assert all(len(r["step_scores"]) == 3 for r in results)
             assert results[0] == results[1] == results[2] == results[3]
+
+
+def test_recipe_scores_degenerate_completions_zero_without_failing_the_batch(full_client):
+    good = {"response": "4 * 2 = 8\n\n3 + 8 = 11\n\nThe answer is 11.", "prompt": CHAIN["problem"]}
+    empty = {"response": "  \n\n ", "prompt": CHAIN["problem"]}
+    rambling = {"response": "\n\n".join(["12 + 12 = 24"] * 200), "prompt": CHAIN["problem"]}
+    items = [{**it, "reference": "11"} for it in (good, empty, rambling)]
+    reply = full_client.post("/v1/reward/checked", json={"items": items})
+    assert reply.status_code == 200, reply.text
+    scored, blank, long = (r["components"]["prm"] for r in reply.json()["results"])
+    alone = full_client.post("/v1/reward/checked", json={"items": items[:1]}).json()
+    assert scored == alone["results"][0]["components"]["prm"]
+    assert blank == {"score": 0.0, "details": {"error": "item 1: no steps"}, **_weights(blank)}
+    assert long["score"] == 0.0
+    assert long["details"]["error"].startswith("item 2:")
+    assert "token" in long["details"]["error"]
+
+
+def _weights(part):
+    return {"weight": part["weight"], "weighted": part["weighted"]}

@@ -4,6 +4,8 @@
 `steps` list, or splits the response on `step_separator`. Its score is the aggregate; the per-step
 scores ride along in `details["step_scores"]` for trainers that want step-level advantages.
 `orm` reads `prompt` and `response`; its score is the sigmoid reward, or the raw logit.
+A completion either model cannot score (empty, or longer than its window) scores 0 with the
+reason in ``details["error"]``, and the rest of the batch is scored as usual.
 """
 
 from __future__ import annotations
@@ -46,15 +48,13 @@ def _text_field(extra: dict[str, Any], *names: str) -> str:
 
 
 def prm_item(item: RewardItem, separator: str, index: int) -> PRMItem:
-    """The problem and steps of a recipe item."""
+    """The problem and steps of a recipe item; an empty response gives an item with no steps."""
     extra = item.model_extra or {}
     steps = extra.get("steps")
     if steps is None:
         steps = [s.strip() for s in item.response.split(separator) if s.strip()]
-    if not isinstance(steps, list) or not steps or not all(isinstance(s, str) for s in steps):
-        raise InvalidInputError(
-            f"items[{index}]: the prm component needs `steps` (list of str) or a non-empty response"
-        )
+    if not isinstance(steps, list) or not all(isinstance(s, str) for s in steps):
+        raise InvalidInputError(f"items[{index}]: `steps` must be a list of strings")
     return PRMItem(_text_field(extra, "prompt", "problem"), steps)
 
 
@@ -63,9 +63,11 @@ async def _prm(
     engine: Engine, items: Sequence[RewardItem], params: PRMParams
 ) -> list[ComponentScore]:
     batch = [prm_item(item, params.step_separator, i) for i, item in enumerate(items)]
-    scored = await engine.prm.score_async(batch, params.aggregate, params.threshold)
+    scored = await engine.prm.score_each_async(batch, params.aggregate, params.threshold)
     return [
-        ComponentScore(
+        ComponentScore(score=0.0, details={"error": str(s)})
+        if isinstance(s, InvalidInputError)
+        else ComponentScore(
             score=s.score,
             details={
                 "step_scores": s.step_scores,
@@ -86,9 +88,11 @@ async def _orm(
     batch = [
         ORMItem(_text_field(item.model_extra or {}, "prompt"), item.response) for item in items
     ]
-    scored = await engine.orm.score_async(batch)
+    scored = await engine.orm.score_each_async(batch)
     return [
-        ComponentScore(
+        ComponentScore(score=0.0, details={"error": str(s)})
+        if isinstance(s, InvalidInputError)
+        else ComponentScore(
             score=s.reward if params.output == "reward" else s.score,
             details={"raw": s.score, "reward": s.reward, "truncated": s.truncated},
         )

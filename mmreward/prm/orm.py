@@ -7,11 +7,11 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from mmreward.errors import InvalidInputError
 from mmreward.prm.encoding import Encoded
-from mmreward.prm.served import BatchingOptions, ServedModel
+from mmreward.prm.served import BatchingOptions, ServedModel, all_or_error, encode_each
 
 if TYPE_CHECKING:
     from mmreward.prm.loading import LoadedORM
@@ -69,36 +69,42 @@ class ORMScorer:
             name="orm-batcher",
         )
 
+    def _encode(self, item: ORMItem) -> Encoded:
+        if len(item.prompt) + len(item.response) > MAX_ITEM_CHARS:
+            raise InvalidInputError(f"over {MAX_ITEM_CHARS} characters")
+        return self.served.model.encode(item.prompt, item.response)
+
     def encode(self, items: Sequence[ORMItem]) -> list[Encoded]:
-        """Tokenize every item (the model is loaded if it was not)."""
-        model = self.served.model
-        out = []
-        for i, item in enumerate(items):
-            if len(item.prompt) + len(item.response) > MAX_ITEM_CHARS:
-                raise InvalidInputError(f"item {i}: over {MAX_ITEM_CHARS} characters")
-            try:
-                out.append(model.encode(item.prompt, item.response))
-            except InvalidInputError as exc:
-                raise InvalidInputError(f"item {i}: {exc}") from exc
-        return out
+        """Tokenize every item (loading the model if needed); a bad one fails the request."""
+        return all_or_error(encode_each(items, self._encode))
 
     @staticmethod
-    def _results(encoded: Sequence[Encoded], raw: Sequence[object]) -> list[OutcomeScore]:
-        return [
-            OutcomeScore(score=float(r), reward=sigmoid(float(r)), truncated=e.truncated)
-            for e, r in zip(encoded, raw, strict=True)
-            if isinstance(r, float)
-        ]
+    def _result(enc: Encoded, raw: object) -> OutcomeScore:
+        score = float(cast(float, raw))
+        return OutcomeScore(score=score, reward=sigmoid(score), truncated=enc.truncated)
 
     def score(self, items: Sequence[ORMItem]) -> list[OutcomeScore]:
         """Blocking scoring."""
         encoded = self.encode(items)
-        return self._results(encoded, self.served.batcher.run(encoded))
+        raw = self.served.batcher.run(encoded)
+        return [self._result(e, r) for e, r in zip(encoded, raw, strict=True)]
 
     async def score_async(self, items: Sequence[ORMItem]) -> list[OutcomeScore]:
         """Scoring from an event loop."""
         encoded = await asyncio.to_thread(self.encode, items)
-        return self._results(encoded, await self.served.batcher.run_async(encoded))
+        raw = await self.served.batcher.run_async(encoded)
+        return [self._result(e, r) for e, r in zip(encoded, raw, strict=True)]
+
+    async def score_each_async(
+        self, items: Sequence[ORMItem]
+    ) -> list[OutcomeScore | InvalidInputError]:
+        """Like `score_async`, but an item that cannot be scored yields its error in its place."""
+        encoded = await asyncio.to_thread(encode_each, items, self._encode)
+        raw = await self.served.run_each(encoded)
+        return [
+            enc if isinstance(enc, InvalidInputError) else self._result(enc, r)
+            for enc, r in zip(encoded, raw, strict=True)
+        ]
 
     def close(self) -> None:
         """Stop the owner thread."""

@@ -13,7 +13,7 @@ from mmreward.errors import InvalidInputError
 from mmreward.prm.config import PRMFormat, PRMOptions
 from mmreward.prm.encoding import Encoded
 from mmreward.prm.metrics import first_error
-from mmreward.prm.served import BatchingOptions, ServedModel
+from mmreward.prm.served import BatchingOptions, ServedModel, all_or_error, encode_each
 
 if TYPE_CHECKING:
     from mmreward.prm.loading import LoadedPRM
@@ -57,13 +57,13 @@ class PRMItem:
     steps: Sequence[str]
 
 
-def _check(item: PRMItem, index: int) -> None:
+def _check(item: PRMItem) -> None:
     if not item.steps:
-        raise InvalidInputError(f"item {index}: no steps")
+        raise InvalidInputError("no steps")
     if len(item.steps) > MAX_STEPS:
-        raise InvalidInputError(f"item {index}: {len(item.steps)} steps, at most {MAX_STEPS}")
+        raise InvalidInputError(f"{len(item.steps)} steps, at most {MAX_STEPS}")
     if len(item.problem) + sum(len(s) for s in item.steps) > MAX_ITEM_CHARS:
-        raise InvalidInputError(f"item {index}: over {MAX_ITEM_CHARS} characters")
+        raise InvalidInputError(f"over {MAX_ITEM_CHARS} characters")
 
 
 class PRMScorer:
@@ -94,52 +94,52 @@ class PRMScorer:
             name="prm-batcher",
         )
 
+    def _encode(self, item: PRMItem) -> Encoded:
+        _check(item)
+        return self.served.model.encode(item.problem, item.steps)
+
     def encode(self, items: Sequence[PRMItem]) -> list[Encoded]:
-        """Tokenize every item (the model is loaded if it was not)."""
-        model = self.served.model
-        encoded = []
-        for i, item in enumerate(items):
-            _check(item, i)
-            try:
-                encoded.append(model.encode(item.problem, item.steps))
-            except InvalidInputError as exc:
-                raise InvalidInputError(f"item {i}: {exc}") from exc
-        return encoded
+        """Tokenize every item (loading the model if needed); a bad one fails the request."""
+        return all_or_error(encode_each(items, self._encode))
 
     @staticmethod
-    def _results(
-        encoded: Sequence[Encoded],
-        scores: Sequence[object],
-        how: Aggregate,
-        threshold: float,
-    ) -> list[StepScores]:
-        out = []
-        for enc, raw in zip(encoded, scores, strict=True):
-            step_scores = cast(list[float], raw)
-            out.append(
-                StepScores(
-                    step_scores=step_scores,
-                    score=aggregate(step_scores, how),
-                    first_error=first_error(step_scores, threshold),
-                    truncated=enc.truncated,
-                )
-            )
-        return out
+    def _result(enc: Encoded, raw: object, how: Aggregate, threshold: float) -> StepScores:
+        step_scores = cast(list[float], raw)
+        return StepScores(
+            step_scores=step_scores,
+            score=aggregate(step_scores, how),
+            first_error=first_error(step_scores, threshold),
+            truncated=enc.truncated,
+        )
 
     def score(
         self, items: Sequence[PRMItem], how: Aggregate = "min", threshold: float = 0.5
     ) -> list[StepScores]:
         """Blocking scoring, for in-process callers and batch jobs."""
         encoded = self.encode(items)
-        return self._results(encoded, self.served.batcher.run(encoded), how, threshold)
+        raw = self.served.batcher.run(encoded)
+        return [self._result(e, r, how, threshold) for e, r in zip(encoded, raw, strict=True)]
 
     async def score_async(
         self, items: Sequence[PRMItem], how: Aggregate = "min", threshold: float = 0.5
     ) -> list[StepScores]:
         """Scoring from an event loop: tokenization in a worker thread, forwards batched."""
         encoded = await asyncio.to_thread(self.encode, items)
-        scores = await self.served.batcher.run_async(encoded)
-        return self._results(encoded, scores, how, threshold)
+        raw = await self.served.batcher.run_async(encoded)
+        return [self._result(e, r, how, threshold) for e, r in zip(encoded, raw, strict=True)]
+
+    async def score_each_async(
+        self, items: Sequence[PRMItem], how: Aggregate = "min", threshold: float = 0.5
+    ) -> list[StepScores | InvalidInputError]:
+        """Like `score_async`, but an item that cannot be scored (no steps, steps longer than
+        the model's window) yields its error while the rest are scored: a reward for a batch of
+        generated completions must not fail because one of them is degenerate."""
+        encoded = await asyncio.to_thread(encode_each, items, self._encode)
+        raw = await self.served.run_each(encoded)
+        return [
+            enc if isinstance(enc, InvalidInputError) else self._result(enc, r, how, threshold)
+            for enc, r in zip(encoded, raw, strict=True)
+        ]
 
     def close(self) -> None:
         """Stop the owner thread."""

@@ -12,11 +12,36 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
+from mmreward.errors import InvalidInputError
 from mmreward.prm.batcher import TokenBudgetBatcher
 from mmreward.prm.encoding import Encoded
 
 R = TypeVar("R", covariant=True)
 M = TypeVar("M", bound="BatchModel[object]")
+X = TypeVar("X")
+
+
+def encode_each(
+    items: Sequence[X], encode: Callable[[X], Encoded]
+) -> list[Encoded | InvalidInputError]:
+    """Encode every item; a bad one yields its error, naming the item, in its place."""
+    encoded: list[Encoded | InvalidInputError] = []
+    for i, item in enumerate(items):
+        try:
+            encoded.append(encode(item))
+        except InvalidInputError as exc:
+            encoded.append(InvalidInputError(f"item {i}: {exc}"))
+    return encoded
+
+
+def all_or_error(encoded: Sequence[Encoded | InvalidInputError]) -> list[Encoded]:
+    """The encodings, or the first bad item's error (a 422 for the whole request)."""
+    good = []
+    for enc in encoded:
+        if isinstance(enc, InvalidInputError):
+            raise enc
+        good.append(enc)
+    return good
 
 
 class BatchModel(Protocol[R]):
@@ -89,6 +114,14 @@ class ServedModel(Generic[M]):
         probe = model.sample()
         for rows in (1, 2):
             await batcher.run_async([probe] * rows)
+
+    async def run_each(
+        self, encoded: Sequence[Encoded | InvalidInputError]
+    ) -> list[object | InvalidInputError]:
+        """Batch the items that encoded; the errors keep their places in the answer."""
+        good = [enc for enc in encoded if not isinstance(enc, InvalidInputError)]
+        results = iter(await self.batcher.run_async(good))
+        return [enc if isinstance(enc, InvalidInputError) else next(results) for enc in encoded]
 
     def close(self) -> None:
         """Stop the owner thread if it was started."""
