@@ -112,3 +112,9 @@ def test_strict_parsing_keeps_labels_with_numbers_as_text():
     assert parse_quantity("Group 5", strict=True) is None
     assert parse_quantity("Group 5", strict=False) == Quantity(5.0)
     assert parse_quantity("1,23", strict=False) is AMBIGUOUS
+
+
+def test_many_ands_in_a_list_answer_all_separate():
+    names = [f"n{i}" for i in range(10)]
+    assert verify("chart", " and ".join(reversed(names)), names).reward == 1.0
+    assert verify("chart", "Trinidad and Tobago, Chad", ["Chad", "Trinidad and Tobago"]).correct

@@ -66,3 +66,16 @@ def test_too_many_or_no_options_and_unknown_settings_are_input_errors():
         verify_choice("A", "A", options=[str(i) for i in range(27)])
     with pytest.raises(InvalidInputError):
         verify_choice("A", "A", options=CITIES, strict=True)
+
+
+def test_options_as_a_mapping_need_the_letters_in_order():
+    assert verify("choice", "London", "B", options={"A": "Paris", "B": "London"}).reward == 1.0
+    with pytest.raises(InvalidInputError):
+        verify_choice("A", "A", options={"A": "Paris", "C": "London"})
+
+
+def test_an_integer_reference_is_an_index_before_it_is_an_option_text():
+    digits = ["1", "2", "3"]
+    assert verify("choice", "B", 1, options=digits).reward == 1.0
+    assert verify("choice", "1", 1, options=digits).reward == 0.0
+    assert verify("choice", "2", "1", options=digits).reward == 0.0

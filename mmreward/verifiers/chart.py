@@ -8,13 +8,16 @@ the last `</think>`, else the whole response when it is short; a long unmarked r
   relative tolerance `tolerance` (default 5%); a reference that is an integer in 1000-2100 (a
   year, usually) and a reference of 0 need an exact match; `45%` equals `45` and `0.45`; a scale
   word on one side only is matched with and without it (`1.2 million` vs a chart labelled in
-  millions, `1.2`), scale words on both sides are compared as values; `a/b` is a fraction;
+  millions, `1.2`), scale words on both sides are compared as values (lower-case `m`/`b` are
+  scales only after a currency: `£1.2m`, not `12m`); `a/b` is a fraction; `a:b` is a ratio, and
+  a ratio reference needs an exact match; a number in words counts ("There are three bars.");
   an answer with several numbers is `no_answer`, except that years beside one other number are
   context ("In 2015 it was 45") unless the reference itself is a year;
 - text: case, articles, punctuation and spacing do not count; a yes/no reference reads the first
-  word of the answer;
+  word of the answer (`true`/`false` are yes/no), and "yes or no" is hedging;
 - a list reference (a JSON list, or a list) matches an unordered comma/"and"-separated answer
-  with the same number of items, each matched under the rules above;
+  with the same number of items, each matched under the rules above ("and" may also sit
+  inside one item: "Serbia, Bosnia and Herzegovina");
 - with (non-empty) `options`, the item is multiple choice and the `choice` verifier judges it.
 """
 
@@ -23,6 +26,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -42,8 +46,12 @@ MAX_REFERENCE_CHARS = 10_000
 
 _EXACT = 1e-9
 # A comma splits items unless it is a thousands separator (a digit before, three digits after).
-_ITEM_SEPARATOR = re.compile(r"(?<!\d),|,(?!\d{3}(?!\d))|;|&|\band\b|\n")
+_ITEM_SEPARATOR = re.compile(r"((?<!\d),|,(?!\d{3}(?!\d))|;|&|\band\b|\n)")
+_SOFT = frozenset({"and", "&"})
+MAX_SOFT_SEPARATORS = 4
 _YES_NO = frozenset({"yes", "no"})
+_TRUTH_WORDS = {"true": "yes", "false": "no"}
+"""A yes/no question answered "True"/"False" (FigureQA-style) is answered yes/no."""
 
 
 class _SeveralNumbers(Exception):
@@ -139,10 +147,13 @@ def _match_one(answer: str, reference: str, tolerance: float) -> tuple[bool, str
             return False, "number expected"
         return numbers_match(got, expected, tolerance), "number"
     said, wanted = normalize_text(answer), normalize_text(reference)
+    wanted = _TRUTH_WORDS.get(wanted, wanted)
     if wanted in _YES_NO:
-        first = said.split(" ", 1)[0]
-        return first == wanted, "yes/no"
-    return said == wanted, "text"
+        words = [_TRUTH_WORDS.get(word, word) for word in said.split(" ", 3)]
+        hedged = len(words) > 2 and words[1] in ("and", "or") and words[2] in _YES_NO
+        return words[0] == wanted and not hedged, "yes/no"
+    # "North-East" and "north east" are one name: spacing left by punctuation does not count.
+    return said.replace(" ", "") == wanted.replace(" ", ""), "text"
 
 
 def numbers_match(got: Quantity, expected: Quantity, tolerance: float) -> bool:
@@ -157,21 +168,52 @@ def numbers_match(got: Quantity, expected: Quantity, tolerance: float) -> bool:
         wanted += [value / 100 for value in wanted]
     if got.percent and not expected.percent:
         given += [value / 100 for value in given]
-    allowed = _EXACT if expected.year_like else max(tolerance, _EXACT)
+    allowed = _EXACT if expected.year_like or expected.ratio else max(tolerance, _EXACT)
     return any(abs(g - w) <= allowed * abs(w) for g in given for w in wanted)
 
 
 def _match_list(answer: str, references: list[str], tolerance: float) -> tuple[bool, str]:
-    """Unordered: a perfect matching between answer items and reference items."""
-    parts = [clean_answer(part).strip("[]\"' ") for part in _ITEM_SEPARATOR.split(answer)]
-    parts = [part for part in parts if part]
-    if len(parts) != len(references):
-        return False, f"list of {len(references)}"
-    matches = [
-        [j for j, part in enumerate(parts) if _item_matches(part, ref, tolerance)]
-        for ref in references
-    ]
-    return _perfect_matching(matches, len(parts)), f"list of {len(references)}"
+    """Unordered: a perfect matching between answer items and reference items.
+
+    "and"/"&" may separate items or belong to one ("Bosnia and Herzegovina"): each way of
+    reading them is tried while there are few of them, else every one separates.
+    """
+    judged: dict[tuple[str, str], bool] = {}
+
+    def matches(part: str, ref: str) -> bool:
+        if (part, ref) not in judged:
+            judged[part, ref] = _item_matches(part, ref, tolerance)
+        return judged[part, ref]
+
+    for parts in _list_readings(answer):
+        if len(parts) != len(references):
+            continue
+        candidates = [
+            [j for j, part in enumerate(parts) if matches(part, ref)] for ref in references
+        ]
+        if _perfect_matching(candidates, len(parts)):
+            return True, f"list of {len(references)}"
+    return False, f"list of {len(references)}"
+
+
+def _list_readings(answer: str) -> Iterator[list[str]]:
+    """The answer's items, first with every separator splitting, then with some "and"s kept."""
+    tokens = _ITEM_SEPARATOR.split(answer)  # text, separator, text, ..., text
+    soft = [i for i in range(1, len(tokens), 2) if tokens[i].strip().casefold() in _SOFT]
+    if len(soft) > MAX_SOFT_SEPARATORS:
+        soft = []
+    for mask in range(1 << len(soft)):
+        kept = {soft[k] for k in range(len(soft)) if mask >> k & 1}
+        items, current = [], tokens[0]
+        for i in range(1, len(tokens), 2):
+            if i in kept:
+                current += tokens[i] + tokens[i + 1]
+            else:
+                items.append(current)
+                current = tokens[i + 1]
+        items.append(current)
+        cleaned = (clean_answer(item).strip("[]\"' ") for item in items)
+        yield [item for item in cleaned if item]
 
 
 def _item_matches(part: str, reference: str, tolerance: float) -> bool:

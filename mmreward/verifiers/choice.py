@@ -7,24 +7,32 @@ Where the answer is read, strongest first (after the last `</think>` when there 
 4. otherwise a first line that is nothing but a letter ("B" followed by an explanation).
 A letter counts as `(C)`, `[C]`, `C.`, `C)`, `C:`, a bare capital `C` standing alone, or
 `Option C` (and "(C)" or "I choose C" anywhere in a short last line); an article ("A triangle
-has...") is not a letter. Without a letter, the option whose text the answer names is the
-choice. "A or B" is hedging (reward 0); an answer naming no option is `no_answer`. We never
-guess an option.
+has...") is not a letter, and "not A but B" chooses B. Without a letter, the option whose text
+the answer names is the choice, then the one numeric option whose value it states exactly
+(`5/4` for `1.25`, `0.5` for `50%`). "A or B" is hedging (reward 0); an answer naming no
+option is `no_answer`. We never guess an option.
+
+Options are a list (labels such as `"B. 15"` that match their position are dropped) or a
+mapping from letters to texts; the reference is a letter, an option's text, the labelled
+option, or an integer 0-based index (ScienceQA, A-OKVQA).
 """
 
 from __future__ import annotations
 
 import re
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from mmreward.errors import InvalidInputError
 from mmreward.verifiers.extract import clean_answer, extract_final_answer, last_boxed
+from mmreward.verifiers.quantity import Quantity, parse_quantity
 from mmreward.verifiers.registry import register
 from mmreward.verifiers.text import after_reasoning, normalize_text, strip_latex_wrappers
 from mmreward.verifiers.verdict import Verdict
 
+Options = list[str] | Mapping[str, str]
 LETTERS = string.ascii_uppercase
 SHORT_CHARS = 80
 """An unmarked response (or last line) up to this long is read as the answer itself."""
@@ -43,6 +51,10 @@ _LONE_LETTER = re.compile(r"[(\[]?([A-Z])[)\]]?[.:]?")
 _EXPLICIT_ANYWHERE = re.compile(
     r"[(\[]([A-Z])[)\]]|\b(?i:option|choice|choose|pick|select|go with)\s+([A-Z])\b"
 )
+# "not A but B", "not (A), but rather (B)": the rejected letter is no choice.
+_NOT_BUT = re.compile(
+    rf"\b(?i:not)\s+(?i:option\s+|choice\s+)?{_TOKEN}[.,;]?\s+(?i:but)\s+(?i:rather\s+)?"
+)
 _OPTION_PREFIX = re.compile(r"\s*[(\[]?([A-Za-z])[)\].:]\s+")
 
 
@@ -58,15 +70,16 @@ class Reading:
 
 @register("choice")
 def verify_choice(
-    response: str, reference: Any, *, options: list[str] | None = None, **params: Any
+    response: str, reference: Any, *, options: Options | None = None, **params: Any
 ) -> Verdict:
-    """Judge a multiple-choice response; `reference` is a letter or one option's text."""
+    """Judge a multiple-choice response; `reference` is a letter, one option's text, or (an
+    integer) a 0-based option index as ScienceQA and A-OKVQA store it."""
     if params:
         raise InvalidInputError(f"choice takes no settings (got {', '.join(sorted(params))})")
     return judge_choice(response, reference, options)
 
 
-def judge_choice(response: str, reference: Any, options: list[str] | None) -> Verdict:
+def judge_choice(response: str, reference: Any, options: Options | None) -> Verdict:
     """`verify_choice` without the registry's calling convention, for verifiers that delegate."""
     texts = option_texts(options)
     reference_letter = _reference_letter(reference, texts)
@@ -88,12 +101,17 @@ def judge_choice(response: str, reference: Any, options: list[str] | None) -> Ve
     return Verdict.judged(correct, letter, reason, **details)
 
 
-def option_texts(options: list[str] | None) -> list[str] | None:
-    """Options without a leading label that matches their position (`"B. Paris"` -> `Paris`)."""
+def option_texts(options: Options | None) -> list[str] | None:
+    """Options without a leading label that matches their position (`"B. Paris"` -> `Paris`).
+
+    A mapping from letters to texts (`{"A": "Paris", "B": "London"}`) is read in letter order.
+    """
     if options is None:
         return None
     if not options:
         raise InvalidInputError("options must not be empty (leave them out for letters only)")
+    if isinstance(options, Mapping):
+        options = _lettered(options)
     if len(options) > len(LETTERS):
         raise InvalidInputError(f"at most {len(LETTERS)} options (got {len(options)})")
     texts = []
@@ -103,6 +121,13 @@ def option_texts(options: list[str] | None) -> list[str] | None:
             option = option[label.end() :]
         texts.append(option.strip())
     return texts
+
+
+def _lettered(options: Mapping[str, str]) -> list[str]:
+    letters = [str(key).strip().strip("().").upper() for key in options]
+    if letters != list(LETTERS[: len(letters)]):
+        raise InvalidInputError("option keys must be the letters A, B, C, ... in order")
+    return [str(text) for text in options.values()]
 
 
 def read_choice(response: str, texts: list[str] | None) -> Reading | None:
@@ -162,6 +187,9 @@ def _read_span(span: str, texts: list[str] | None, where: str) -> Reading | None
     span = strip_latex_wrappers(span).strip().strip("*'\"`").strip()
     lead = _LEAD_IN.match(span)
     body = span[lead.end() :] if lead is not None else span
+    rejected = _NOT_BUT.search(body)
+    if rejected is not None:
+        body = body[rejected.end() :]
     listed = _LETTER_LIST.fullmatch(body)
     if listed is not None:
         found = _LIST_LETTER.findall(listed.group())
@@ -191,7 +219,33 @@ def _option_named(span: str, texts: list[str], where: str) -> Reading | None:
     named = [i for i in named if not any(normalized[i] in normalized[j] for j in named if j != i)]
     if len(named) == 1:
         return Reading((LETTERS[named[0]],), span, "option_text", where)
+    return _option_valued(span, texts, where)
+
+
+def _option_valued(span: str, texts: list[str], where: str) -> Reading | None:
+    """The one numeric option whose value the span states (`1.250` or `5/4` for `1.25`, `0.5`
+    for `50%`); exact, since options are discrete."""
+    said = parse_quantity(span, strict=False)
+    if not isinstance(said, Quantity):
+        return None
+    values = _readings(said)
+    valued = []
+    for i, text in enumerate(texts):
+        option = parse_quantity(text, strict=True)
+        if isinstance(option, Quantity) and any(
+            abs(o - v) <= 1e-9 * max(1.0, abs(o)) for o in _readings(option) for v in values
+        ):
+            valued.append(i)
+    if len(valued) == 1:
+        return Reading((LETTERS[valued[0]],), span, "option_value", where)
     return None
+
+
+def _readings(quantity: Quantity) -> tuple[float, ...]:
+    """`50%` stands for 50 and for 0.5."""
+    if quantity.percent:
+        return quantity.value, quantity.value / 100
+    return (quantity.value,)
 
 
 def _explicit_letter(line: str) -> Reading | None:
@@ -205,6 +259,8 @@ def _explicit_letter(line: str) -> Reading | None:
 def _reference_letter(reference: Any, texts: list[str] | None) -> str | None:
     if isinstance(reference, bool) or not isinstance(reference, str | int | float):
         return None
+    if isinstance(reference, int) and texts is not None and 0 <= reference < len(texts):
+        return LETTERS[reference]
     ref = str(reference).strip()
     label = re.fullmatch(r"[(\[]?([A-Za-z])[)\]]?\.?", ref)
     if label is not None:
@@ -215,4 +271,13 @@ def _reference_letter(reference: Any, texts: list[str] | None) -> str | None:
         return None
     said = normalize_text(ref)
     matches = [i for i, text in enumerate(texts) if said and normalize_text(text) == said]
-    return LETTERS[matches[0]] if len(matches) == 1 else None
+    if len(matches) == 1:
+        return LETTERS[matches[0]]
+    # The whole labelled option, "B. London", as some datasets store the answer.
+    label = _OPTION_PREFIX.match(ref)
+    if label is not None:
+        index = LETTERS.find(label.group(1).upper())
+        rest = normalize_text(ref[label.end() :])
+        if 0 <= index < len(texts) and rest == normalize_text(texts[index]):
+            return LETTERS[index]
+    return None

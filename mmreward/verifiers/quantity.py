@@ -18,14 +18,17 @@ _MINUS = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2013": "-", "\u00a0": "
 _LATEX_NOISE = re.compile(r"\\[,;:! ]|\\(?=[%$])|\\(?:text|mathrm|textbf)\s*\{([^{}]*)\}")
 _NUMBER = re.compile(
     r"(?<![\d/])\d+/\d+(?![\d/])"  # 3/4
+    r"|(?<![\d:.])\d+(?:\.\d+)?:\d+(?:\.\d+)?(?![\d:])"  # 3:1, 1.5:1
     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 12,345.6
     r"|(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d{1,3}(?!\d))?"  # 12345.6, .5, 1.5e6
 )
 _CURRENCY = r"(?:[$€£¥₹₩₽¢]|(?i:us\$|usd|eur|gbp|inr|jpy|cny|rmb|rs\.?)(?![a-z]))"
 _PREFIX = re.compile(rf"(?P<sign>-)?\s*{_CURRENCY}?\s*(?P<sign2>-)?\s*")
+_CURRENCY_BEFORE = re.compile(rf"{_CURRENCY}\s*$")
 _STRICT_PREFIX = re.compile(rf"\s*(?:(?:-\s*)?{_CURRENCY}\s*)?-?\s*")
 _SUFFIX = re.compile(
     r"\s*(?P<scale>(?i:thousands?|millions?|billions?|trillions?|mn|mln|bn|tn)\b|[kKMB](?![A-Za-z]))?"
+    r"(?P<money_scale>(?<=\d)[mb](?![A-Za-z]))?"
     r"\s*(?P<percent>%|(?i:per\s*cent|percent(?:age)?(?:\s+points?)?|pct)\b)?"
 )
 _YEARS = (1000.0, 2100.0)
@@ -61,6 +64,8 @@ class Quantity:
     percent: bool = False
     integer: bool = True
     """Written without a decimal point (`2,015` yes, `2015.0` no)."""
+    ratio: bool = False
+    """Written as `a:b` (its value is a/b): a ratio reference is matched exactly, not within 5%."""
 
     @property
     def value(self) -> float:
@@ -99,7 +104,7 @@ def parse_quantity(
     text = _LATEX_NOISE.sub(lambda m: m.group(1) or "", text.translate(_MINUS))
     numbers = list(_NUMBER.finditer(text))
     if not numbers:
-        return _number_word(text)
+        return _number_word(text) if strict else _number_words_in(text)
     if strict and _STRICT_PREFIX.fullmatch(text, 0, numbers[0].start()) is None:
         return None
     found = [_quantity(text, number) for number in numbers]
@@ -112,8 +117,8 @@ def parse_quantity(
 
 def _quantity(text: str, number: re.Match[str]) -> Quantity | None:
     written = number.group()
-    if "/" in written:
-        numerator, denominator = (float(part) for part in written.split("/"))
+    if "/" in written or ":" in written:
+        numerator, denominator = (float(part) for part in re.split("[/:]", written))
         if denominator == 0:
             return None
         mantissa, integer = numerator / denominator, False
@@ -123,11 +128,16 @@ def _quantity(text: str, number: re.Match[str]) -> Quantity | None:
     suffix = _SUFFIX.match(text, number.end())
     assert suffix is not None  # every group is optional
     scale_word = suffix.group("scale")
+    # `£1.2m`, `$3b`: lower-case m/b glued to a sum of money; elsewhere `12m` is metres.
+    money_scale = suffix.group("money_scale")
+    if money_scale and _CURRENCY_BEFORE.search(text, max(0, number.start() - 8), number.start()):
+        scale_word = money_scale
     quantity = Quantity(
         mantissa=-mantissa if _negative_before(text[: number.start()]) else mantissa,
         scale=_SCALES[_scale_key(scale_word)] if scale_word else 1.0,
         percent=suffix.group("percent") is not None,
         integer=integer,
+        ratio=":" in written,
     )
     return quantity if math.isfinite(quantity.value) else None
 
@@ -145,6 +155,37 @@ def _number_word(text: str) -> Quantity | None:
         if tens >= 20 and tens % 10 == 0 and 0 < unit < 10:
             return Quantity(tens + unit)
     return None
+
+
+def _number_words_in(text: str) -> Quantity | Ambiguous | None:
+    """The one number written in words in a sentence ("There are three bars.", "two million").
+
+    A run of number words (`twenty-five`) may be followed by `hundred`, a scale word or
+    `percent`; two separate runs are two numbers, so the answer is ambiguous.
+    """
+    words = re.findall(r"[a-z]+", text.casefold())
+    found: list[Quantity] = []
+    i = 0
+    while i < len(words):
+        if words[i] not in _WORDS:
+            i += 1
+            continue
+        start = i
+        while i < len(words) and words[i] in _WORDS:
+            i += 1
+        quantity = _number_word(" ".join(words[start:i]))
+        if quantity is None:
+            return AMBIGUOUS
+        if i < len(words) and words[i] == "hundred":
+            quantity, i = Quantity(quantity.mantissa * 100), i + 1
+        if i < len(words) and _scale_key(words[i]) in _SCALES and len(words[i]) > 2:
+            quantity, i = Quantity(quantity.mantissa, _SCALES[_scale_key(words[i])]), i + 1
+        if i < len(words) and words[i] in ("percent", "pct"):
+            quantity, i = Quantity(quantity.mantissa, quantity.scale, percent=True), i + 1
+        found.append(quantity)
+    if len(found) > 1:
+        return AMBIGUOUS
+    return found[0] if found else None
 
 
 def _negative_before(prefix: str) -> bool:
