@@ -105,7 +105,8 @@ def test_counts_written_after_the_noun():
 
 def test_questions_and_asides_are_not_claims():
     assert claims("How many circles are there? 3") == []
-    assert claims("two circles and no other shapes") == ["circle == 2"]
+    # "no other shapes" closes the list: two objects in all.
+    assert claims("two circles and no other shapes") == ["circle == 2", "objects == 2"]
 
 
 def test_colours_are_claims_only_where_the_vocabulary_checks_them():

@@ -17,14 +17,18 @@ from typing import Literal
 
 from mmreward.grounding.vocab import ANY_OBJECT, Vocabulary
 
-MentionKind = Literal["exact", "absent", "indefinite", "present", "asked"]
-Relation = Literal["==", ">="]
+MentionKind = Literal["exact", "absent", "indefinite", "present", "at_most", "more", "asked"]
+Relation = Literal["==", ">=", "<="]
 Box = tuple[float, float, float, float]
 
 _ANSWER = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z]+(?:'[a-z]+)?|[^\sa-z\d]")
 _NUMBER = r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
-_BOX = re.compile(rf"\[\s*({_NUMBER})\s*,\s*({_NUMBER})\s*,\s*({_NUMBER})\s*,\s*({_NUMBER})\s*\]")
+_N = rf"\s*({_NUMBER})\s*"
+# `[x1, y1, x2, y2]`, `(x1, y1, x2, y2)`, and Qwen-VL's corner pairs `(x1,y1),(x2,y2)`.
+_BOX = re.compile(
+    rf"\[{_N},{_N},{_N},{_N}\]|\({_N},{_N},{_N},{_N}\)|\({_N},{_N}\)\s*(?:,|to|-)?\s*\({_N},{_N}\)"
+)
 
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
@@ -52,6 +56,16 @@ _MODIFIERS = frozenset({
 })  # fmt: skip
 _STOPS = frozenset({"and", "or", "but", "with", "than", "while", "whereas", "then", "plus",
                     "besides", "except"})  # fmt: skip
+_SENTENCE_ENDS = frozenset({".", "!", "?", ";"})
+_BOUNDARIES = _STOPS | _SENTENCE_ENDS | {",", ":", "(", ")"}
+_NEGATION_REACH = 4
+"""Words between a negation and the quantifier it governs: "doesn't contain any squares"."""
+_STATED = frozenset({":", "=", "is", "are", "was", "were", "equals"})
+_COUNT_NOUNS = frozenset({"number", "count", "total"})
+_PAIRED_NOUNS = frozenset({"skis", "scissors", "glasses", "pants", "trousers", "jeans", "shorts",
+                           "binoculars", "headphones"})  # fmt: skip
+"""Nouns one object of which is "a pair of ..." (COCO labels a pair of skis once)."""
+_MARKUP = frozenset({"*", "_", "`"})
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,9 @@ class Mention:
     count: int
     colour: str | None
     text: str
+    noun: str = ""
+    refers_back: bool = False
+    """A definite count ("the two men", "both circles") restates, it adds no new objects."""
 
 
 @dataclass(frozen=True)
@@ -76,6 +93,8 @@ class Claim:
     text: str = ""
 
     def holds(self, observed: int) -> bool:
+        if self.relation == "<=":
+            return observed <= self.count
         return observed == self.count if self.relation == "==" else observed >= self.count
 
     def describe(self) -> str:
@@ -128,17 +147,64 @@ def _number_ending_at(words: Sequence[str], end: int) -> tuple[int, int] | None:
     return (one[0], end) if one is not None else None
 
 
-def _count_after(words: Sequence[str], end: int) -> int | None:
-    if end + 1 < len(words) and words[end] in (":", "="):
-        if words[end + 1] in _ABSENT:
-            return 0
-        number = parse_number(words[end + 1 : end + 3])
-        return number[0] if number is not None else None
-    return None
+def _count_after(
+    words: Sequence[str], start: int, end: int, vocab: Vocabulary, starts: set[int]
+) -> int | None:
+    """A count written after the noun: "circles: 3", "circle x2", "the number of circles is 3".
+
+    None when the number opens the next phrase ("Objects: 2 circles" counts circles, not objects).
+    """
+    k = _skip(words, end, _MARKUP)
+    if k >= len(words):
+        return None
+    link = words[k]
+    counted_noun = start >= 2 and words[start - 1] == "of" and words[start - 2] in _COUNT_NOUNS
+    if not (link in (":", "=", "x", "×") or (link in _STATED and counted_noun)):
+        return None
+    k = _skip(words, k + 1, _MARKUP)
+    if k < len(words) and words[k] in _ABSENT and link not in ("x", "×"):
+        return 0
+    number = parse_number(words[k : k + 2])
+    if number is None:
+        return None
+    after = k + number[1]
+    while after < len(words) and (words[after] in vocab.colours or words[after] in _MODIFIERS):
+        after += 1
+    return None if after in starts else number[0]
+
+
+def _skip(words: Sequence[str], k: int, skipped: frozenset[str]) -> int:
+    while k < len(words) and words[k] in skipped:
+        k += 1
+    return k
 
 
 def _is_negation(word: str) -> bool:
     return word in _NEGATIONS or word.endswith("n't")
+
+
+def _negated_within(words: Sequence[str], j: int, floor: int) -> bool:
+    """A negation at most a few words before index `j` (inclusive), in the same clause."""
+    for k in range(j, max(floor, j - _NEGATION_REACH, -1), -1):
+        if words[k] in _BOUNDARIES:
+            return False
+        if _is_negation(words[k]):
+            return True
+    return False
+
+
+def _in_questions(text: str, tokens: Sequence[_Token]) -> list[bool]:
+    """Per token: whether its sentence ends with "?" (an echoed question claims nothing)."""
+    flags = [False] * len(tokens)
+    begin = 0
+    for k, token in enumerate(tokens):
+        last = k + 1 == len(tokens)
+        ends = token.text in _SENTENCE_ENDS or last or "\n" in text[token.end : tokens[k + 1].start]
+        if ends:
+            if token.text == "?":
+                flags[begin : k + 1] = [True] * (k + 1 - begin)
+            begin = k + 1
+    return flags
 
 
 def find_mentions(text: str, vocab: Vocabulary) -> list[Mention]:
@@ -158,17 +224,23 @@ def find_mentions(text: str, vocab: Vocabulary) -> list[Mention]:
             i += 1
     # A noun right before another noun modifies it ("orange cat", "dog bed"): the last one counts.
     spans = [s for k, s in enumerate(spans) if k + 1 == len(spans) or spans[k + 1][0] != s[1]]
+    starts = {s[0] for s in spans}
+    asked = _in_questions(text, tokens)
 
     mentions: list[Mention] = []
     previous_end, previous_negated = 0, False
     for start, end, cls in spans:
-        mention = _read_phrase(words, start, cls, vocab, floor=previous_end - 1)
+        mention = _read_phrase(words, start, end, cls, vocab, floor=previous_end - 1)
         if mention is None:
             previous_end, previous_negated = end, False
             continue
-        kind, count, colour, first = mention
-        # "circles: 3", "squares = none": a count written after the noun.
-        stated = _count_after(words, end)
+        kind, count, colour, first, refers_back = mention
+        stated = _count_after(words, start, end, vocab, starts)
+        label = _skip(words, end, _MARKUP)
+        if stated is None and kind == "present" and first == start and words[label:][:1] == [":"]:
+            # A label ("Objects: 2 circles, 1 square") heads the claims, it is not one.
+            previous_end, previous_negated = end, False
+            continue
         if stated is not None and kind == "present":
             kind, count = ("exact", stated) if stated else ("absent", 0)
         # "no circles or squares": the negation carries over a bare coordinated noun.
@@ -181,18 +253,46 @@ def find_mentions(text: str, vocab: Vocabulary) -> list[Mention]:
             and start - 1 == previous_end
         ):
             kind, count = "absent", 0
+        if asked[start]:
+            kind = "asked"
         text_span = text[tokens[first].start : tokens[end - 1].end]
-        mentions.append(Mention(cls, kind, count, colour, text_span))
+        noun = " ".join(words[start:end])
+        mentions.append(Mention(cls, kind, count, colour, text_span, noun, refers_back))
         previous_end, previous_negated = end, kind == "absent"
     return mentions
 
 
+_Phrase = tuple[MentionKind, int, str | None, int, bool]
+
+
+def _bound(words: Sequence[str], first: int, value: int, floor: int) -> _Phrase | None:
+    """Comparatives in front of a number: "at least 2", "no more than 3", "fewer than 4"."""
+    w3, w2, w1 = (
+        words[k] if k > floor and k >= 0 else "" for k in (first - 3, first - 2, first - 1)
+    )
+    if (w2, w1) == ("at", "least"):
+        return "present", value, None, first - 2, False
+    if (w2, w1) in (("at", "most"), ("up", "to")):
+        return "at_most", value, None, first - 2, False
+    if w1 == "than" and w2 in ("more", "greater"):
+        if w3 in ("no", "not"):
+            return "at_most", value, None, first - 3, False
+        return "present", value + 1, None, first - 2, False
+    if w1 == "than" and w2 in ("fewer", "less"):
+        if w3 in ("no", "not"):
+            return "present", value, None, first - 3, False
+        return ("at_most", value - 1, None, first - 2, False) if value > 1 else None
+    if w1 == "over":
+        return "present", value + 1, None, first - 1, False
+    return None
+
+
 def _read_phrase(
-    words: Sequence[str], start: int, cls: str, vocab: Vocabulary, *, floor: int
-) -> tuple[MentionKind, int, str | None, int] | None:
+    words: Sequence[str], start: int, end: int, cls: str, vocab: Vocabulary, *, floor: int
+) -> _Phrase | None:
     """Scan left from a noun over adjectives to its quantifier; None for "no other circles"."""
     colour: str | None = None
-    additive = False
+    additive = single = False
     j = start - 1
     while j > floor and j >= 0:
         word = words[j]
@@ -202,93 +302,165 @@ def _read_phrase(
             additive = True
         elif word not in _MODIFIERS:
             break
+        single = single or word in ("single", "only", "sole")
         j -= 1
     first = j + 1
+    generic = cls == ANY_OBJECT
     if j <= floor or j < 0:
-        return "present", 1, colour, first
+        return "present", 1, colour, first, False
     word = words[j]
     before = words[j - 1] if j >= 1 and j - 1 > floor else ""
     negated = before != "" and _is_negation(before)
     if word in ("many", "much") and before == "how":
-        return "asked", 0, colour, j - 1
+        return "asked", 0, colour, j - 1, False
+    if word in ("x", "×") and before.isdigit() and len(before) <= 6:
+        return "exact", int(before), colour, j - 1, False  # "2x circle", "3 × triangle"
     number = _number_ending_at(words, j)
     if number is not None and (number[1] > floor):
         value, first = number
         before = words[first - 1] if first >= 1 and first - 1 > floor else ""
         if value == 0:
-            return "absent", 0, colour, first
+            return "absent", 0, colour, first, False
+        bound = _bound(words, first, value, floor)
+        if bound is not None:
+            kind, count, _, first, _ = bound
+            return ("absent" if count == 0 else kind), count, colour, first, False
         if before in ("a", "an") and words[first] == "dozen":
             first -= 1
         if additive:
-            return "indefinite", value, colour, first
-        return "exact", value, colour, first
+            return "more", value, colour, first, False
+        return "exact", value, colour, first, before in _DEFINITE
     if word in _ABSENT:
-        return ("absent", 0, colour, j) if not additive else None
+        if additive:
+            return ("more", 0, colour, j, False) if generic else None
+        return "absent", 0, colour, j, False
     if word == "of" and j >= 1:
         lead = words[j - 1]
-        if lead in ("pair", "couple") and j - 1 > floor:
-            exact = lead == "pair"
-            return ("exact" if exact else "indefinite"), 2, colour, max(j - 2, floor + 1)
+        if lead in ("pair", "pairs", "couple") and j - 1 > floor:
+            # "a pair of squares" is two squares, "a pair of skis" one pair of skis.
+            per = 1 if lead != "couple" and " ".join(words[start:end]) in _PAIRED_NOUNS else 2
+            number = _number_ending_at(words, j - 2) if j - 2 > floor and j >= 2 else None
+            if number is not None and number[1] > floor:
+                return "exact", number[0] * per, colour, number[1], False
+            if lead == "pairs":
+                return "present", 2 * per, colour, j - 1, False
+            pair: MentionKind = "indefinite" if per == 1 else "exact"
+            return pair, per, colour, max(j - 2, floor + 1), False
         if lead == "none":
-            return "absent", 0, colour, j - 1
-        return "present", 1, colour, first
+            return "absent", 0, colour, j - 1, False
+        return "present", 1, colour, first, False
     if word in _INDEFINITE:
-        if negated:
-            return ("absent", 0, colour, j - 1) if not additive else None
-        return "indefinite", _INDEFINITE[word], colour, j
+        if negated or _negated_within(words, j - 1, floor):
+            return ("absent", 0, colour, j - 1, False) if not additive else None
+        if generic and (additive or word == "another"):
+            return "more", 1, colour, j, False
+        if single or before == "only":
+            return "exact", 1, colour, j, False  # "a single square", "only a circle"
+        return "indefinite", _INDEFINITE[word], colour, j, False
     if word in _VAGUE:
-        if negated:
-            return ("absent", 0, colour, j - 1) if not additive else None
+        if negated or (word == "any" and _negated_within(words, j - 1, floor)):
+            return ("absent", 0, colour, j - 1, False) if not additive else None
         if word == "few" and before not in ("a", "quite"):
-            return "present", 1, colour, j
-        return "present", _VAGUE[word], colour, j
+            return "present", 1, colour, j, False
+        return "present", _VAGUE[word], colour, j, False
     if word in _DEFINITE:
         if before == "of" and j >= 2 and j - 2 > floor and words[j - 2] == "none":
-            return "absent", 0, colour, j - 2
+            return "absent", 0, colour, j - 2, False
         if word == "both":
-            return "exact", 2, colour, j
-        return "present", 1, colour, j
+            return "exact", 2, colour, j, True
+        if word == "the" and single:
+            return "exact", 1, colour, j, False  # "the only shape is a circle"
+        return "present", 1, colour, j, False
     if _is_negation(word) and word not in _STOPS:
-        return ("absent", 0, colour, j) if not additive else None
-    return "present", 1, colour, first
+        return ("absent", 0, colour, j, False) if not additive else None
+    if _negated_within(words, j, floor) and not additive:
+        return "absent", 0, colour, j, False  # "I don't see triangles"
+    return "present", 1, colour, first, False
 
 
 def build_claims(mentions: Sequence[Mention], *, use_colours: bool) -> list[Claim]:
     """Turn mentions into claims, one per class (and colour) and kind of statement."""
     groups: dict[tuple[str, str | None], list[Mention]] = defaultdict(list)
     for m in mentions:
-        if m.kind != "asked":
+        if m.kind != "asked" and not (m.cls == ANY_OBJECT and m.kind == "more"):
             groups[(m.cls, m.colour if use_colours else None)].append(m)
 
     claims: list[Claim] = []
     bounds: dict[str, list[tuple[int, bool]]] = defaultdict(list)
     for (cls, colour), group in groups.items():
-        seen: set[tuple[Relation, int]] = set()
-        exact = [m for m in group if m.kind in ("exact", "absent")]
+        out: list[Claim] = []
+        exact = [m for m in group if m.kind == "exact"]
+        positive = [m for m in group if m.kind in ("indefinite", "present", "more")]
+        # Counts of differently named parts of one class add up: "two men and three women",
+        # "two black dogs and a white dog". A restated count ("the two men") adds nothing.
+        parts: dict[tuple[str | None, str], int] = {}
         for m in exact:
-            if ("==", m.count) not in seen:
-                seen.add(("==", m.count))
-                claims.append(Claim(cls, "==", m.count, colour, m.text))
-        positive = [m for m in group if m.kind in ("indefinite", "present")]
-        summed = sum(m.count for m in positive if m.kind == "indefinite")
+            if not m.refers_back:
+                key = (m.colour, m.noun)
+                parts[key] = max(parts.get(key, 0), m.count)
+        extra = sum(
+            m.count
+            for m in positive
+            if m.kind == "more" or (m.kind == "indefinite" and (m.colour, m.noun) not in parts)
+        )
+        for m in group:
+            if m.kind == "absent":
+                out.append(Claim(cls, "==", 0, colour, m.text))
+        summed = sum(m.count for m in positive if m.kind in ("indefinite", "more"))
         floor = max([summed, *(m.count for m in positive)], default=0)
-        if positive and not any(m.kind == "exact" for m in exact):
-            texts = "; ".join(dict.fromkeys(m.text for m in positive))
-            claims.append(Claim(cls, ">=", max(1, floor), colour, texts))
-        exact_total = max((m.count for m in exact if m.kind == "exact"), default=0)
+        exact_total = max((m.count for m in exact), default=0)
+        if parts and (len(parts) > 1 or extra):
+            exact_total = sum(parts.values()) + extra
+            texts = "; ".join(m.text for m in group if m.kind != "absent")
+            out.append(Claim(cls, ">=", exact_total, colour, texts))
+        else:
+            for m in exact:
+                out.append(Claim(cls, "==", m.count, colour, m.text))
+            if positive and not exact:
+                texts = "; ".join(dict.fromkeys(m.text for m in positive))
+                out.append(Claim(cls, ">=", max(1, floor), colour, texts))
+        for m in group:
+            if m.kind == "at_most":
+                out.append(Claim(cls, "<=", m.count, colour, m.text))
+        # One claim per statement: a restated count is checked once.
+        unique: dict[tuple[Relation, int], Claim] = {}
+        for c in out:
+            unique.setdefault((c.relation, c.count), c)
+        claims.extend(unique.values())
         bounds[cls].append((max(exact_total, floor if positive else 0), colour is None))
 
     # "a red circle and a blue circle" also claims two circles in all.
-    for cls, parts in bounds.items():
-        if cls == ANY_OBJECT or len(parts) < 2:
+    for cls, parts_of in bounds.items():
+        if cls == ANY_OBJECT or len(parts_of) < 2:
             continue
-        total = sum(b for b, _ in parts)
+        total = sum(b for b, _ in parts_of)
         exact_uncoloured = any(
             c.cls == cls and c.colour is None and c.relation == "==" for c in claims
         )
-        if total > max(b for b, _ in parts) and not exact_uncoloured:
+        if total > max(b for b, _ in parts_of) and not exact_uncoloured:
             claims.append(Claim(cls, ">=", total, None, f"{total} {cls} in all"))
+    claims.extend(_other_objects(mentions, bounds))
     return claims
+
+
+def _other_objects(
+    mentions: Sequence[Mention], bounds: dict[str, list[tuple[int, bool]]]
+) -> list[Claim]:
+    """Objects in all for "one circle and two other shapes" (three) or "and no other shapes"."""
+    more = [m for m in mentions if m.cls == ANY_OBJECT and m.kind == "more"]
+    if not more:
+        return []
+    named = [m for m in mentions if m.cls != ANY_OBJECT and m.kind != "asked"]
+    known = all(m.kind in ("exact", "absent", "indefinite") for m in named)
+    total = sum(m.count for m in more)
+    for cls, parts in bounds.items():
+        if cls != ANY_OBJECT:
+            whole = max((b for b, uncoloured in parts if uncoloured), default=0)
+            total += max(whole, sum(b for b, uncoloured in parts if not uncoloured))
+    if not known and total == 0:
+        return []
+    text = "; ".join(m.text for m in more)
+    return [Claim(ANY_OBJECT, "==" if known else ">=", total, None, text)]
 
 
 def parse_claims(response: str, vocab: Vocabulary) -> list[Claim]:
@@ -307,7 +479,8 @@ def parse_count(
     number ("3", "three") is the answer when the text states no count of any object.
     """
     text = answer_text(response)
-    counted = [m for m in find_mentions(text, vocab) if m.kind in ("exact", "absent")]
+    mentions = find_mentions(text, vocab)
+    counted = [m for m in mentions if m.kind in ("exact", "absent")]
     if counted:
         if cls is None:
             return counted[0].count
@@ -319,7 +492,18 @@ def parse_count(
         if colour is not None:
             return None
         per_colour = {m.colour: m.count for m in reversed(of_class)}
-        return sum(per_colour.values()) if per_colour else None
+        if per_colour:
+            return sum(per_colour.values())
+    # "There is a circle." answers one circle.
+    single = [
+        m.count
+        for m in mentions
+        if m.cls == cls and m.kind == "indefinite" and colour in (None, m.colour)
+    ]
+    if single:
+        return sum(single)
+    if counted:
+        return None
     words = [t.text for t in _tokens(text)]
     for i, word in enumerate(words):
         if word in ("no", "none", "zero") and (i + 1 == len(words) or not words[i + 1].isalpha()):
@@ -346,10 +530,11 @@ def question_target(question: str | None, vocab: Vocabulary) -> tuple[str | None
 
 
 def parse_boxes(response: str, limit: int = 64) -> list[Box]:
-    """Every `[x1, y1, x2, y2]` in the answer part, in order (at most `limit`)."""
+    """Every box in the answer part, in order (at most `limit`): `[x1, y1, x2, y2]`,
+    `(x1, y1, x2, y2)` or Qwen-VL's `(x1,y1),(x2,y2)`; coordinates kept as written."""
     boxes: list[Box] = []
     for match in _BOX.finditer(answer_text(response)):
-        values = tuple(float(v) for v in match.groups())
+        values = tuple(float(v) for v in match.groups() if v is not None)
         if all(abs(v) < 1e7 for v in values):
             boxes.append((values[0], values[1], values[2], values[3]))
         if len(boxes) >= limit:

@@ -42,9 +42,9 @@ SHAPE_SYNONYMS: Mapping[str, Sequence[str]] = {
 
 COCO_SYNONYMS: Mapping[str, Sequence[str]] = {
     "person": (
-        "person", "people", "man", "men", "woman", "women", "boy", "girl", "child", "children",
-        "kid", "guy", "lady", "ladies", "pedestrian", "player", "skier", "surfer", "human",
-        "toddler", "baby", "gentleman", "gentlemen",
+        "person", "people", "persons", "man", "men", "woman", "women", "boy", "girl", "child",
+        "children", "kid", "guy", "lady", "ladies", "pedestrian", "player", "skier", "surfer",
+        "human", "toddler", "baby", "gentleman", "gentlemen",
     ),
     "bicycle": ("bicycle", "bike", "cycle"),
     "car": ("car", "automobile", "sedan", "taxi", "suv", "van"),
