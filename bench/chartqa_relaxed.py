@@ -4,28 +4,37 @@ Baselines, in the same run:
 - ChartQA relaxed accuracy (Masry et al. 2022, as implemented for Pix2Struct/DePlot): if both
   strings parse as floats (a trailing `%` divides by 100) and the target is non-zero, accept a
   relative change <= 5%; else exact case-insensitive string match. No answer extraction.
+- MMMU's `parse_multi_choice_response` (MMMU eval utils) for multiple choice: `(X)` anywhere,
+  else ` X ` anywhere, else (responses over 5 words) option texts; the last one mentioned wins
+  and no candidate is a random pick (seeded per case here, so runs repeat).
 - EasyR1's format regexes: r1v `<think>.*?</think>\\s*<answer>.*?</answer>` and math
   `<think>.*</think>.*\\\\boxed\\{.*\\}.*`, both `re.fullmatch` with DOTALL; for the plain `boxed`
   spec the math regex without its think part.
 
-Prints accuracy against the labels, disagreements per topic with the reason, and
-verifications/s on one core. Run: `python bench/chartqa_relaxed.py`.
+Two labelled suites: `answer_suite` (written alongside the verifiers) and `heldout_answer_cases`
+(written apart from them). Prints accuracy against the labels, disagreements per topic with the
+reason, and verifications/s on one core. Run: `python bench/chartqa_relaxed.py`.
 """
 
 from __future__ import annotations
 
 import platform
+import random
 import re
+import string
 import sys
 import time
 from collections import Counter
 from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
+from typing import TypeAlias
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
 from answer_suite import CHART, CHOICE, FORMAT, Case
+from heldout_answer_cases import CASES as HELDOUT
+from heldout_answer_cases import HeldoutCase
 
 from mmreward.verifiers import verify
 
@@ -97,24 +106,83 @@ _BOXED = re.compile(r".*\\boxed\{.*\}.*", re.DOTALL)
 _EASYR1 = {"think_answer": _R1V, "think_boxed": _MATH, "boxed": _BOXED}
 
 
-def relaxed(case: Case) -> bool:
+AnyCase: TypeAlias = Case | HeldoutCase
+
+
+def _topic(case: AnyCase) -> str:
+    return case.topic if isinstance(case, Case) else case.form
+
+
+def relaxed(case: AnyCase) -> bool:
     return relaxed_correctness(str(case.reference), case.response.strip())
 
 
-def easyr1(case: Case) -> bool:
+def mmmu_choice(case: AnyCase) -> bool:
+    """MMMU's parse_multi_choice_response, given the reference as a letter."""
+    options = case.options
+    texts = list(options.values()) if isinstance(options, dict) else list(options or [])
+    letters = list(string.ascii_uppercase[: len(texts)])
+    index2ans = dict(zip(letters, texts, strict=True))
+    gold = _gold_letter(case.reference, letters, texts)
+    response = case.response
+    for char in [",", ".", "!", "?", ";", ":", "'"]:
+        response = response.strip(char)
+    response = " " + response + " "
+    candidates = [c for c in letters if f"({c})" in response]
+    bracketed = bool(candidates)
+    if not candidates:
+        candidates = [c for c in letters if f" {c} " in response]
+    by_text = False
+    if not candidates and len(response.split()) > 5:
+        candidates = [c for c, ans in index2ans.items() if ans.lower() in response.lower()]
+        by_text = bool(candidates)
+    if not candidates:
+        return random.Random(repr(case)).choice(letters) == gold
+    if len(candidates) == 1:
+        return candidates[0] == gold
+    if by_text:
+        starts = [response.lower().rfind(index2ans[c].lower()) for c in candidates]
+    elif bracketed:
+        starts = [response.rfind(f"({c})") for c in candidates]
+    else:
+        starts = [response.rfind(f" {c} ") for c in candidates]
+    return candidates[starts.index(max(starts))] == gold
+
+
+def _gold_letter(reference: object, letters: list[str], texts: list[str]) -> str | None:
+    """The reference as MMMU stores it (a letter), from a letter, option text or index."""
+    if isinstance(reference, int) and 0 <= reference < len(letters):
+        return letters[reference]
+    ref = str(reference).strip().strip("().")
+    if ref.upper() in letters and len(ref) == 1:
+        return ref.upper()
+    for letter, text in zip(letters, texts, strict=True):
+        if ref.lower() in (text.lower(), f"{letter}. {text}".lower()):
+            return letter
+    return None
+
+
+def easyr1(case: AnyCase) -> bool:
     if case.params.get("think_opened"):
         return _EASYR1[case.params["spec"]].fullmatch("<think>" + case.response) is not None
     return _EASYR1[case.params["spec"]].fullmatch(case.response) is not None
 
 
-def ours(case: Case) -> bool:
+def ours(case: AnyCase) -> bool:
     verdict = verify(
         case.verifier, case.response, case.reference, options=case.options, **case.params
     )
     return verdict.reward == 1.0
 
 
-def compare(title: str, cases: list[Case], baseline: Callable[[Case], bool], name: str) -> None:
+def compare(
+    title: str,
+    cases: list[AnyCase],
+    baseline: Callable[[AnyCase], bool],
+    name: str,
+    why: dict[str, str] | None = None,
+) -> None:
+    """Accuracy of both against the labels; `why` explains disagreements by topic."""
     mine = [ours(case) for case in cases]
     theirs = [baseline(case) for case in cases]
     right_mine = sum(m == c.correct for m, c in zip(mine, cases, strict=True))
@@ -129,11 +197,11 @@ def compare(title: str, cases: list[Case], baseline: Callable[[Case], bool], nam
     both_wrong = Counter()
     for case, m, t in zip(cases, mine, theirs, strict=True):
         if m == case.correct and t != case.correct:
-            only_mine[case.topic] += 1
+            only_mine[_topic(case)] += 1
         elif t == case.correct and m != case.correct:
-            only_theirs[case.topic] += 1
+            only_theirs[_topic(case)] += 1
         elif m != case.correct:
-            both_wrong[case.topic] += 1
+            both_wrong[_topic(case)] += 1
     disagreements = sum(only_mine.values()) + sum(only_theirs.values())
     print(
         f"disagreements: {disagreements} (mmreward right in {sum(only_mine.values())}, "
@@ -145,10 +213,10 @@ def compare(title: str, cases: list[Case], baseline: Callable[[Case], bool], nam
         ("both wrong", both_wrong),
     ):
         for topic, count in counts.most_common():
-            print(f"  {label:<32} {topic:<20} {count:>3}  {WHY.get(topic, '')}")
+            print(f"  {label:<32} {topic:<20} {count:>3}  {(why or {}).get(topic, '')}")
 
 
-def throughput(cases: list[Case], fn: Callable[[Case], bool], seconds: float = 1.0) -> float:
+def throughput(cases: list[AnyCase], fn: Callable[[AnyCase], bool], seconds: float = 1.0) -> float:
     done = 0
     start = time.perf_counter()
     while time.perf_counter() - start < seconds:
@@ -164,9 +232,17 @@ def main() -> None:
         f"# mmreward {version('mmreward')} vs ChartQA relaxed accuracy and EasyR1 format regexes"
         f"\n# {machine}, {platform.system()}, python {sys.version.split()[0]}, one core"
     )
-    compare("chart / VQA answers", CHART, relaxed, "ChartQA relaxed")
-    compare("multiple choice", CHOICE, relaxed, "ChartQA relaxed")
-    compare("format", FORMAT, easyr1, "EasyR1 regex")
+    compare("chart / VQA answers", CHART, relaxed, "ChartQA relaxed", WHY)
+    compare("multiple choice", CHOICE, relaxed, "ChartQA relaxed", WHY)
+    compare("multiple choice", CHOICE, mmmu_choice, "MMMU parser")
+    compare("format", FORMAT, easyr1, "EasyR1 regex", WHY)
+    print("\n# held-out suite (tests/heldout_answer_cases.py, written apart from the verifiers)")
+    chart = [c for c in HELDOUT if c.verifier == "chart" and not c.options]
+    choice = [c for c in HELDOUT if c.options]
+    layout = [c for c in HELDOUT if c.verifier == "format"]
+    compare("held-out chart / VQA answers", chart, relaxed, "ChartQA relaxed")
+    compare("held-out multiple choice", choice, mmmu_choice, "MMMU parser")
+    compare("held-out format", layout, easyr1, "EasyR1 regex")
     answers = CHART + CHOICE
     print(f"\n## verifications/s on one core ({len(answers)} chart + choice cases, repeated)")
     print(f"{'mmreward':<24}{throughput(answers, ours):>12,.0f}")
