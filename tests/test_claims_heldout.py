@@ -53,6 +53,7 @@ SCENE = [
         ("There are more than two circles.", False),
         ("I don't see any triangles.", True),
         ("I don't see any squares.", False),
+        ("The circle is not next to a triangle.", False),  # the negation is about "next to"
         ("Maybe there is a triangle.", False),
         ("One circle and two other shapes.", False),
         ("Two circles and one other shape.", True),

@@ -60,6 +60,9 @@ _SENTENCE_ENDS = frozenset({".", "!", "?", ";"})
 _BOUNDARIES = _STOPS | _SENTENCE_ENDS | {",", ":", "(", ")"}
 _NEGATION_REACH = 4
 """Words between a negation and the quantifier it governs: "doesn't contain any squares"."""
+_PREPOSITIONS = frozenset({"to", "of", "from", "in", "on", "at", "by", "near", "next", "beside",
+                           "above", "below", "under", "over", "behind", "like"})  # fmt: skip
+"""A negation before these is about a relation, not the object: "not next to a square"."""
 _STATED = frozenset({":", "=", "is", "are", "was", "were", "equals"})
 _COUNT_NOUNS = frozenset({"number", "count", "total"})
 _PAIRED_NOUNS = frozenset({"skis", "scissors", "glasses", "pants", "trousers", "jeans", "shorts",
@@ -186,7 +189,7 @@ def _is_negation(word: str) -> bool:
 def _negated_within(words: Sequence[str], j: int, floor: int) -> bool:
     """A negation at most a few words before index `j` (inclusive), in the same clause."""
     for k in range(j, max(floor, j - _NEGATION_REACH, -1), -1):
-        if words[k] in _BOUNDARIES:
+        if words[k] in _BOUNDARIES or words[k] in _PREPOSITIONS:
             return False
         if _is_negation(words[k]):
             return True
