@@ -37,9 +37,19 @@ def test_several_numbers_are_no_answer_and_say_what_was_read():
     assert "several numbers" in verdict.reason
 
 
-def test_years_are_not_context_when_the_reference_is_a_year():
-    assert verify("chart", "In 2015 it was 45", "2015").status == "no_answer"
+def test_the_one_year_is_the_answer_when_the_reference_is_a_year():
+    # A year reference asks "which year": the one year named is the answer, the rest context.
+    assert verify("chart", "In 2015 it was 45", "2015").reward == 1.0
+    assert verify("chart", "In 2015 it was 45", "2016").reward == 0.0
     assert verify("chart", "In 2015 it was 45", "45").reward == 1.0
+    assert verify("chart", "2014 or 2015", "2015").status == "no_answer"
+
+
+def test_a_bound_is_not_the_value():
+    assert verify("chart", "more than 45", "45").reward == 0.0
+    assert verify("chart", "at least 45%", "45").reward == 0.0
+    assert verify("chart", "over 1.2 million", "1.2").reward == 0.0
+    assert verify("chart", "more than 45", "more than 45").reward == 1.0
 
 
 @pytest.mark.parametrize("reference", [None, "", "  ", [], [["a"]], True, float("nan")])

@@ -12,7 +12,8 @@ the last `</think>`, else the whole response when it is short; a long unmarked r
   scales only after a currency: `£1.2m`, not `12m`); `a/b` is a fraction; `a:b` is a ratio, and
   a ratio reference needs an exact match; a number in words counts ("There are three bars.");
   an answer with several numbers is `no_answer`, except that years beside one other number are
-  context ("In 2015 it was 45") unless the reference itself is a year;
+  context ("In 2015 it was 45") unless the reference itself is a year, when the one year is the
+  answer ("2019, with 45 units"); a bound ("more than 45", "at least 45") is not the value;
 - text: case, articles, punctuation and spacing do not count; a yes/no reference reads the first
   word of the answer (`true`/`false` are yes/no), and "yes or no" is hedging;
 - a list reference (a JSON list, or a list) matches an unordered comma/"and"-separated answer
@@ -140,11 +141,18 @@ def _reference_items(reference: Any) -> list[str] | None:
 def _match_one(answer: str, reference: str, tolerance: float) -> tuple[bool, str]:
     expected = parse_quantity(reference, strict=True)
     if isinstance(expected, Quantity):
-        got = parse_quantity(answer, strict=False, years_are_context=not expected.year_like)
+        got = parse_quantity(
+            answer,
+            strict=False,
+            years_are_context=not expected.year_like,
+            year_wanted=expected.year_like,
+        )
         if got is AMBIGUOUS:
             raise _SeveralNumbers("the answer holds several numbers")
         if not isinstance(got, Quantity):
             return False, "number expected"
+        if got.bound:
+            return False, "a bound (more than, at least, ...), not a value"
         return numbers_match(got, expected, tolerance), "number"
     said, wanted = normalize_text(answer), normalize_text(reference)
     wanted = _TRUTH_WORDS.get(wanted, wanted)

@@ -25,6 +25,10 @@ _NUMBER = re.compile(
 _CURRENCY = r"(?:[$€£¥₹₩₽¢]|(?i:us\$|usd|eur|gbp|inr|jpy|cny|rmb|rs\.?)(?![a-z]))"
 _PREFIX = re.compile(rf"(?P<sign>-)?\s*{_CURRENCY}?\s*(?P<sign2>-)?\s*")
 _CURRENCY_BEFORE = re.compile(rf"{_CURRENCY}\s*$")
+_BOUND_BEFORE = re.compile(
+    r"(?i:\b(?:(?:more|less|fewer|greater|higher|lower)\s+than|over|under|above|below|"
+    r"at\s+(?:least|most)|up\s+to|in\s+excess\s+of)\s*)(?:[-$€£¥]\s*)?$|[<>≤≥]=?\s*$"
+)
 _STRICT_PREFIX = re.compile(rf"\s*(?:(?:-\s*)?{_CURRENCY}\s*)?-?\s*")
 _SUFFIX = re.compile(
     r"\s*(?P<scale>(?i:thousands?|millions?|billions?|trillions?|mn|mln|bn|tn)\b|[kKMB](?![A-Za-z]))?"
@@ -66,6 +70,8 @@ class Quantity:
     """Written without a decimal point (`2,015` yes, `2015.0` no)."""
     ratio: bool = False
     """Written as `a:b` (its value is a/b): a ratio reference is matched exactly, not within 5%."""
+    bound: bool = False
+    """Written after "more than", "over", "at least", ...: a bound on the value, not the value."""
 
     @property
     def value(self) -> float:
@@ -90,18 +96,21 @@ AMBIGUOUS = Ambiguous()
 
 
 def parse_quantity(
-    text: str, *, strict: bool, years_are_context: bool = False
+    text: str, *, strict: bool, years_are_context: bool = False, year_wanted: bool = False
 ) -> Quantity | Ambiguous | None:
     """The one number in `text` with its sign, currency, scale and percent; None if there is none.
 
     strict=False (responses): words before and after the number are allowed ("about 45 people").
     strict=True (references): only a sign and a currency may precede it, so "Group 5" stays text.
     years_are_context: among several numbers, plain years are context, not the answer
-    ("In 2015 it was 45" -> 45). Number words (`seven`) count when they are the whole text.
+    ("In 2015 it was 45" -> 45). year_wanted: the other way round, the one plain year among
+    several numbers is the answer ("2019, with 45 units" -> 2019). Number words count when they
+    are the whole text (`seven`), or in a response when no digit is written ("three bars").
     """
     if len(text) > MAX_CHARS:
         return None
     text = _LATEX_NOISE.sub(lambda m: m.group(1) or "", text.translate(_MINUS))
+    text = text.replace("{,}", ",")  # LaTeX's thousands separator, `1{,}234`
     numbers = list(_NUMBER.finditer(text))
     if not numbers:
         return _number_word(text) if strict else _number_words_in(text)
@@ -110,6 +119,8 @@ def parse_quantity(
     found = [_quantity(text, number) for number in numbers]
     if len(found) > 1 and years_are_context:
         found = [q for q in found if q is None or not q.year_like] or found
+    if len(found) > 1 and year_wanted:
+        found = [q for q in found if q is not None and q.year_like] or found
     if len(found) > 1:
         return AMBIGUOUS
     return found[0]
@@ -138,6 +149,7 @@ def _quantity(text: str, number: re.Match[str]) -> Quantity | None:
         percent=suffix.group("percent") is not None,
         integer=integer,
         ratio=":" in written,
+        bound=_BOUND_BEFORE.search(text, max(0, number.start() - 24), number.start()) is not None,
     )
     return quantity if math.isfinite(quantity.value) else None
 
