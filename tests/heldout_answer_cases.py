@@ -529,6 +529,13 @@ FORMAT: list[HeldoutCase] = [
             ("<think>r</think><answer>The answer is <b>42</b></answer>", True, "markup inside"),
             ("<think>r</think><answer>\\boxed{42}</answer>", True),
             ("<think>r</think><answer>4<answer>2</answer></answer>", False, "nested answer"),
+            (
+                "<think>a <answer>x</answer></think><answer>b</answer>",
+                False,
+                "each tag appears once, the think block included",
+            ),
+            ("<think>a</think>\r\n<answer>b</answer>\r\n", True, "CRLF line ends"),
+            ("<think>a</think><answer>b</answer><|im_end|>", False, "a chat token left in"),
             ("", False, "empty"),
             ("<think>r</think><answer>42</answer></answer>", False, "stray closing tag"),
             (

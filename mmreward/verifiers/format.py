@@ -66,6 +66,9 @@ def verify_format(
     try:
         if spec == "think_answer":
             body = _after_think(response, think_opened)
+            for tag in (_ANSWER_OPEN, _ANSWER_CLOSE):
+                if tag in response[: len(response) - len(body)]:
+                    raise _Violation(f"{tag} inside the think block")
             extracted = _answer_block(body)
         elif spec == "boxed":
             extracted = _final_box(response)
