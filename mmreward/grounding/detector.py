@@ -85,14 +85,12 @@ class YoloDetector:
         self._model: Any = None
         self._predict_args: dict[str, Any] = {}
         self.names: tuple[str, ...] = ()
-        self._batcher: KeyedBatcher[Image.Image, Thresholds, list[Detection]] = (
-            KeyedBatcher(
-                self._predict,
-                setup=self._load,
-                max_batch=max_batch,
-                max_queue=max_queue,
-                name=f"yolo-{self.path.stem}",
-            )
+        self._batcher: KeyedBatcher[Image.Image, Thresholds, list[Detection]] = KeyedBatcher(
+            self._predict,
+            setup=self._load,
+            max_batch=max_batch,
+            max_queue=max_queue,
+            name=f"yolo-{self.path.stem}",
         )
 
     def detect(
