@@ -47,6 +47,33 @@ def _unit_cost(_item: object) -> int:
     return 1
 
 
+def in_fresh_thread(fn: Callable[[], R]) -> R:
+    """Run ``fn`` on a new thread that ends with it, and return its result (or raise its error).
+
+    Every thread that runs a parallel torch op on CPU keeps its own OpenMP thread team alive for
+    as long as it lives. Once a process holds more such threads than it has cores, libgomp
+    throttles its spin-waiting, and every later parallel region pays a futex wake-up: measured
+    here, forwards on a model's owner thread ran 2.5-3x slower after one matmul on a long-lived
+    thread elsewhere. Work that must happen off the owner thread (loading weights, warm-up in
+    benchmarks) runs through this instead, so its team dies with it.
+    """
+    box: list[R] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            box.append(fn())
+        except BaseException as error:
+            errors.append(error)
+
+    thread = threading.Thread(target=run, name="mmreward-oneshot")
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
+    return box[0]
+
+
 class OwnerThreadBatcher(Generic[T, R]):
     """Run ``process(batch) -> results`` on one dedicated thread, for batches that ``plan`` cuts.
 

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from mmreward.batching import OwnerThreadBatcher
+from mmreward.batching import OwnerThreadBatcher, in_fresh_thread
 from mmreward.errors import OverloadedError
 
 
@@ -69,3 +69,16 @@ def test_retry_after_grows_with_the_queued_cost():
         batcher.close()
     assert first.result() == 1
     assert large_backlog.value.retry_after_s > small_backlog.value.retry_after_s
+
+
+def test_in_fresh_thread_returns_the_result_or_raises_the_error_from_another_thread():
+    caller = threading.get_ident()
+    ran_on = in_fresh_thread(threading.get_ident)
+    assert ran_on != caller
+    assert not any(t.ident == ran_on for t in threading.enumerate())  # it has ended
+
+    def broken() -> None:
+        raise KeyError("no weights")
+
+    with pytest.raises(KeyError, match="no weights"):
+        in_fresh_thread(broken)

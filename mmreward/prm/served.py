@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
+from mmreward.batching import in_fresh_thread
 from mmreward.errors import InvalidInputError
 from mmreward.prm.batcher import TokenBudgetBatcher
 from mmreward.prm.encoding import Encoded
@@ -93,7 +94,7 @@ class ServedModel(Generic[M]):
     def _ensure(self) -> tuple[M, TokenBudgetBatcher[object]]:
         with self._lock:
             if self._model is None or self._batcher is None:
-                model = self._load()
+                model = in_fresh_thread(self._load)
                 self._batcher = TokenBudgetBatcher(
                     model.score_batch,
                     max_batch_tokens=self._options.max_batch_tokens or model.default_batch_tokens,
