@@ -59,7 +59,11 @@ class Settings(BaseSettings):
     detector_agnostic_nms: bool = Field(False, description="NMS across classes (one label/object)")
     detector_max_batch: int = Field(32, ge=1, description="images per detector forward pass")
     detector_threads: int | None = Field(
-        None, ge=1, description="detector CPU threads; half the cores if unset"
+        None,
+        ge=1,
+        description="torch CPU threads for the whole process once the detector loads (torch's "
+        "count is global); half the cores if unset, so the PRM's and the detector's thread "
+        "teams fit the cores together",
     )
     detector_vocabulary: Path | None = Field(
         None, description="JSON/YAML file of extra synonyms: class name -> list of words"

@@ -79,8 +79,10 @@ class YoloDetector:
         self.max_det = max_det
         self.agnostic_nms = agnostic_nms
         self._imgsz = imgsz
-        # Half the cores by default: the server also decodes images and runs sandbox workers, and
-        # an oversubscribed OpenMP pool is 20-50x slower (measured: 2 threads on 2 busy cores).
+        # torch's thread count is process-wide, so this sets it for the PRM too. Half the cores
+        # by default: the PRM's and the detector's owner threads each keep an OpenMP team, and
+        # teams that together outnumber the cores are 20-50x slower when both run (measured:
+        # 2 threads each on 2 cores); on 2 cores this costs a lone PRM ~30% of its throughput.
         self._threads = threads or max(1, (os.cpu_count() or 2) // 2)
         self._model: Any = None
         self._predict_args: dict[str, Any] = {}
