@@ -3,16 +3,8 @@ labels, and against math-verify on the same cases. Deferred comparisons run inli
 worker would run them."""
 
 import pytest
-from heldout_math_cases import CASES, HeldoutCase
-
-from mmreward.verifiers.math import verify_math
-from mmreward.verifiers.registry import Deferred
-
-
-def judge(case: HeldoutCase) -> bool:
-    outcome = verify_math(case.response, case.reference)
-    verdict = outcome.run_inline() if isinstance(outcome, Deferred) else outcome
-    return verdict.correct is True
+from heldout_math_cases import CASES
+from math_judges import math_verify, ours
 
 
 def test_suite_is_varied_with_right_and_wrong_answers():
@@ -24,20 +16,11 @@ def test_suite_is_varied_with_right_and_wrong_answers():
 
 @pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
 def test_mmreward_matches_the_label(case):
-    assert judge(case) is case.correct, case.why
-
-
-def _math_verify_correct(case: HeldoutCase) -> bool:
-    from math_verify import parse, verify
-
-    try:
-        return bool(verify(parse(f"${case.reference}$"), parse(case.response)))
-    except Exception:
-        return False
+    assert ours(case.response, case.reference) is case.correct, case.why
 
 
 @pytest.mark.slow
 def test_mmreward_beats_math_verify_on_the_suite():
-    ours = sum(judge(case) is case.correct for case in CASES)
-    theirs = sum(_math_verify_correct(case) is case.correct for case in CASES)
-    assert ours > theirs
+    right = sum(ours(case.response, case.reference) is case.correct for case in CASES)
+    theirs = sum(math_verify(case.response, case.reference) is case.correct for case in CASES)
+    assert right > theirs
