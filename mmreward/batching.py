@@ -10,6 +10,10 @@ threads predicting with one model corrupt each other's results). The thread runs
 refuses a whole request with `OverloadedError` (HTTP 429) and a Retry-After estimated from the
 measured cost per second, never a stall.
 
+Given a ``compute`` executor (one thread, shared by every model of an engine), the owner thread
+still gathers and plans, but setup and forwards run on that single thread: on CPU all models then
+share one OpenMP thread team instead of throttling each other (see `in_fresh_thread`).
+
 The PRM/ORM batcher plans by token budget (cost = tokens), the detector's by image count and
 settings key (cost = 1 per image).
 """
@@ -22,7 +26,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -31,6 +35,7 @@ from mmreward.errors import InvalidInputError, OverloadedError
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 R = TypeVar("R")
+R2 = TypeVar("R2")
 
 TAKE_BATCHES = 4
 """How many batches' worth of queued cost one drain takes, so ``plan`` can sort across them."""
@@ -91,10 +96,12 @@ class OwnerThreadBatcher(Generic[T, R]):
         max_wait_s: float = 0.005,
         max_queue: int = 4096,
         name: str = "batcher",
+        compute: Executor | None = None,
     ) -> None:
         if batch_cost < 1 or max_queue < 1 or max_wait_s < 0:
             raise ValueError("batch_cost and max_queue must be positive, max_wait_s >= 0")
         self._process = process
+        self._compute = compute
         self._plan = plan
         self._cost = cost
         self.batch_cost = batch_cost
@@ -168,6 +175,11 @@ class OwnerThreadBatcher(Generic[T, R]):
             self._cond.notify()
         self._thread.join()
 
+    def _on_compute(self, fn: Callable[..., R2], *args: object) -> R2:
+        if self._compute is None:
+            return fn(*args)
+        return self._compute.submit(fn, *args).result()
+
     def _retry_after(self) -> float:
         backlog = sum(job.cost for job in self._queue)
         return max(0.05, round(backlog * self._seconds_per_cost, 3))
@@ -195,7 +207,7 @@ class OwnerThreadBatcher(Generic[T, R]):
     def _run(self, setup: Callable[[], None] | None, started: threading.Event) -> None:
         try:
             if setup is not None:
-                setup()
+                self._on_compute(setup)
         except BaseException as error:
             self._setup_error = error
             return
@@ -211,7 +223,7 @@ class OwnerThreadBatcher(Generic[T, R]):
             return
         started = time.perf_counter()
         try:
-            results = self._process([job.item for job in live])
+            results = self._on_compute(self._process, [job.item for job in live])
             if len(results) != len(live):
                 raise RuntimeError(f"{len(results)} results for {len(live)} items")
         except Exception as exc:  # a failed batch fails its own requests only

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 from mmreward.cache import MemoryCache, RedisCache, VerdictCache, cache_key
 from mmreward.errors import MMRewardError
@@ -48,9 +49,12 @@ class Engine:
         )
         self.cache = cache if cache is not None else _cache_from(self.settings)
         self.recipes = RecipeBook.load([self.settings.recipes_dir])
-        self.grounding = GroundingScorer(self.settings)  # the detector loads on first use
-        self.prm = build_prm(self.settings)  # bundled PRM unless prm_model; loads on first use
-        self.orm = build_orm(self.settings)  # None unless orm_model is set
+        # Every model loads and runs its forwards on this one thread: each thread that runs
+        # torch on CPU keeps an OpenMP team, and teams outnumbering the cores throttle each other.
+        self.compute = ThreadPoolExecutor(1, thread_name_prefix="mmreward-models")
+        self.grounding = GroundingScorer(self.settings, compute=self.compute)  # loads on first use
+        self.prm = build_prm(self.settings, self.compute)  # bundled unless prm_model; lazy load
+        self.orm = build_orm(self.settings, self.compute)  # None unless orm_model is set
 
     def verify_batch(self, items: Sequence[VerifyItem]) -> list[Verdict]:
         """Judge items in order; one bad item gives an error verdict, never a failed batch."""
@@ -91,6 +95,7 @@ class Engine:
         self.prm.close()
         if self.orm is not None:
             self.orm.close()
+        self.compute.shutdown()
         self.sandbox.close()
 
     def _start(

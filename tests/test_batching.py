@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -82,3 +83,28 @@ def test_in_fresh_thread_returns_the_result_or_raises_the_error_from_another_thr
 
     with pytest.raises(KeyError, match="no weights"):
         in_fresh_thread(broken)
+
+
+def test_with_a_compute_executor_setup_and_batches_of_every_batcher_run_on_its_thread():
+    compute = ThreadPoolExecutor(1, thread_name_prefix="models")
+    ran: list[str] = []
+
+    def process(batch: list[int]) -> list[int]:
+        ran.append(threading.current_thread().name)
+        return batch
+
+    def setup() -> None:
+        ran.append(threading.current_thread().name)
+
+    first = OwnerThreadBatcher(process, plan=singles, batch_cost=1, setup=setup, compute=compute)
+    second = OwnerThreadBatcher(process, plan=singles, batch_cost=1, compute=compute)
+    try:
+        assert first.run([1, 2]) == [1, 2]
+        assert second.run([3]) == [3]
+    finally:
+        first.close()
+        second.close()
+        compute.shutdown()
+    assert len(ran) == 4
+    assert len(set(ran)) == 1
+    assert ran[0].startswith("models")

@@ -8,7 +8,7 @@ per key and per ``max_batch`` images, keeping arrival order within a key.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from concurrent.futures import Future
+from concurrent.futures import Executor, Future
 from typing import Generic, TypeVar
 
 from mmreward.batching import OwnerThreadBatcher
@@ -42,6 +42,7 @@ class KeyedBatcher(Generic[T, K, R]):
         max_wait_s: float = 0.002,
         max_queue: int = 4096,
         name: str = "batcher",
+        compute: Executor | None = None,
     ) -> None:
         if max_batch < 1:
             raise ValueError("max_batch must be positive")
@@ -57,6 +58,7 @@ class KeyedBatcher(Generic[T, K, R]):
             max_wait_s=max_wait_s,
             max_queue=max_queue,
             name=name,
+            compute=compute,
         )
 
     def submit(self, item: T, key: K) -> Future[R]:

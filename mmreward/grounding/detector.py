@@ -9,6 +9,7 @@ load only checkpoints you trust.
 from __future__ import annotations
 
 import os
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,6 +67,7 @@ class YoloDetector:
         threads: int | None = None,
         max_batch: int = 32,
         max_queue: int = 4096,
+        compute: Executor | None = None,
     ) -> None:
         checkpoint = Path(path) if path is not None else BUNDLED_DETECTOR
         if not checkpoint.is_file():
@@ -79,11 +81,12 @@ class YoloDetector:
         self.max_det = max_det
         self.agnostic_nms = agnostic_nms
         self._imgsz = imgsz
-        # torch's thread count is process-wide, so this sets it for the PRM too. Half the cores
-        # by default: the PRM's and the detector's owner threads each keep an OpenMP team, and
-        # teams that together outnumber the cores are 20-50x slower when both run (measured:
-        # 2 threads each on 2 cores); on 2 cores this costs a lone PRM ~30% of its throughput.
-        self._threads = threads or max(1, (os.cpu_count() or 2) // 2)
+        # torch's thread count is process-wide. On a shared compute thread (the engine's) there is
+        # one OpenMP team for all models, so loading leaves the count as it was. On a thread of
+        # its own the detector keeps a second team, and teams that together outnumber the cores
+        # are 20-50x slower when both run (measured: 2 threads each on 2 cores): half the cores.
+        self._threads = threads
+        self._shared = compute is not None
         self._model: Any = None
         self._predict_args: dict[str, Any] = {}
         self.names: tuple[str, ...] = ()
@@ -93,6 +96,7 @@ class YoloDetector:
             max_batch=max_batch,
             max_queue=max_queue,
             name=f"yolo-{self.path.stem}",
+            compute=compute,
         )
 
     def detect(
@@ -117,6 +121,7 @@ class YoloDetector:
         """Runs on the owner thread: load, warm up, then pin the thread count."""
         import torch
 
+        threads_before = torch.get_num_threads()
         model = yolo_class()(str(self.path))
         if model.task != "detect":
             raise InvalidInputError(f"{self.path} is a {model.task} model, not a detector")
@@ -136,7 +141,8 @@ class YoloDetector:
         self._model = model
         # The first call builds the predictor, which resets torch's thread count; set ours after.
         self._predict((self.conf, self.iou), [Image.new("RGB", (64, 64), (255, 255, 255))])
-        torch.set_num_threads(self._threads)
+        default = threads_before if self._shared else max(1, (os.cpu_count() or 2) // 2)
+        torch.set_num_threads(self._threads or default)
 
     def _predict(self, thresholds: Thresholds, images: list[Image.Image]) -> list[list[Detection]]:
         conf, iou = thresholds

@@ -13,6 +13,7 @@ import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
 from pathlib import Path
 from typing import Any
 
@@ -53,9 +54,15 @@ DETECTION_REUSED = Counter(
 class GroundingScorer:
     """The engine's grounding component: one detector, its vocabulary, a detection cache."""
 
-    def __init__(self, settings: Settings, detector: YoloDetector | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        detector: YoloDetector | None = None,
+        compute: Executor | None = None,
+    ) -> None:
         self.settings = settings
         self._detector = detector
+        self._compute = compute
         self._vocabulary: Vocabulary | None = None
         self._lock = threading.Lock()
         self._cache: OrderedDict[_CacheKey, list[Observed]] = OrderedDict()
@@ -76,6 +83,7 @@ class GroundingScorer:
                         agnostic_nms=s.detector_agnostic_nms,
                         threads=s.detector_threads,
                         max_batch=s.detector_max_batch,
+                        compute=self._compute,
                     )
                 except Exception as error:  # a server misconfiguration, not the client's fault
                     raise ModelNotLoadedError(f"detector could not be loaded: {error}") from error

@@ -9,6 +9,7 @@ compute goes to padding, and a single long item still runs alone.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from typing import TypeVar
 
 from mmreward.batching import OwnerThreadBatcher
@@ -44,6 +45,7 @@ class TokenBudgetBatcher(OwnerThreadBatcher[Encoded, R]):
         max_wait_s: float = 0.005,
         max_queue: int = 4096,
         name: str = "batcher",
+        compute: Executor | None = None,
     ) -> None:
         self.max_batch_tokens = max_batch_tokens
         super().__init__(
@@ -54,4 +56,5 @@ class TokenBudgetBatcher(OwnerThreadBatcher[Encoded, R]):
             max_wait_s=max_wait_s,
             max_queue=max_queue,
             name=name,
+            compute=compute,
         )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
@@ -58,11 +59,13 @@ class BatchModel(Protocol[R]):
 
 @dataclass(frozen=True)
 class BatchingOptions:
-    """Batcher knobs exposed as server settings; no token budget means the model's default."""
+    """Batcher knobs from the server settings (no token budget means the model's default), and
+    the engine's shared compute thread, if any, that loading and forwards run on."""
 
     max_batch_tokens: int | None = None
     max_wait_s: float = 0.005
     max_queue: int = 4096
+    compute: Executor | None = None
 
 
 class ServedModel(Generic[M]):
@@ -94,13 +97,19 @@ class ServedModel(Generic[M]):
     def _ensure(self) -> tuple[M, TokenBudgetBatcher[object]]:
         with self._lock:
             if self._model is None or self._batcher is None:
-                model = in_fresh_thread(self._load)
+                compute = self._options.compute
+                model = (
+                    compute.submit(self._load).result()
+                    if compute is not None
+                    else in_fresh_thread(self._load)
+                )
                 self._batcher = TokenBudgetBatcher(
                     model.score_batch,
                     max_batch_tokens=self._options.max_batch_tokens or model.default_batch_tokens,
                     max_wait_s=self._options.max_wait_s,
                     max_queue=self._options.max_queue,
                     name=self._name,
+                    compute=compute,
                 )
                 self._model = model
             return self._model, self._batcher
