@@ -62,8 +62,8 @@ class Settings(BaseSettings):
         None,
         ge=1,
         description="torch CPU threads for the whole process once the detector loads (torch's "
-        "count is global); half the cores if unset, so the PRM's and the detector's thread "
-        "teams fit the cores together",
+        "count is global); unset keeps torch's default, since all models share one compute "
+        "thread",
     )
     detector_vocabulary: Path | None = Field(
         None, description="JSON/YAML file of extra synonyms: class name -> list of words"
