@@ -210,3 +210,11 @@ def test_find_mentions_keeps_the_phrase_text():
     assert [(m.cls, m.kind, m.count, m.colour, m.text) for m in mentions] == [
         ("circle", "exact", 2, "red", "two small red circles")
     ]
+
+
+def test_answer_text_is_the_last_answer_block_or_everything():
+    assert answer_text("<answer>a</answer> then <ANSWER>b</Answer>") == "b"
+    assert answer_text("<think>x</think><answer> 3 circles </answer>") == " 3 circles "
+    assert answer_text("<answer>x<answer>y</answer>") == "y"
+    assert answer_text("unclosed <answer>two circles") == "unclosed <answer>two circles"
+    assert answer_text("no tags at all") == "no tags at all"

@@ -217,3 +217,19 @@ def test_a_missing_detector_checkpoint_is_503(tmp_path, image):
         )
     assert response.status_code == 503
     assert "nope.pt" in response.json()["detail"]
+
+
+def test_an_over_long_answer_is_an_error_verdict_and_its_neighbours_are_scored(client, image):
+    flood = "<answer>" * 200_000 + "one circle</answer>"  # its answer is short: scored
+    rambling = "There is one circle. " * 1_000  # 21,000 characters of answer
+    response = _score(
+        client,
+        {"image": image, "response": flood, "reference": {"circle": 1}},
+        {"image": image, "response": rambling, "reference": {"circle": 1}},
+        {"image": image, "response": "one circle", "reference": {"circle": 1}},
+    )
+    flooded, long, short = response.json()["results"]
+    assert flooded["reward"] == 1.0
+    assert long["status"] == "error"
+    assert long["reason"] == "answer_too_long"
+    assert short["reward"] == 1.0

@@ -10,7 +10,7 @@ per class (and colour): explicit numbers are exact counts, indefinite articles a
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -21,7 +21,8 @@ MentionKind = Literal["exact", "absent", "indefinite", "present", "at_most", "mo
 Relation = Literal["==", ">=", "<="]
 Box = tuple[float, float, float, float]
 
-_ANSWER = re.compile(r"<answer>(.*?)</answer>", re.DOTALL | re.IGNORECASE)
+_ANSWER_OPEN = re.compile(r"<answer>", re.IGNORECASE)
+_ANSWER_CLOSE = re.compile(r"</answer>", re.IGNORECASE)
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z]+(?:'[a-z]+)?|[^\sa-z\d]")
 _NUMBER = r"[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
 _N = rf"\s*({_NUMBER})\s*"
@@ -106,10 +107,24 @@ class Claim:
         return f"{colour}{noun} {self.relation} {self.count}"
 
 
+MAX_ANSWER_CHARS = 16384
+"""Longer answers are refused: claim parsing costs ~10 us a character, and captions are short."""
+
+
 def answer_text(response: str) -> str:
-    """Text inside the last `<answer>...</answer>` when present, else the whole response."""
-    found = _ANSWER.findall(response)
-    return found[-1] if found else response
+    """Text inside the last `<answer>...</answer>` when present, else the whole response.
+
+    Two linear scans for the tags: one lazy regex over a response full of `<answer>` tags is
+    quadratic.
+    """
+    close = _last(_ANSWER_CLOSE, response, len(response))
+    start = _last(_ANSWER_OPEN, response, close.start()) if close is not None else None
+    return response[start.end() : close.start()] if start and close else response
+
+
+def _last(tag: re.Pattern[str], text: str, before: int) -> re.Match[str] | None:
+    last = deque(tag.finditer(text, 0, before), maxlen=1)
+    return last.pop() if last else None
 
 
 @dataclass(frozen=True)

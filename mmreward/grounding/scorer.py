@@ -22,6 +22,7 @@ import yaml
 from prometheus_client import Counter
 
 from mmreward.errors import InvalidInputError, ModelNotLoadedError
+from mmreward.grounding.claims import MAX_ANSWER_CHARS, answer_text
 from mmreward.grounding.colours import box_colour
 from mmreward.grounding.detector import Detection, Thresholds, YoloDetector
 from mmreward.grounding.images import DecodedImage, decode_image
@@ -216,6 +217,9 @@ class GroundingScorer:
             expected = reference_count(item.reference)
         except ReferenceError as error:
             return Verdict.failed("unparsable_reference", str(error))
+        answer = answer_text(response)
+        if len(answer) > MAX_ANSWER_CHARS:
+            return Verdict.failed("error", "answer_too_long", extracted=answer[:200])
         source = "reference" if objects is not None or expected is not None else "detector"
         observed = objects if objects is not None else (detections or [])
         try:
