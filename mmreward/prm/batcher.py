@@ -47,7 +47,6 @@ class TokenBudgetBatcher(OwnerThreadBatcher[Encoded, R]):
         name: str = "batcher",
         compute: Executor | None = None,
     ) -> None:
-        self.max_batch_tokens = max_batch_tokens
         super().__init__(
             forward,
             plan=lambda items: plan_batches([len(it) for it in items], max_batch_tokens),
