@@ -16,6 +16,7 @@ from typing import Any
 
 from PIL import Image
 
+from mmreward.allocator import retain_freed_memory
 from mmreward.errors import InvalidInputError, NotFoundError
 from mmreward.grounding._ultralytics import ASSETS, half_precision_args, yolo_class
 from mmreward.grounding.batcher import KeyedBatcher
@@ -122,6 +123,8 @@ class YoloDetector:
         import torch
 
         threads_before = torch.get_num_threads()
+        if not self.device.startswith("cuda"):
+            retain_freed_memory()
         model = yolo_class()(str(self.path))
         if model.task != "detect":
             raise InvalidInputError(f"{self.path} is a {model.task} model, not a detector")

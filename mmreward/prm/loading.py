@@ -28,6 +28,7 @@ from transformers import (
     PreTrainedModel,
 )
 
+from mmreward.allocator import retain_freed_memory
 from mmreward.errors import InvalidInputError, NotFoundError
 from mmreward.prm.config import PRM_CONFIG_FILE, PRM_FORMATS, PRMFormat, PRMOptions
 from mmreward.prm.encoding import (
@@ -56,6 +57,14 @@ def resolve_device(device: str) -> torch.device:
     if device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     return torch.device(device)
+
+
+def prepare_device(device: str) -> torch.device:
+    """Resolve ``device``; on CPU, keep freed activations mapped (see `mmreward.allocator`)."""
+    dev = resolve_device(device)
+    if dev.type == "cpu":
+        retain_freed_memory()
+    return dev
 
 
 def _local_files(path: Path) -> Path:
@@ -245,7 +254,7 @@ def load_prm(
     fmt: PRMFormat = prm_format or meta.get("format", "token-cls")
     if fmt not in PRM_FORMATS:
         raise InvalidInputError(f"unknown PRM format {fmt!r}; one of {', '.join(PRM_FORMATS)}")
-    dev = resolve_device(device)
+    dev = prepare_device(device)
     kwargs: dict[str, Any] = {"local_files_only": True, **_dtype_and_attention(dev)}
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
     config = AutoConfig.from_pretrained(
@@ -369,7 +378,7 @@ def load_orm(
 ) -> LoadedORM:
     """Load an `AutoModelForSequenceClassification` reward model from a local directory."""
     path = _local_files(path)
-    dev = resolve_device(device)
+    dev = prepare_device(device)
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
     model = AutoModelForSequenceClassification.from_pretrained(
         path, local_files_only=True, **_dtype_and_attention(dev)

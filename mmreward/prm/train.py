@@ -42,7 +42,7 @@ from transformers import (
 from mmreward.errors import InvalidInputError
 from mmreward.prm.config import PRM_CONFIG_FILE
 from mmreward.prm.encoding import Encoded, Tokenizer, encode_token_cls
-from mmreward.prm.loading import resolve_device
+from mmreward.prm.loading import prepare_device
 from mmreward.prm.metrics import StepEvaluation, first_error, first_error_f1
 from mmreward.prm.tokenizer import build_step_tokenizer
 
@@ -266,7 +266,7 @@ def train(cfg: TrainConfig, on_log: Callable[[str], None] | None = None) -> Step
     t0 = time.monotonic()
     if cfg.threads is not None:
         torch.set_num_threads(cfg.threads)
-    device = resolve_device(cfg.device)
+    device = prepare_device(cfg.device)
     records = read_stepwise_jsonl(cfg.data)
     if cfg.init is not None:
         tokenizer = AutoTokenizer.from_pretrained(cfg.init)
