@@ -3,8 +3,10 @@
 The same 1,000 requests of mixed lengths (synthetic chains, a third of them behind a preamble of
 up to ``--preamble-words`` numbers) go through (a) one forward pass each, (b) padded batches of a
 fixed size in arrival order, and (c) `TokenBudgetBatcher`, all submitted at once as concurrent
-requests would be. Rows (d) and (e) repeat (a) and (c) with the forward compiled by
-``torch.compile`` (the server's ``--compile-models``), after a timed warm-up that compiles it.
+requests would be, on the engine's compute lanes (one per core, each single-threaded, a batch on
+each at once; `mmreward.compute`). Rows (d) and (e) repeat (a) and (c) with the forward compiled
+by ``torch.compile`` (the server's ``--compile-models``), after a timed warm-up that compiles it;
+a compiled graph runs on one thread with every core, as the server runs it.
 Each mode runs ``--repeats`` times, interleaved, and the fastest run counts (shared machines are
 noisy). Scores of every mode are checked against (a).
 
@@ -24,6 +26,7 @@ import torch
 import transformers
 
 from mmreward.batching import in_fresh_thread
+from mmreward.compute import ComputeLanes, lanes_of
 from mmreward.prm.batcher import TokenBudgetBatcher
 from mmreward.prm.encoding import Encoded
 from mmreward.prm.loading import LoadedPRM, load_prm
@@ -75,6 +78,7 @@ def main() -> None:
         "--preamble-words", type=int, default=60, help="longest preamble on a third of requests"
     )
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--lanes", type=int, help="compute lanes for (c); one per core by default")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--repeats", type=int, default=3, help="runs per mode; the fastest counts")
     parser.add_argument("--no-compile", action="store_true", help="skip rows (d) and (e)")
@@ -94,10 +98,14 @@ def main() -> None:
             out += model.score_batch(items[start : start + args.fixed_batch])
         return out
 
-    def budgeted(scorer: LoadedPRM) -> Mode:
+    def budgeted(scorer: LoadedPRM, compute: ComputeLanes | None) -> Mode:
         def run() -> list[list[float]]:
             batcher = TokenBudgetBatcher(
-                scorer.score_batch, max_batch_tokens=budget, max_queue=len(items)
+                scorer.score_batch,
+                max_batch_tokens=budget,
+                max_queue=len(items),
+                compute=compute,
+                lanes=lanes_of(compute, scorer.concurrent_forwards),
             )
             try:
                 futures = [f for it in items for f in batcher.submit([it])]
@@ -107,10 +115,13 @@ def main() -> None:
 
         return run
 
+    lanes = ComputeLanes(1 if model.device.type == "cuda" else args.lanes)
+    lanes_used = lanes_of(lanes, model.concurrent_forwards)
+
     modes = {
         "(a) one forward per request": one_by_one(model),
         f"(b) fixed batches of {args.fixed_batch}, arrival order": fixed,
-        f"(c) token budget {budget}, length-sorted": budgeted(model),
+        f"(c) token budget {budget}, sorted, {lanes_used} lane(s)": budgeted(model, lanes),
     }
     in_fresh_thread(lambda: model.score_batch(items[:8]))  # warm-up: kernels, allocator
     if not args.no_compile:
@@ -122,8 +133,9 @@ def main() -> None:
         if not compiled.forward.compiled:
             print("torch.compile failed on this machine: rows (d) and (e) ran eagerly")
         modes["(d) as (a), compiled"] = one_by_one(compiled)
-        modes[f"(e) as (c), compiled (warm-up {compile_s:.0f} s)"] = budgeted(compiled)
+        modes[f"(e) token budget, compiled (warm-up {compile_s:.0f} s)"] = budgeted(compiled, None)
     runs = best_of(modes, args.repeats)
+    lanes.shutdown()
     reference = runs["(a) one forward per request"][1]
     base = runs["(a) one forward per request"][0]
 

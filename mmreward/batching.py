@@ -10,9 +10,9 @@ threads predicting with one model corrupt each other's results). The thread runs
 refuses a whole request with `OverloadedError` (HTTP 429) and a Retry-After estimated from the
 measured cost per second, never a stall.
 
-Given a ``compute`` executor (one thread, shared by every model of an engine), the owner thread
-still gathers and plans, but setup and forwards run on that single thread: on CPU all models then
-share one OpenMP thread team instead of throttling each other (see `in_fresh_thread`).
+Given a ``compute`` executor (the engine's lanes, shared by every model: `mmreward.compute`), the
+owner thread still gathers and plans, but setup and forwards run on the executor, up to ``lanes``
+batches at once; the owner waits for a free lane before handing over the next batch.
 
 The PRM/ORM batcher plans by token budget (cost = tokens), the detector's by image count and
 settings key (cost = 1 per image).
@@ -101,11 +101,16 @@ class OwnerThreadBatcher(Generic[T, R]):
         max_queue: int = 4096,
         name: str = "batcher",
         compute: Executor | None = None,
+        lanes: int = 1,
     ) -> None:
-        if batch_cost < 1 or max_queue < 1 or max_wait_s < 0:
-            raise ValueError("batch_cost and max_queue must be positive, max_wait_s >= 0")
+        if batch_cost < 1 or max_queue < 1 or max_wait_s < 0 or lanes < 1:
+            raise ValueError("batch_cost, max_queue and lanes must be positive, max_wait_s >= 0")
+        if lanes > 1 and compute is None:
+            raise ValueError("running batches on several lanes needs a compute executor")
         self._process = process
         self._compute = compute
+        self.lanes = lanes
+        self._free_lanes = threading.Semaphore(lanes)
         self._plan = plan
         self._cost = cost
         self.batch_cost = batch_cost
@@ -186,7 +191,7 @@ class OwnerThreadBatcher(Generic[T, R]):
 
     def _retry_after(self) -> float:
         backlog = sum(job.cost for job in self._queue)
-        return max(0.05, round(backlog * self._seconds_per_cost, 3))
+        return max(0.05, round(backlog * self._seconds_per_cost / self.lanes, 3))
 
     def _take(self) -> list[_Job[T, R]] | None:
         with self._cond:
@@ -219,19 +224,36 @@ class OwnerThreadBatcher(Generic[T, R]):
             started.set()
         while (jobs := self._take()) is not None:
             for indices in self._plan([job.item for job in jobs]):
-                self._run_batch([jobs[i] for i in indices])
+                self._dispatch([jobs[i] for i in indices])
+        for _ in range(self.lanes):  # wait for the batches still running
+            self._free_lanes.acquire()
 
-    def _run_batch(self, batch: list[_Job[T, R]]) -> None:
+    def _dispatch(self, batch: list[_Job[T, R]]) -> None:
         live = [job for job in batch if job.future.set_running_or_notify_cancel()]
         if not live:
             return
+        items = [job.item for job in live]
+        self._free_lanes.acquire()
         started = time.perf_counter()
+        if self._compute is None:
+            done: Future[Sequence[R]] = Future()
+            try:
+                done.set_result(self._process(items))
+            except Exception as exc:
+                done.set_exception(exc)
+            self._finish(live, started, done)
+            return
+        running = self._compute.submit(self._process, items)
+        running.add_done_callback(lambda ran: self._finish(live, started, ran))
+
+    def _finish(self, live: list[_Job[T, R]], started: float, ran: Future[Sequence[R]]) -> None:
+        self._free_lanes.release()
         try:
-            results = self._on_compute(self._process, [job.item for job in live])
+            results = ran.result()
             if len(results) != len(live):
                 raise RuntimeError(f"{len(results)} results for {len(live)} items")
         except Exception as exc:  # a failed batch fails its own requests only
-            log.exception("%s: batch of %d failed", self.name, len(live))
+            log.error("%s: batch of %d failed", self.name, len(live), exc_info=exc)
             for job in live:
                 job.future.set_exception(exc)
             return

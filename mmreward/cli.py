@@ -28,6 +28,7 @@ _SERVE_FLAGS: dict[str, tuple[str, type, str]] = {
     "--max-batch-tokens": ("max_batch_tokens", int, "padded tokens per PRM/ORM forward pass"),
     "--batch-max-queue": ("batch_max_queue", int, "queued PRM/ORM items before 429"),
     "--compile-models": ("compile_models", str, "true: torch.compile the PRM/ORM forward"),
+    "--compute-lanes": ("compute_lanes", int, "model threads; 0 = one per core"),
     "--detector": ("detector", str, "YOLO .pt checkpoint"),
     "--preload-models": ("preload_models", str, "true (default) or false: load models at start"),
 }

@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 from mmreward.cache import MemoryCache, RedisCache, VerdictCache, cache_key
+from mmreward.compute import ComputeLanes
 from mmreward.errors import MMRewardError
 from mmreward.grounding import component as _grounding_component  # noqa: F401  (recipe kind)
 from mmreward.grounding.scorer import GroundingScorer
@@ -49,9 +49,11 @@ class Engine:
         )
         self.cache = cache if cache is not None else _cache_from(self.settings)
         self.recipes = RecipeBook.load([self.settings.recipes_dir])
-        # Every model loads and runs its forwards on this one thread: each thread that runs
-        # torch on CPU keeps an OpenMP team, and teams outnumbering the cores throttle each other.
-        self.compute = ThreadPoolExecutor(1, thread_name_prefix="mmreward-models")
+        # Every model loads and runs its forwards on these lanes (`mmreward.compute`): no other
+        # thread keeps an OpenMP team, and CPU models run one batch per core at once.
+        # A compiled graph or a GPU runs one batch at a time, on one lane with every thread.
+        one = self.settings.device == "cuda" or self.settings.compile_models
+        self.compute = ComputeLanes(self.settings.compute_lanes or (1 if one else None))
         self.grounding = GroundingScorer(self.settings, compute=self.compute)  # loads on first use
         self.prm = build_prm(self.settings, self.compute)  # bundled unless prm_model; lazy load
         self.orm = build_orm(self.settings, self.compute)  # None unless orm_model is set

@@ -51,6 +51,13 @@ class Settings(BaseSettings):
         description="torch.compile the PRM/ORM forward: ~1.5x CPU throughput for small models, "
         "after tens of seconds of compilation during warm-up",
     )
+    compute_lanes: int = Field(
+        0,
+        ge=0,
+        description="threads all models run on; 0 = one per core (1 with device=cuda or "
+        "compile_models); with several, each runs torch single-threaded and CPU models run a "
+        "batch on each at once",
+    )
     batch_max_wait_ms: float = Field(5.0, ge=0, description="PRM/ORM wait for batch company")
     batch_max_queue: int = Field(4096, ge=1, description="queued PRM/ORM items; beyond: 429")
     detector: Path | None = Field(None, description="YOLO .pt file; bundled detector if unset")
@@ -61,9 +68,8 @@ class Settings(BaseSettings):
     detector_threads: int | None = Field(
         None,
         ge=1,
-        description="torch CPU threads for the whole process once the detector loads (torch's "
-        "count is global); unset keeps torch's default, since all models share one compute "
-        "thread",
+        description="torch CPU threads of each detector copy; unset keeps its lane's (one "
+        "thread per lane when there are several)",
     )
     detector_vocabulary: Path | None = Field(
         None, description="JSON/YAML file of extra synonyms: class name -> list of words"

@@ -5,6 +5,7 @@ import pytest
 import torch
 from PIL import Image
 
+from mmreward.compute import ComputeLanes
 from mmreward.errors import InvalidInputError, NotFoundError
 from mmreward.grounding._ultralytics import yolo_class
 from mmreward.grounding.detector import BUNDLED_DETECTOR, YoloDetector
@@ -74,6 +75,34 @@ def test_concurrent_callers_with_different_thresholds_get_their_own_results(dete
             [d.cls for d in ds] for ds in expected[conf]
         ]
         assert all(d.confidence >= conf for ds in got[conf] for d in ds)
+
+
+def test_on_shared_lanes_each_lane_has_its_copy_and_finds_the_same(detector, scenes):
+    """Several lanes predict at once, each with its own weights, without mixing up settings."""
+    images = [s.image for s in scenes[:16]]
+    lanes = ComputeLanes(2)
+    shared = YoloDetector(compute=lanes, max_batch=4)
+    try:
+        assert shared._batcher._owner.lanes == 2
+        got: dict[float, list] = {}
+
+        def call(conf: float) -> None:
+            got[conf] = shared.detect(images, conf=conf)
+
+        threads = [threading.Thread(target=call, args=(c,)) for c in (0.3, 0.6)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        shared.close()
+        lanes.shutdown()
+    for conf, found in got.items():
+        want = detector.detect(images, conf=conf)
+        for a, b in zip(found, want, strict=True):
+            assert [d.cls for d in a] == [d.cls for d in b]
+            for da, db in zip(a, b, strict=True):
+                assert iou(da.box, db.box) > 0.99
 
 
 async def test_async_detection_matches_sync(detector, scenes):

@@ -43,6 +43,7 @@ class KeyedBatcher(Generic[T, K, R]):
         max_queue: int = 4096,
         name: str = "batcher",
         compute: Executor | None = None,
+        lanes: int = 1,
     ) -> None:
         if max_batch < 1:
             raise ValueError("max_batch must be positive")
@@ -59,6 +60,7 @@ class KeyedBatcher(Generic[T, K, R]):
             max_queue=max_queue,
             name=name,
             compute=compute,
+            lanes=lanes,
         )
 
     def submit(self, item: T, key: K) -> Future[R]:

@@ -8,7 +8,7 @@ load only checkpoints you trust.
 
 from __future__ import annotations
 
-import os
+import threading
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import Any
 from PIL import Image
 
 from mmreward.allocator import retain_freed_memory
+from mmreward.compute import lanes_of, pin_this_thread, threads_for_new_threads, usable_cores
 from mmreward.errors import InvalidInputError, NotFoundError
 from mmreward.grounding._ultralytics import ASSETS, half_precision_args, yolo_class
 from mmreward.grounding.batcher import KeyedBatcher
@@ -82,13 +83,13 @@ class YoloDetector:
         self.max_det = max_det
         self.agnostic_nms = agnostic_nms
         self._imgsz = imgsz
-        # torch's thread count is process-wide. On a shared compute thread (the engine's) there is
-        # one OpenMP team for all models, so loading leaves the count as it was. On a thread of
-        # its own the detector keeps a second team, and teams that together outnumber the cores
-        # are 20-50x slower when both run (measured: 2 threads each on 2 cores): half the cores.
+        # On the engine's lanes (shared with the other models) the detector keeps each lane's
+        # thread count, and on CPU runs one copy of its weights per lane. On a thread of its own
+        # it keeps a second OpenMP team, and teams that together outnumber the cores are 20-50x
+        # slower when both run (measured: 2 threads each on 2 cores): half the cores.
         self._threads = threads
         self._shared = compute is not None
-        self._model: Any = None
+        self._models = threading.local()
         self._predict_args: dict[str, Any] = {}
         self.names: tuple[str, ...] = ()
         self._batcher: KeyedBatcher[Image.Image, Thresholds, list[Detection]] = KeyedBatcher(
@@ -98,6 +99,7 @@ class YoloDetector:
             max_queue=max_queue,
             name=f"yolo-{self.path.stem}",
             compute=compute,
+            lanes=lanes_of(compute, concurrent=not self.device.startswith("cuda")),
         )
 
     def detect(
@@ -119,17 +121,7 @@ class YoloDetector:
         return (self.conf if conf is None else conf, self.iou if iou is None else iou)
 
     def _load(self) -> None:
-        """Runs on the owner thread: load, warm up, then pin the thread count."""
-        import torch
-
-        threads_before = torch.get_num_threads()
-        if not self.device.startswith("cuda"):
-            retain_freed_memory()
-        model = yolo_class()(str(self.path))
-        if model.task != "detect":
-            raise InvalidInputError(f"{self.path} is a {model.task} model, not a detector")
-        names = model.names
-        self.names = tuple(str(names[i]) for i in sorted(names))
+        """Runs on a lane (or the owner thread) before the first batch: settings, then weights."""
         args: dict[str, Any] = {
             "device": self.device,
             "verbose": False,
@@ -141,15 +133,37 @@ class YoloDetector:
         if self.device.startswith("cuda"):
             args.update(half_precision_args())
         self._predict_args = args
-        self._model = model
-        # The first call builds the predictor, which resets torch's thread count; set ours after.
-        self._predict((self.conf, self.iou), [Image.new("RGB", (64, 64), (255, 255, 255))])
-        default = threads_before if self._shared else max(1, (os.cpu_count() or 2) // 2)
-        torch.set_num_threads(self._threads or default)
+        names = self._model_here().names
+        self.names = tuple(str(names[i]) for i in sorted(names))
+
+    def _model_here(self) -> Any:
+        """This thread's copy of the model: ultralytics keeps per-call state on the model."""
+        model = getattr(self._models, "model", None)
+        if model is None:
+            model = self._new_model()
+            self._models.model = model
+        return model
+
+    def _new_model(self) -> Any:
+        """Load and warm up, then set the thread count that ultralytics' predictor resets."""
+        import torch
+
+        threads_before = torch.get_num_threads()
+        default = threads_for_new_threads()
+        if not self.device.startswith("cuda"):
+            retain_freed_memory()
+        model = yolo_class()(str(self.path))
+        if model.task != "detect":
+            raise InvalidInputError(f"{self.path} is a {model.task} model, not a detector")
+        model.predict([Image.new("RGB", (64, 64), (255, 255, 255))], **self._predict_args)
+        own = threads_before if self._shared else max(1, usable_cores() // 2)
+        pin_this_thread(self._threads or own, default)
+        return model
 
     def _predict(self, thresholds: Thresholds, images: list[Image.Image]) -> list[list[Detection]]:
         conf, iou = thresholds
-        results = self._model.predict(images, conf=conf, iou=iou, **self._predict_args)
+        model = self._model_here()
+        results = model.predict(images, conf=conf, iou=iou, **self._predict_args)
         out: list[list[Detection]] = []
         for result in results:
             boxes = result.boxes

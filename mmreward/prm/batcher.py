@@ -46,6 +46,7 @@ class TokenBudgetBatcher(OwnerThreadBatcher[Encoded, R]):
         max_queue: int = 4096,
         name: str = "batcher",
         compute: Executor | None = None,
+        lanes: int = 1,
     ) -> None:
         super().__init__(
             forward,
@@ -56,4 +57,5 @@ class TokenBudgetBatcher(OwnerThreadBatcher[Encoded, R]):
             max_queue=max_queue,
             name=name,
             compute=compute,
+            lanes=lanes,
         )

@@ -176,6 +176,12 @@ class LoadedPRM:
         """Token budget for this device when the server sets none."""
         return default_batch_tokens(self.device)
 
+    @property
+    def concurrent_forwards(self) -> bool:
+        """Eager forwards on CPU only read the weights, so several lanes may run them at once;
+        a compiled graph, or a GPU that runs one batch at a time anyway, keeps to one lane."""
+        return self.device.type == "cpu" and not self.forward.compiled
+
     def encode(self, problem: str, steps: Sequence[str]) -> Encoded:
         """Token ids and scoring positions of one item, following the checkpoint's convention."""
         if self.format == "token-cls":
@@ -316,6 +322,12 @@ class LoadedORM:
     def default_batch_tokens(self) -> int:
         """Token budget for this device when the server sets none."""
         return default_batch_tokens(self.device)
+
+    @property
+    def concurrent_forwards(self) -> bool:
+        """Eager forwards on CPU only read the weights, so several lanes may run them at once;
+        a compiled graph, or a GPU that runs one batch at a time anyway, keeps to one lane."""
+        return self.device.type == "cpu" and not self.forward.compiled
 
     def sample(self) -> Encoded:
         """A small valid item, for warm-up forwards."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Generic, Protocol, TypeVar
 
 from mmreward.batching import in_fresh_thread
+from mmreward.compute import lanes_of
 from mmreward.errors import InvalidInputError
 from mmreward.prm.batcher import TokenBudgetBatcher
 from mmreward.prm.encoding import Encoded
@@ -56,11 +57,14 @@ class BatchModel(Protocol[R]):
 
     def sample(self) -> Encoded: ...
 
+    @property
+    def concurrent_forwards(self) -> bool: ...
+
 
 @dataclass(frozen=True)
 class BatchingOptions:
     """Batcher knobs from the server settings (no token budget means the model's default), and
-    the engine's shared compute thread, if any, that loading and forwards run on."""
+    the engine's compute lanes, if any, that loading and forwards run on."""
 
     max_batch_tokens: int | None = None
     max_wait_s: float = 0.005
@@ -110,6 +114,7 @@ class ServedModel(Generic[M]):
                     max_queue=self._options.max_queue,
                     name=self._name,
                     compute=compute,
+                    lanes=lanes_of(compute, model.concurrent_forwards),
                 )
                 self._model = model
             return self._model, self._batcher
