@@ -5,7 +5,7 @@ import time
 import pytest
 
 from mmreward.errors import OverloadedError
-from mmreward.grounding.batcher import KeyedBatcher
+from mmreward.grounding.batcher import KeyedBatcher, plan_by_key
 
 
 class Recorder:
@@ -125,3 +125,10 @@ def test_full_queue_is_overloaded():
         gate.set()
         batcher.close()
     assert first.result() == 0
+
+
+def test_a_group_smaller_than_full_batches_on_every_lane_is_spread_over_them():
+    keys = ["a"] * 32 + ["b"] * 3
+    assert [len(b) for b in plan_by_key(keys, max_batch=32)] == [32, 3]
+    assert [len(b) for b in plan_by_key(keys, max_batch=32, lanes=2)] == [16, 16, 2, 1]
+    assert [len(b) for b in plan_by_key(["a"] * 100, max_batch=32, lanes=2)] == [32, 32, 32, 4]

@@ -126,3 +126,12 @@ async def test_async_callers_await_without_blocking_the_loop():
     finally:
         batcher.close()
     assert [r[0] for r in results] == [n + 2 for n in range(50)]
+
+
+def test_a_small_load_is_spread_over_every_lane():
+    assert len(plan_batches([50] * 8, max_batch_tokens=2048)) == 1
+    spread = plan_batches([50] * 8, max_batch_tokens=2048, lanes=2)
+    assert sorted(len(b) for b in spread) == [4, 4]
+    big = plan_batches([50] * 400, max_batch_tokens=2048, lanes=2)
+    assert all(len(b) * 50 <= 2048 for b in big)
+    assert len(big) == 10

@@ -18,16 +18,17 @@ R = TypeVar("R")
 K = TypeVar("K", bound=Hashable)
 
 
-def plan_by_key(keys: Sequence[Hashable], max_batch: int) -> list[list[int]]:
-    """Indices grouped by key (keys in order of first appearance), at most ``max_batch`` each."""
+def plan_by_key(keys: Sequence[Hashable], max_batch: int, lanes: int = 1) -> list[list[int]]:
+    """Indices grouped by key (keys in order of first appearance), at most ``max_batch`` each,
+    and a group spread over ``lanes`` batches when it is smaller than that many full ones."""
     groups: dict[Hashable, list[int]] = {}
     for i, key in enumerate(keys):
         groups.setdefault(key, []).append(i)
-    return [
-        group[start : start + max_batch]
-        for group in groups.values()
-        for start in range(0, len(group), max_batch)
-    ]
+    plan = []
+    for group in groups.values():
+        size = min(max_batch, -(-len(group) // lanes))
+        plan += [group[start : start + size] for start in range(0, len(group), size)]
+    return plan
 
 
 class KeyedBatcher(Generic[T, K, R]):
@@ -53,7 +54,7 @@ class KeyedBatcher(Generic[T, K, R]):
 
         self._owner: OwnerThreadBatcher[tuple[T, K], R] = OwnerThreadBatcher(
             run,
-            plan=lambda pairs: plan_by_key([key for _, key in pairs], max_batch),
+            plan=lambda pairs: plan_by_key([key for _, key in pairs], max_batch, lanes),
             batch_cost=max_batch,
             setup=setup,
             max_wait_s=max_wait_s,

@@ -18,9 +18,12 @@ from mmreward.prm.encoding import Encoded
 R = TypeVar("R")
 
 
-def plan_batches(lengths: Sequence[int], max_batch_tokens: int) -> list[list[int]]:
-    """Indices grouped into batches: longest first, each within the padded-token budget."""
+def plan_batches(lengths: Sequence[int], max_batch_tokens: int, lanes: int = 1) -> list[list[int]]:
+    """Indices grouped into batches: longest first, each within the padded-token budget, which
+    shrinks to spread a load smaller than ``lanes`` full batches over every lane."""
     order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    if lanes > 1 and lengths:
+        max_batch_tokens = min(max_batch_tokens, -(-sum(lengths) // lanes))
     batches: list[list[int]] = []
     current: list[int] = []
     for i in order:
@@ -50,7 +53,7 @@ class TokenBudgetBatcher(OwnerThreadBatcher[Encoded, R]):
     ) -> None:
         super().__init__(
             forward,
-            plan=lambda items: plan_batches([len(it) for it in items], max_batch_tokens),
+            plan=lambda items: plan_batches([len(it) for it in items], max_batch_tokens, lanes),
             batch_cost=max_batch_tokens,
             cost=len,
             max_wait_s=max_wait_s,
