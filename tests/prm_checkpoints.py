@@ -150,3 +150,12 @@ def build_orm(path: Path, num_labels: int = 1, chat: bool = True, seed: int = 3)
     LlamaForSequenceClassification(config).save_pretrained(path)
     tokenizer.save_pretrained(path)
     return path
+
+
+def build_every_prm_format(root: Path) -> dict[str, Path]:
+    """One tiny checkpoint per `--prm-format`, keyed by format name."""
+    return {
+        "token-cls": build_token_cls(root / "token-cls"),
+        "qwen-prm": build_qwen_prm(root / "qwen-prm"),
+        "step-tag-lm": build_step_tag_lm(root / "step-tag-lm"),
+    }

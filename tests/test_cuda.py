@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
-from prm_checkpoints import build_orm, build_qwen_prm, build_step_tag_lm, build_token_cls
+from prm_checkpoints import build_every_prm_format, build_orm
 
 from mmreward.grounding.detector import YoloDetector
 from mmreward.grounding.rewards import iou
@@ -35,12 +35,7 @@ ITEMS = [
 @pytest.fixture(scope="module")
 def checkpoints(tmp_path_factory):
     root = tmp_path_factory.mktemp("cuda")
-    return {
-        "token-cls": build_token_cls(root / "token-cls"),
-        "qwen-prm": build_qwen_prm(root / "qwen-prm"),
-        "step-tag-lm": build_step_tag_lm(root / "step-tag-lm"),
-        "orm": build_orm(root / "orm"),
-    }
+    return {**build_every_prm_format(root), "orm": build_orm(root / "orm")}
 
 
 @pytest.mark.parametrize("fmt", ["token-cls", "qwen-prm", "step-tag-lm"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from prm_checkpoints import build_qwen_prm, build_step_tag_lm, build_token_cls
+from prm_checkpoints import build_every_prm_format
 from transformers import AutoModelForCausalLM, AutoModelForTokenClassification, AutoTokenizer
 
 from mmreward.errors import InvalidInputError
@@ -26,12 +26,7 @@ ITEMS = [
 
 @pytest.fixture(scope="module")
 def checkpoints(tmp_path_factory):
-    root = tmp_path_factory.mktemp("prm")
-    return {
-        "token-cls": build_token_cls(root / "token-cls"),
-        "qwen-prm": build_qwen_prm(root / "qwen-prm"),
-        "step-tag-lm": build_step_tag_lm(root / "step-tag-lm"),
-    }
+    return build_every_prm_format(tmp_path_factory.mktemp("prm"))
 
 
 @torch.inference_mode()
