@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import functools
 import logging
-import threading
 
 log = logging.getLogger(__name__)
 
@@ -25,19 +25,10 @@ MMAP_THRESHOLD = 32 << 20
 TRIM_THRESHOLD = 1 << 30
 """Free heap top kept rather than returned to the kernel."""
 
-_lock = threading.Lock()
-_state: list[bool] = []
 
-
+@functools.cache
 def retain_freed_memory() -> bool:
     """Set glibc's thresholds once per process; whether they are in force."""
-    with _lock:
-        if not _state:
-            _state.append(_set_thresholds())
-        return _state[0]
-
-
-def _set_thresholds() -> bool:
     name = ctypes.util.find_library("c")
     try:
         libc = ctypes.CDLL(name) if name else None
