@@ -21,7 +21,7 @@ from mmreward.verifiers.verdict import Verdict
 
 log = logging.getLogger(__name__)
 
-CACHE_VERSION = "1"
+CACHE_VERSION = "2"
 """Bump when verifier behaviour changes, so stale verdicts are not served."""
 
 

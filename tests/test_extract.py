@@ -116,3 +116,49 @@ def test_a_box_still_open_past_the_limit_is_an_over_long_answer():
     assert len(found.text) >= MAX_BOXED_CHARS - 1
     verdict = verify_math(response, "3")
     assert (verdict.status, verdict.reason) == ("error", "answer_too_long")
+
+
+@pytest.mark.parametrize(
+    ("response", "text"),
+    [
+        ("$\\boxed{1}\\boxed{2}$", "1, 2"),
+        ("\\boxed{x = 1} \\quad \\text{and} \\quad \\boxed{x = 4}", "x = 1, x = 4"),
+        ("\\(\\boxed{5}\\) or \\(\\boxed{6}\\)", "5, 6"),
+        ("\\boxed{2} apples and \\boxed{3} pears", "2, 3"),
+        ("\\boxed{4}, \\boxed{4}", "4"),
+        ("\\boxed{1} first, then \\boxed{2}", "2"),
+        ("\\boxed{1} hmm, or rather \\boxed{2}", "2"),
+        ("\\boxed{1} blah blah blah \\boxed{2}", "2"),
+        ("\\boxed{1}" + " and" * 40 + " \\boxed{2}", "2"),
+    ],
+)
+def test_boxes_joined_only_by_connectors_are_one_answer(response, text):
+    found = extract_final_answer(response)
+    assert found is not None
+    assert (found.text, found.marker) == (text, "boxed")
+
+
+def test_a_final_answer_phrase_after_the_last_box_overrides_it():
+    found = extract_final_answer("so \\boxed{12} per day.\nFinal Answer: The final answer is $84$.")
+    assert found is not None
+    assert (found.text, found.marker) == ("84", "answer_is")
+    same = extract_final_answer("so \\boxed{12}.\nFinal Answer: The final answer is $12$.")
+    assert same is not None
+    assert same.marker == "boxed"
+
+
+@pytest.mark.parametrize(
+    ("sentence", "value"),
+    [
+        ("The largest $m$ is 21", "21"),
+        ("The perimeter of $ABC$ equals $3\\sqrt{2}$", "3\\sqrt{2}"),
+        ("She walked 4 miles", "4"),
+        ("She walked 4 miles in 2 hours", "She walked 4 miles in 2 hours"),
+        ("x = 5", "x = 5"),
+        ("\\frac{1}{2}", "\\frac{1}{2}"),
+    ],
+)
+def test_sentence_value(sentence, value):
+    from mmreward.verifiers.extract import sentence_value
+
+    assert sentence_value(sentence) == value

@@ -39,6 +39,7 @@ from mmreward.verifiers.mathtree import (
     Percent,
     PlusMinus,
     Pow,
+    Ratio,
     Relation,
     Seq,
     Sym,
@@ -168,7 +169,12 @@ def equivalent(ref: Node, ans: Node, leaves: Leaves) -> Match:
         return Match(same, "equal" if same else "not_equal")
     if ref_named is not None:  # `x = 1, y = 2` answered `(1, 2)`: in the written order
         ref = Seq("paren", tuple(ref_named.values()))
+    else:  # `p=5, q=2; p=7, q=2` answered `(5, 2), (7, 2)`
+        ref = _grouped_assignments(ref) or ref
     ref, ans = _expand_plus_minus(_unassign(ref)), _expand_plus_minus(_unassign(ans))
+    if isinstance(ref, Ratio) or isinstance(ans, Ratio):
+        same = _same_ratio(ref, ans, leaves)
+        return Match(same, "equal" if same else "not_equal")
     ref_intervals, ans_intervals = _intervals(ref, strict=True), _intervals(ans, strict=True)
     if ref_intervals is not None or ans_intervals is not None:
         ref_intervals = ref_intervals or _intervals(ref, strict=False)
@@ -193,6 +199,8 @@ def _same(ref: Node, ans: Node, leaves: Leaves) -> bool:
             return others is not None and _unordered(items, others, leaves)
         case Seq("list", items):  # `2, 3` answered `(2, 3)`: the pair is the list
             others = _items(ans, ("set", "list", "paren", "bracket"))
+            if others is not None and _in_written_order(items):
+                return _ordered(items, others, leaves)
             return others is not None and _unordered(items, others, leaves)
         case Seq(("paren" | "bracket") as kind, items):
             other = {"paren": "bracket", "bracket": "paren"}[kind]
@@ -217,13 +225,58 @@ def _same(ref: Node, ans: Node, leaves: Leaves) -> bool:
             )
         case Union(parts):  # of sets: `\{1\} \cup \{2\}`
             return isinstance(ans, Union) and _unordered(parts, ans.parts, leaves)
-        case Interval() | Text():
+        case Interval() | Text() | Ratio():
             return equivalent(ref, ans, leaves).equal
     if isinstance(ans, Seq) and ans.kind in ("set", "list") and len(ans.items) == 1:
         return _same(ref, ans.items[0], leaves)
+    if isinstance(ans, Ratio):
+        return _same_ratio(ref, ans, leaves)
     if isinstance(ans, Seq | Matrix | Relation | Interval | Union | Text):
         return False
     return leaves.equal(ref, ans)
+
+
+def _in_written_order(items: Sequence[Node]) -> bool:
+    """A list whose order means something: numbers in no sorted order (`4, 10, -2` answers
+    parts a, b, c). Sorted numbers (`-2, 3`) or other items are a set of solutions."""
+    if len(items) < 3:
+        return False
+    try:
+        values = [exact_value(item) for item in items]
+    except NotExact:
+        return False
+    rising = all(a <= b for a, b in itertools.pairwise(values))
+    falling = all(a >= b for a, b in itertools.pairwise(values))
+    return not (rising or falling)
+
+
+def _same_ratio(ref: Node, ans: Node, leaves: Leaves) -> bool:
+    """`a:b` against `c:d`: term by term, or in proportion when no term is zero (so `2:3` is
+    `4:6`, but the times `1:00` and `12:00` differ); against a number, `a/b` (b not zero)."""
+    if isinstance(ref, Ratio) and isinstance(ans, Ratio):
+        if len(ref.items) != len(ans.items):
+            return False
+        if _ordered(ref.items, ans.items, leaves):
+            return True
+        try:
+            r = [exact_value(item) for item in ref.items]
+            a = [exact_value(item) for item in ans.items]
+        except NotExact:
+            return False
+        if 0 in r or 0 in a:
+            return False
+        return all(x * a[0] == y * r[0] for x, y in zip(r, a, strict=True))
+    ratio, value = (ref, ans) if isinstance(ref, Ratio) else (ans, ref)
+    assert isinstance(ratio, Ratio)
+    if len(ratio.items) != 2 or _shape(value) != "scalar" or isinstance(value, Relation | Text):
+        return False
+    try:
+        if exact_value(ratio.items[1]) == 0:
+            return False
+    except NotExact:
+        pass
+    quotient = Div(ratio.items[0], ratio.items[1])
+    return _element(quotient, value, leaves) if ratio is ref else _element(value, quotient, leaves)
 
 
 def _is_nested_list(node: Node) -> bool:
@@ -296,7 +349,7 @@ def _sorted_exact(nodes: Sequence[Node]) -> list[Fraction] | None:
 
 
 def _element(ref: Node, ans: Node, leaves: Leaves) -> bool:
-    if isinstance(ref, Seq | Matrix | Relation | Interval | Union | Text):
+    if isinstance(ref, Seq | Matrix | Relation | Interval | Union | Text | Ratio):
         return equivalent(ref, ans, leaves).equal
     return _same(ref, ans, leaves)
 
@@ -359,21 +412,44 @@ _FUNCTION_NAMES = frozenset("fghpqrsuvwyFGHPQRSTVA")
 
 
 def _is_assignment(node: Node) -> bool:
-    """`x = 5`, `y = 2x + 1`, `f(x) = x^2` (a chain `x = 2 + 3 = 5` too)."""
+    """`x = 5`, `y = 2x + 1`, `f(x) = x^2` (a chain `x = 2 + 3 = 5` too), and the labels
+    geometry answers carry: `AB = 4`, `|AB| = 1`, `\frac{NO}{BO} = …`, `S_{MBCN}:S = 7:32`."""
     if not (isinstance(node, Relation) and set(node.ops) == {"="}):
         return False
     lhs = node.items[0]
-    if isinstance(lhs, Sym):
+    if isinstance(lhs, Sym) or _is_function_value(lhs) or _is_label(lhs):
         return True
-    if isinstance(lhs, Seq) and lhs.kind == "paren" and all(isinstance(n, Sym) for n in lhs.items):
-        return True  # `(x, y) = (4, -5)`
     return (
-        isinstance(lhs, Mul)
-        and len(lhs.factors) == 2
-        and isinstance(lhs.factors[0], Sym)
-        and lhs.factors[0].name in _FUNCTION_NAMES
-        and isinstance(lhs.factors[1], Sym)
+        isinstance(lhs, Seq) and lhs.kind == "paren" and all(isinstance(n, Sym) for n in lhs.items)
     )
+
+
+def _is_function_value(node: Node) -> bool:
+    """`f(x)`: a function name applied to a variable."""
+    return (
+        isinstance(node, Mul)
+        and len(node.factors) == 2
+        and isinstance(node.factors[0], Sym)
+        and node.factors[0].name in _FUNCTION_NAMES
+        and isinstance(node.factors[1], Sym)
+    )
+
+
+def _is_label(node: Node) -> bool:
+    """A named quantity: a segment `AB` (2-4 capital points), `|AB|`, a ratio or quotient of
+    names (`A:B`, `V_1:V_2`, `\frac{NO}{BO}`). Lower-case products (`xy`) stay expressions."""
+    match node:
+        case Mul(factors):
+            return 2 <= len(factors) <= 4 and all(
+                isinstance(f, Sym) and len(f.name) == 1 and f.name.isupper() for f in factors
+            )
+        case Func("abs", (arg,)):
+            return isinstance(arg, Sym) or _is_label(arg)
+        case Ratio(items):
+            return all(isinstance(i, Sym) or _is_label(i) for i in items)
+        case Div(num, den):
+            return all(isinstance(i, Sym) or _is_label(i) for i in (num, den))
+    return False
 
 
 def _same_equation(ref: Relation, ans: Relation, leaves: Leaves) -> bool:
@@ -383,19 +459,38 @@ def _same_equation(ref: Relation, ans: Relation, leaves: Leaves) -> bool:
     return leaves.equations(ref, ans)
 
 
-def _named_values(node: Node) -> dict[Sym, Node] | None:
-    """`x = 1, y = 2` -> {x: 1, y: 2}; None unless every item assigns a different variable."""
+def _named_values(node: Node) -> dict[Node, Node] | None:
+    """`x = 1, y = 2` -> {x: 1, y: 2}; None unless every item assigns a different name."""
     if not (isinstance(node, Seq) and node.kind == "list" and len(node.items) > 1):
         return None
-    named: dict[Sym, Node] = {}
+    named: dict[Node, Node] = {}
     for item in node.items:
         if not (_is_assignment(item) and isinstance(item, Relation)):
             return None
         name = item.items[0]
-        if not isinstance(name, Sym) or name in named:
+        if isinstance(name, Seq) or name in named:
             return None
         named[name] = item.items[-1]
     return named
+
+
+def _grouped_assignments(node: Node) -> Node | None:
+    """`p=5, q=2; p=7, q=2` -> `(5, 2), (7, 2)`: the same names assigned in turn list tuples."""
+    if not (isinstance(node, Seq) and node.kind == "list" and len(node.items) > 3):
+        return None
+    names: list[Node] = []
+    for item in node.items:
+        if not (_is_assignment(item) and isinstance(item, Relation)):
+            return None
+        names.append(item.items[0])
+    width = names.index(names[0], 1) if names.count(names[0]) > 1 else 0
+    if width < 2 or len(names) % width or len(set(names[:width])) != width:
+        return None
+    if any(names[k] != names[k % width] for k in range(len(names))):
+        return None
+    values = [item.items[-1] for item in node.items if isinstance(item, Relation)]
+    groups = [Seq("paren", tuple(values[k : k + width])) for k in range(0, len(values), width)]
+    return Seq("list", tuple(groups))
 
 
 def _unassign(node: Node) -> Node:
@@ -457,8 +552,13 @@ def _inequality(relation: Relation) -> list[_Span] | None:
         op: str = ops[0]
         if _variable_side(right) and not _variable_side(left):
             left, right = right, left
-            op = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "!=": "!="}[op]
-        if isinstance(left, Sym):
+            op = _FLIPPED[op]
+        if not _variable_side(left):
+            solved = _solve_linear(left, right, op)
+            if solved is None:
+                return None
+            left, right, op = solved
+        if isinstance(left, Sym) or _is_function_value(left):
             if op == "!=":
                 return [(_MINUS_INFINITY, right, False, False), (right, _INFINITY, False, False)]
             if op in ("<", "<="):
@@ -471,7 +571,12 @@ def _inequality(relation: Relation) -> list[_Span] | None:
         if op in ("<", "<="):
             return [(below, above, op == "<=", op == "<=")]
         return [(_MINUS_INFINITY, below, False, op == ">="), (above, _INFINITY, op == ">=", False)]
-    if len(items) == 3 and isinstance(items[1], Sym) and "!=" not in ops:
+    middle = items[1] if len(items) == 3 else None
+    if (
+        middle is not None
+        and (isinstance(middle, Sym) or _is_function_value(middle))
+        and ("!=" not in ops)
+    ):
         low, high = items[0], items[2]
         if ops[0] in ("<", "<=") and ops[1] in ("<", "<="):
             return [(low, high, ops[0] == "<=", ops[1] == "<=")]
@@ -480,8 +585,85 @@ def _inequality(relation: Relation) -> list[_Span] | None:
     return None
 
 
+_FLIPPED = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "!=": "!="}
+
+
 def _variable_side(node: Node) -> bool:
-    return isinstance(node, Sym) or _abs_of_shifted_variable(node) is not None
+    return (
+        isinstance(node, Sym)
+        or _is_function_value(node)
+        or _abs_of_shifted_variable(node) is not None
+    )
+
+
+def _solve_linear(left: Node, right: Node, op: str) -> tuple[Node, Node, str] | None:
+    """`-x > -1` -> (x, 1, <); `2x + 1 <= 5` -> (x, 2, <=): one variable, rational coefficients,
+    on either side; None for anything else."""
+    for side, other, relation in ((left, right, op), (right, left, _FLIPPED[op])):
+        linear = _linear(side)
+        if linear is None or free_symbols(other):
+            continue
+        try:
+            bound = exact_value(other)
+        except NotExact:
+            return None
+        variable, slope, offset = linear
+        if slope == 0:
+            return None
+        if slope < 0:
+            relation = _FLIPPED[relation]
+        return variable, Num((bound - offset) / slope), relation
+    return None
+
+
+def _linear(node: Node) -> tuple[Sym, Fraction, Fraction] | None:
+    """`a*x + b` with rational a and b, as (x, a, b); None for anything else."""
+    if isinstance(node, Sym):
+        return node, Fraction(1), Fraction(0)
+    if not free_symbols(node):
+        return None
+    match node:
+        case Neg(arg):
+            inner = _linear(arg)
+            return None if inner is None else (inner[0], -inner[1], -inner[2])
+        case Mul(factors):
+            variable = [f for f in factors if free_symbols(f)]
+            if len(variable) != 1:
+                return None
+            inner = _linear(variable[0])
+            scale = _constant(Mul(tuple(f for f in factors if f is not variable[0])))
+            if inner is None or scale is None:
+                return None
+            return inner[0], inner[1] * scale, inner[2] * scale
+        case Div(num, den):
+            inner, divisor = _linear(num), _constant(den)
+            if inner is None or not divisor:
+                return None
+            return inner[0], inner[1] / divisor, inner[2] / divisor
+        case Add(terms):
+            slope, offset, name = Fraction(0), Fraction(0), None
+            for term in terms:
+                if not free_symbols(term):
+                    value = _constant(term)
+                    if value is None:
+                        return None
+                    offset += value
+                    continue
+                inner = _linear(term)
+                if inner is None or (name is not None and inner[0] != name):
+                    return None
+                name = inner[0]
+                slope += inner[1]
+                offset += inner[2]
+            return None if name is None else (name, slope, offset)
+    return None
+
+
+def _constant(node: Node) -> Fraction | None:
+    try:
+        return exact_value(node)
+    except NotExact:
+        return None
 
 
 def _abs_of_shifted_variable(node: Node) -> Node | None:

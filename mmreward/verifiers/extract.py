@@ -4,6 +4,13 @@ Markers, strongest first: the last `\\boxed{}` / `\\fbox{}`, the last `<answer>�
 whichever of "the (final) answer is", "Answer:" and GSM8K's `#### x` comes last. Only when nothing
 is marked: the last `$…$` math span if no number follows it, else the last number.
 
+Two refinements of "the last box": boxes side by side, joined only by commas, "and"/"or" or a
+few words around them (`\\boxed{1}, \\boxed{2}`, `\\boxed{3} or \\boxed{4}`), are one answer,
+their values listed in order; the comparison then judges the list (against a single value it is a
+hedge, and wrong). Boxes apart, or joined by other words ("first \\boxed{5}, then corrected:
+\\boxed{10}"), are drafts and corrections: the last one counts. And a "final answer" phrase that
+follows the last box with a value of its own overrides it (the box held an intermediate result).
+
 Every search is a `find`/`rfind` or a regex without nested quantifiers, run on the reversed text
 where "the last one" is wanted, so a 5 MB response costs milliseconds, never a backtracking blow-up.
 """
@@ -22,6 +29,42 @@ MAX_BOXED_CHARS = 65_536
 """A `\\boxed{` whose brace does not close within this many characters counts as unclosed."""
 
 _UNMARKED: frozenset[str] = frozenset({"last_math", "last_number"})
+
+MAX_JOINED_BOXES = 16
+_MAX_GAP_CHARS = 80
+_MAX_GAP_WORDS = 5
+# What may sit between boxes that list one answer: math delimiters, spacing, `\text{}` wrappers.
+_GAP_NOISE = re.compile(
+    r"\\(?:text|textbf|textrm|mathrm|mbox)\s*\{|\\(?:quad|qquad|[,;:! ()\[\]])|[${}]"
+)
+_GAP_WORD = re.compile(r"[a-z]+")
+_CONNECTORS = frozenset({"and", "or"})
+_CORRECTION_WORDS = frozenset(
+    {
+        "then",
+        "but",
+        "not",
+        "no",
+        "wait",
+        "actually",
+        "rather",
+        "instead",
+        "wrong",
+        "correct",
+        "corrected",
+        "hmm",
+        "maybe",
+        "perhaps",
+        "alternatively",
+        "check",
+        "again",
+    }
+)
+_MATH_SPAN = re.compile(r"\$[^$]+\$|\\\(.+?\\\)")
+_PROSE_WORD = re.compile(r"[A-Za-z]{2,}")
+_PROSE_NUMBER = re.compile(r"(?<![\w.])[-−]?[0-9]+(?:[.,][0-9]+)*(?:/[0-9]+)?(?![\w])")
+_SQUASH = re.compile(r"[\s$\"'\\{}]")
+_COPULA = re.compile(r"\b(?:is|are|was|were|equals|be)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,10 +97,10 @@ _SENTENCE_END = re.compile(r"\.(?:\s|$)|,?\s+(?:because|since|as|which|so|when|w
 
 def extract_final_answer(text: str) -> Extraction | None:
     """The final answer of `text`, or None when it holds neither a marker nor a number."""
-    boxed = last_boxed(text)
-    if boxed is not None:
-        return boxed
     lower = text.lower()
+    boxed = boxed_answer(text)
+    if boxed is not None:
+        return _final_phrase_after(text, lower, boxed) or boxed
     tagged = _answer_tag(text, lower)
     if tagged is not None:
         return tagged
@@ -67,11 +110,12 @@ def extract_final_answer(text: str) -> Extraction | None:
     return _unmarked_fallback(text)
 
 
-def last_boxed(text: str) -> Extraction | None:
-    """The argument of the last `\\boxed{…}` or `\\fbox{…}` whose braces balance."""
+def last_boxed(text: str, before: int | None = None) -> Extraction | None:
+    """The argument of the last `\\boxed{…}` or `\\fbox{…}` whose braces balance (starting
+    before index `before`, when given)."""
     limit = len(text)
-    at_boxed = text.rfind("\\boxed")
-    at_fbox = text.rfind("\\fbox")
+    at_boxed = text.rfind("\\boxed", 0, before)
+    at_fbox = text.rfind("\\fbox", 0, before)
     for _ in range(_MAX_TRIES):
         at = max(at_boxed, at_fbox)
         if at < 0:
@@ -88,6 +132,79 @@ def last_boxed(text: str) -> Extraction | None:
         else:
             at_fbox = text.rfind("\\fbox", 0, at)
     return None
+
+
+def boxed_answer(text: str) -> Extraction | None:
+    """The last box, joined with the boxes just before it that only connectors separate."""
+    last = last_boxed(text)
+    if last is None:
+        return None
+    texts = [last.text]
+    start = last.start
+    for _ in range(MAX_JOINED_BOXES - 1):
+        command = _box_start(text, start)
+        before = last_boxed(text, command)
+        if before is None or not _connects(text[before.end + 1 : command]):
+            break
+        texts.append(before.text)
+        start = before.start
+    if len(texts) == 1:
+        return last
+    distinct = [t for t in dict.fromkeys(reversed(texts)) if t]
+    return Extraction(", ".join(distinct), last.marker, start, last.end)
+
+
+def _box_start(text: str, argument_start: int) -> int:
+    """Index of the `\\boxed` / `\\fbox` command whose argument starts at `argument_start`."""
+    return max(text.rfind("\\boxed", 0, argument_start), text.rfind("\\fbox", 0, argument_start))
+
+
+def _connects(gap: str) -> bool:
+    """Whether the text between two boxes only links them: delimiters and commas, or "and"/"or"
+    with at most a few other words ("papers and", "for part (a) and"), never a correction."""
+    if len(gap) > _MAX_GAP_CHARS:
+        return False
+    words = _GAP_WORD.findall(_GAP_NOISE.sub(" ", gap).lower())
+    if not words:
+        return True
+    if _CORRECTION_WORDS.intersection(words) or len(words) > _MAX_GAP_WORDS:
+        return False
+    return bool(_CONNECTORS.intersection(words))
+
+
+def _final_phrase_after(text: str, lower: str, boxed: Extraction) -> Extraction | None:
+    """A "final answer is …" / "Final Answer: …" after the last box, naming another value."""
+    at = lower.rfind("final answer")
+    if at < boxed.end:
+        return None
+    tail = text[at:]
+    phrase = _answer_phrase(tail, tail.lower()[::-1])
+    if phrase is None or not any(c.isdigit() for c in phrase.text):
+        return None
+    if _squashed(boxed.text) == _squashed(phrase.text):
+        return None  # the phrase restates the box, which is the cleaner copy
+    return Extraction(phrase.text, phrase.marker, at + phrase.start, at + phrase.end)
+
+
+def _squashed(text: str) -> str:
+    return _SQUASH.sub("", text)
+
+
+def sentence_value(answer: str) -> str:
+    """The value a worded final answer states: "The largest $n$ is 34" -> `34`, "Jane started
+    3 hours ago" -> `3` (its one number); anything else is returned unchanged."""
+    prose = _MATH_SPAN.sub(lambda m: " " * len(m.group()), answer)
+    if len(_PROSE_WORD.findall(prose)) < 2:
+        return answer
+    copulas = list(_COPULA.finditer(prose))
+    if copulas:
+        rest = clean_answer(answer[copulas[-1].end() :])
+        return rest or answer
+    values = [m for m in _MATH_SPAN.finditer(answer)]
+    values += [m for m in _PROSE_NUMBER.finditer(prose)]
+    if len(values) == 1:
+        return clean_answer(values[0].group())
+    return answer
 
 
 def _box_argument(text: str, i: int, limit: int) -> tuple[int, int] | None:

@@ -31,6 +31,7 @@ from mmreward.verifiers.mathtree import (
     Percent,
     PlusMinus,
     Pow,
+    Ratio,
     Relation,
     RelOp,
     Seq,
@@ -93,9 +94,11 @@ _UNICODE = {
 }
 _UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
 
+# Sizing and spacing: `\\quad` and the one-character spaces (`\\,`, `\\ `) end where they end
+# (`\\quadx` is a space, then x); the other commands are whole words.
 _DROP = re.compile(
-    r"(?<!\\)\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg|displaystyle|textstyle"
-    r"|limits|nolimits|!|,|;|:| |quad|qquad)(?![a-zA-Z])|~|\\\$|\$"
+    r"(?<!\\)\\(?:(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg|displaystyle"
+    r"|textstyle|limits|nolimits)(?![a-zA-Z])|qquad|quad|[!,;: ])|~|\\\$|\$"
 )
 _SYNONYMS = {
     "\\dfrac": "\\frac",
@@ -147,7 +150,7 @@ _PLAIN_MIXED = re.compile(r"^(-?)([0-9]+) ([0-9]+)/([0-9]+)$")
 _WORDS_AFTER_NUMBER = re.compile(r"^([-+]?[0-9][0-9.,/]*%?) [a-zA-Z]{2,}(?: [a-zA-Z]+){0,4}$")
 _REALS = re.compile(r"\\mathbb\s*\{?\s*R\s*\}?|\ball real numbers\b", re.IGNORECASE)
 _CIRC = re.compile(r"\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ")
-_THOUSANDS_BRACED = re.compile(r"(?<=[0-9])(?:\{,\}|,\\!)(?=[0-9]{3}(?![0-9]))")
+_THOUSANDS_BRACED = re.compile(r"(?<=[0-9])(?:\{,\}|,\\!\s*)(?=[0-9]{3}(?![0-9]))")
 _THOUSANDS = re.compile(r"(?<![0-9.,])([1-9][0-9]{0,2})((?:,[0-9]{3})+)(?![0-9]|,[0-9])")
 _SPACED_THOUSANDS = re.compile(r"(?<=[0-9])\\[, ](?=[0-9]{3}(?![0-9]))")
 _IN_PREFIX = re.compile(r"^\s*[a-zA-Z]\s*\\in\s*")
@@ -177,16 +180,25 @@ _BARE_NAMES = re.compile(
     r"cot|sec|csc|log|ln|exp)(?![a-zA-Z])"
 )
 _BARE_NAME_LATEX = {"infinity": "\\infty", "inf": "\\infty"}
+# `\\frac{\\sqrt{3}}{3} \\approx 0.577`: the exact value is the answer, the decimal a gloss
+_TRAILING_APPROX = re.compile(r"(?<=\S)\s*\\approx\s*[-+]?[0-9]*\.?[0-9]+\s*\.?$")
+_BARE_NAME = re.compile(r"[a-zA-Z](?:_\{?[a-zA-Z0-9]*\}?)?\s*=?")
+_LEADING_EQUALS = re.compile(r"^\s*=(?=\s*\S)")
 
 
 def normalize(answer: str) -> str:
     """Rewrite notational variants into the one spelling the parser reads.
 
     Only rewrites that cannot change the value: unicode symbols, sizing commands, `\\dfrac`,
-    font wrappers, thousands separators, currency signs and trailing unit words.
+    font wrappers, thousands separators, currency signs and trailing unit words; a trailing
+    `\\approx 0.577` after a value and a leading `=` are dropped.
     """
     s = _UNICODE_RE.sub(lambda m: _UNICODE[m.group()], answer)
     s = _SYNONYM_RE.sub(lambda m: _SYNONYMS[m.group()], s)
+    approx = _TRAILING_APPROX.search(s)
+    if approx is not None and not _BARE_NAME.fullmatch(s[: approx.start()].strip()):
+        s = s[: approx.start()]  # but in `x \approx 11` the decimal is the answer
+    s = _LEADING_EQUALS.sub("", s)
     s = _THOUSANDS_BRACED.sub("", s)
     s = _SPACED_THOUSANDS.sub("", s)
     s = _DROP.sub(" ", s)
@@ -258,6 +270,7 @@ _TEXT_GROUP = re.compile(
 )
 _ENVIRONMENT = re.compile(r"\\(?:begin|end)\s*\{[a-zA-Z*]*\}")
 _WORD_RUN = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
+_SUBSCRIPT_GROUP = re.compile(r"_\{[a-zA-Z0-9]*\}")
 
 
 def text_form(answer: str) -> str:
@@ -271,6 +284,7 @@ def is_worded(normalized: str) -> bool:
     """True when the answer is words (`Monday`, `\\text{no solution}`), not math: only text
     groups, or a bare word of three letters or more (commands and environments aside)."""
     bare = _TEXT_GROUP.sub(" ", _ENVIRONMENT.sub(" ", normalized))
+    bare = _SUBSCRIPT_GROUP.sub(" ", bare)  # `S_{MBCN}` names an area, it is not a word
     if bare.strip() == "" and normalized.strip():
         return any(c.isalpha() for c in normalized)
     return _WORD_RUN.search(bare) is not None
@@ -284,7 +298,7 @@ _TOKEN = re.compile(
     |(?P<cmd>\\(?:[a-zA-Z]+|.))
     |(?P<rel><=|>=|!=|=<|=>)
     |(?P<letter>[a-zA-Z])
-    |(?P<punct>[-+*/^_()\[\]{},;=<>!%|&°'])
+    |(?P<punct>[-+*/^_()\[\]{},;:=<>!%|&°'])
     |(?P<space>\s+)
     """,
     re.VERBOSE,
@@ -467,7 +481,7 @@ class _Parser:
         return kind == "punct" and text in (",", ";")
 
     def relation(self) -> Node:
-        items = [self.union()]
+        items = [self.ratio()]
         ops: list[RelOp] = []
         while True:
             kind, text = self.peek()
@@ -476,8 +490,16 @@ class _Parser:
                 break
             self.i += 1
             ops.append(op)
-            items.append(self.union())
+            items.append(self.ratio())
         return Relation(tuple(items), tuple(ops)) if ops else items[0]
+
+    def ratio(self) -> Node:
+        """`7:32`, `a:b:c`, and times of day `12:00`: binds looser than arithmetic."""
+        parts = [self.union()]
+        while self.at(":"):
+            self.i += 1
+            parts.append(self.union())
+        return Ratio(tuple(parts)) if len(parts) > 1 else parts[0]
 
     def union(self) -> Node:
         parts = [self.expr()]
@@ -646,7 +668,8 @@ class _Parser:
                 items = self.items(frozenset({"}"}))
                 self.expect("}")
                 self.leave()
-                return items[0] if len(items) == 1 else Seq("set", tuple(items))
+                # `{1,3}` is a TeX group around a list (a set is written `\\{1,3\\}`)
+                return items[0] if len(items) == 1 else Seq("list", tuple(items))
             if text == "|":
                 self.enter()
                 inner = self.expr()

@@ -33,7 +33,7 @@ from typing import Any
 from mmreward.errors import InvalidInputError
 from mmreward.verifiers.choice import judge_choice
 from mmreward.verifiers.compare import EXACT_LEAVES, NUMERIC_LEAVES, Undecided, equivalent
-from mmreward.verifiers.extract import extract_final_answer
+from mmreward.verifiers.extract import extract_final_answer, sentence_value
 from mmreward.verifiers.guards import TooLargeError, check_magnitude, is_growing_tower
 from mmreward.verifiers.latex import (
     MAX_ANSWER_CHARS,
@@ -51,6 +51,7 @@ from mmreward.verifiers.text import after_reasoning
 from mmreward.verifiers.verdict import Verdict
 
 MAX_REFERENCE_CHARS = MAX_ANSWER_CHARS
+_PHRASE_MARKERS = frozenset({"answer_is", "answer_colon", "answer_tag"})
 # `\\text{(B) } 12`, `\\textbf{(B) }12`, `(B) 12`: an option letter, then that option's value
 _CHOICE_LABEL = re.compile(
     r"(\\text(?:bf|rm|normal)?\s*\{)?\s*\(([A-J])\)\s*(\})?\s*([^\s}].{0,200}?)\s*$"
@@ -76,8 +77,12 @@ def verify_math(
 
     extraction = extract_final_answer(after_reasoning(response))
     if extraction is None or not extraction.text:
-        return Verdict.failed("no_answer", "no_answer")
+        if ref_node is None:  # only sympy may read the reference: an unreadable one abstains
+            return Deferred(fn=_no_answer, args=(ref_text,), fallback=_no_answer_verdict())
+        return _no_answer_verdict()
     answer, marker = extraction.text, extraction.marker
+    if marker in _PHRASE_MARKERS:
+        answer = sentence_value(answer)
     if len(answer) > MAX_ANSWER_CHARS:
         return Verdict.failed("error", "answer_too_long", extracted=answer[:200], marker=marker)
     ans_text = normalize(answer)
@@ -156,6 +161,20 @@ def _judge_with_sympy(
     if verdict.status == "unparsable_reference" and reference_parsed:
         return Verdict.judged(False, answer, "unparsable_answer", marker=marker, via="sympy")
     return verdict
+
+
+def _no_answer(reference: str) -> Verdict:
+    """Sandbox job: a response without an answer against a reference only sympy may read."""
+    from mmreward.verifiers.symbolic import reference_error
+
+    error = reference_error(reference)
+    if error is not None:
+        return Verdict.failed("unparsable_reference", "unparsable_reference", error=error)
+    return _no_answer_verdict()
+
+
+def _no_answer_verdict() -> Verdict:
+    return Verdict.failed("no_answer", "no_answer")
 
 
 def _timed_out(answer: str, marker: str) -> Verdict:

@@ -116,6 +116,13 @@ class Relation:
 
 
 @dataclass(frozen=True, slots=True)
+class Ratio:
+    """`a : b (: c …)`, a ratio or a time of day (`12:00`)."""
+
+    items: tuple[Node, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Matrix:
     rows: tuple[tuple[Node, ...], ...]
 
@@ -144,6 +151,7 @@ Node = (
     | Interval
     | Union
     | Relation
+    | Ratio
     | Matrix
     | Text
 )
@@ -171,7 +179,7 @@ def children(node: Node) -> tuple[Node, ...]:
             return args
         case PlusMinus(left, right):
             return (left, right)
-        case Seq(_, items) | Relation(items, _):
+        case Seq(_, items) | Relation(items, _) | Ratio(items):
             return items
         case Interval(lo, hi, _, _):
             return (lo, hi)

@@ -37,6 +37,15 @@ def judge_with_sympy(reference: str, answer: str, marker: str) -> Verdict:
     return Verdict.judged(_sympy_equal(ref, ans), answer, "symbolic", marker=marker, via="sympy")
 
 
+def reference_error(reference: str) -> str | None:
+    """Why latex2sympy cannot read `reference`, or None when it can."""
+    try:
+        _parse(reference)
+    except Exception as error:
+        return str(error)[:200]
+    return None
+
+
 def _sympy_equal(ref: Any, ans: Any) -> bool:
     if ref == ans:
         return True
