@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     )
 
     api_key: SecretStr | None = Field(None, description="require `Authorization: Bearer <key>`")
+    policy_tokenizer: Path | None = Field(
+        None, description="policy tokenizer dir: /get_reward strips its special tokens"
+    )
     redis_url: str | None = Field(None, description="verdict cache in Redis; in-process if unset")
     cache_size: int = Field(100_000, ge=0, description="in-process verdict cache entries (0 = off)")
 

@@ -7,10 +7,12 @@ import random
 import re
 
 import pytest
+import torch
 
 from mmreward.errors import InvalidInputError
+from mmreward.prm.items import PRMItem
 from mmreward.prm.metrics import first_error, first_error_f1
-from mmreward.prm.scorer import PRMItem, PRMScorer
+from mmreward.prm.scorer import PRMScorer
 from mmreward.prm.synthetic import make_chain, make_dataset
 from mmreward.prm.train import TrainConfig, read_stepwise_jsonl, train
 
@@ -154,7 +156,7 @@ def test_trainer_writes_a_checkpoint_the_scorer_loads(tmp_path):
     chain = make_chain(random.Random(5))
     scorer = PRMScorer(out, device="cpu")
     try:
-        (scored,) = scorer.score([PRMItem(chain.problem, chain.steps)])
+        (scored,) = scorer.score([PRMItem(problem=chain.problem, steps=chain.steps)])
     finally:
         scorer.close()
     assert len(scored.step_scores) == len(chain.steps)
@@ -170,8 +172,54 @@ def test_bundled_prm_finds_first_errors_on_fresh_chains():
     chains = make_dataset(2000, seed=9_876_543)
     scorer = PRMScorer(device="cpu")
     try:
-        scored = scorer.score([PRMItem(c.problem, c.steps) for c in chains])
+        scored = scorer.score([PRMItem(problem=c.problem, steps=c.steps) for c in chains])
     finally:
         scorer.close()
     result = first_error_f1([s.first_error for s in scored], [c.first_error for c in chains])
     assert result.f1 >= 0.9, result.summary()
+
+
+def test_hard_case_options_oversample_long_chains_and_last_operation_errors():
+    chains = make_dataset(600, seed=31, operand_weights=(0, 0, 1), last_error_p=1.0, error_p=1.0)
+    assert all(len(c.steps) == 5 for c in chains)  # 4 operations + the answer
+    step_errors = [c for c in chains if c.error_kind != "answer"]
+    assert step_errors
+    assert all(c.first_error == 3 for c in step_errors)
+    # Unset, neither option draws from the stream: the default chains stay what they were.
+    assert make_dataset(50, seed=3, operand_weights=None, last_error_p=0.0) == make_dataset(
+        50, seed=3
+    )
+
+
+def test_deepened_model_starts_as_the_same_function():
+    from transformers import AutoModelForTokenClassification, LlamaConfig
+
+    from mmreward.prm.train import deepened
+
+    config = LlamaConfig(
+        vocab_size=40,
+        hidden_size=32,
+        intermediate_size=64,
+        num_hidden_layers=3,
+        num_attention_heads=2,
+        num_key_value_heads=2,
+        num_labels=2,
+    )
+    torch.manual_seed(0)
+    model = AutoModelForTokenClassification.from_config(config).eval()
+    grown = deepened(model, 2).eval()
+    assert grown.config.num_hidden_layers == 5
+    ids = torch.randint(0, 40, (2, 12))
+    with torch.no_grad():
+        before, after = model(ids).logits, grown(ids).logits
+    assert torch.allclose(before, after, atol=1e-6)
+    # The new layers (after old layers 0 and 2) get gradients: training moves them.
+    grown.train()
+    grown(ids).logits.square().sum().backward()
+    for new in (1, 4):
+        layer = grown.base_model.layers[new]
+        assert float(layer.self_attn.o_proj.weight.abs().sum()) == 0.0
+        assert float(layer.self_attn.o_proj.weight.grad.abs().sum()) > 0.0
+        assert float(layer.mlp.down_proj.weight.grad.abs().sum()) > 0.0
+    with pytest.raises(InvalidInputError, match="add_layers"):
+        deepened(model, 4)

@@ -24,6 +24,16 @@ def add_prm_command(commands: Any) -> None:
     gen.add_argument("--error-rate", type=float, default=0.5, help="share of erroneous chains")
     gen.add_argument("--redundant-parens", type=float, default=0.08, help="per inner operation")
     gen.add_argument("--root-parens", type=float, default=0.0, help="whole expression wrapped")
+    gen.add_argument(
+        "--operand-weights",
+        type=float,
+        nargs=3,
+        metavar=("W3", "W4", "W5"),
+        help="relative weights of 3, 4 and 5 operands (default: uniform)",
+    )
+    gen.add_argument(
+        "--last-error", type=float, default=0.0, help="share of step errors on the last operation"
+    )
     gen.set_defaults(handler=_generate)
 
     train = actions.add_parser(
@@ -33,6 +43,9 @@ def add_prm_command(commands: Any) -> None:
     train.add_argument("--out", type=Path, required=True, help="checkpoint directory to write")
     train.add_argument("--eval-data", type=Path, help="held-out JSONL; best checkpoint is kept")
     train.add_argument("--init", type=Path, help="start from this checkpoint (else tiny Qwen2)")
+    train.add_argument(
+        "--add-layers", type=int, help="deepen the --init model by this many identity layers"
+    )
     train.add_argument("--hidden-size", type=int, help="from-scratch model width")
     train.add_argument("--layers", type=int, help="from-scratch model depth")
     train.add_argument("--heads", type=int, help="from-scratch attention heads")
@@ -74,6 +87,8 @@ def _generate(args: argparse.Namespace) -> int:
             error_p=args.error_rate,
             redundant_p=args.redundant_parens,
             root_parens_p=args.root_parens,
+            operand_weights=tuple(args.operand_weights) if args.operand_weights else None,
+            last_error_p=args.last_error,
         )
         for chain in chains:
             fh.write(json.dumps(chain.to_record()) + "\n")

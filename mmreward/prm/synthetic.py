@@ -225,12 +225,18 @@ def make_chain(
     order_mix: tuple[float, float] = (0.7, 0.25),
     redundant_p: float = 0.08,
     root_parens_p: float = 0.0,
+    operand_weights: tuple[float, float, float] | None = None,
+    last_error_p: float = 0.0,
 ) -> Chain:
     """One chain; with probability ``error_p`` it carries exactly one first error.
 
     ``order_mix`` gives the shares of post-order and innermost-first step orders; the rest use a
-    random valid order.
+    random valid order. ``operand_weights`` (for 3, 4, 5 operands) and ``last_error_p`` (share of
+    step errors put on the last operation) over-sample the hard cases, long chains and late
+    errors; each is drawn only when set, so the default stream of chains does not depend on them.
     """
+    if n_operands is None and operand_weights is not None:
+        n_operands = rng.choices((3, 4, 5), weights=operand_weights)[0]
     root = random_problem(rng, n_operands, redundant_p=redundant_p, root_parens_p=root_parens_p)
     draw = rng.random()
     if draw < order_mix[0]:
@@ -248,7 +254,8 @@ def make_chain(
         if rng.random() < answer_error_p:
             error_at, kind = n_ops, "answer"
         else:
-            error_at = rng.randrange(n_ops)
+            late = last_error_p > 0 and rng.random() < last_error_p
+            error_at = n_ops - 1 if late else rng.randrange(n_ops)
             kind = "result" if rng.random() < 0.5 else "operand"
 
     values: dict[int, int] = {}
@@ -313,6 +320,8 @@ def make_dataset(
     error_p: float = 0.5,
     redundant_p: float = 0.08,
     root_parens_p: float = 0.0,
+    operand_weights: tuple[float, float, float] | None = None,
+    last_error_p: float = 0.0,
 ) -> list[Chain]:
     """``n`` chains from a seeded generator (same seed, same chains)."""
     rng = random.Random(seed)
@@ -323,6 +332,8 @@ def make_dataset(
             error_p=error_p,
             redundant_p=redundant_p,
             root_parens_p=root_parens_p,
+            operand_weights=operand_weights,
+            last_error_p=last_error_p,
         )
         for _ in range(n)
     ]

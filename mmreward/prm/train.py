@@ -15,14 +15,20 @@ little signal to discover arithmetic. So training has two stages that share the 
 
 Both stages use a length curriculum: batches start from the shortest examples and widen to the
 whole set over the first ``curriculum`` share of the steps.
+
+A trained checkpoint can be deepened (``add_layers``): new decoder layers start as the identity
+(their attention and MLP output projections are zero), so training resumes from the same function
+with more capacity instead of paying again for what the smaller model already learned.
 """
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import math
 import random
+import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -56,6 +62,7 @@ class TrainConfig:
     data: Path
     out: Path
     init: Path | None = None
+    add_layers: int = 0
     eval_data: Path | None = None
     hidden_size: int = 96
     layers: int = 4
@@ -144,6 +151,51 @@ def _new_tiny_model(
     torch.manual_seed(cfg.seed)
     model = AutoModelForTokenClassification.from_config(config)  # type: ignore[no-untyped-call]
     return model, tokenizer
+
+
+_LAYER_KEY = re.compile(r"\.layers\.(\d+)\.")
+
+
+def deepened(model: PreTrainedModel, add_layers: int, seed: int = 0) -> PreTrainedModel:
+    """``model`` with ``add_layers`` identity-initialised decoder layers spread between its own.
+
+    Works for decoder stacks whose layers have ``self_attn.o_proj`` and ``mlp.down_proj`` (Llama,
+    Qwen2, Mistral); zeroing those makes each new layer pass its residual stream through unchanged.
+    """
+    n = int(model.config.num_hidden_layers)
+    if not 0 < add_layers <= n:
+        raise InvalidInputError(f"add_layers must be 1..{n} (the current depth), not {add_layers}")
+    after = {(j + 1) * n // add_layers - 1 for j in range(add_layers)}
+    source: list[int | None] = []
+    for i in range(n):
+        source += [i, None] if i in after else [i]
+    config = copy.deepcopy(model.config)
+    config.num_hidden_layers = len(source)
+    torch.manual_seed(seed)
+    grown: PreTrainedModel = AutoModelForTokenClassification.from_config(config)  # type: ignore[no-untyped-call]
+    new_index = {old: new for new, old in enumerate(source) if old is not None}
+    state = grown.state_dict()
+    for key, value in model.state_dict().items():
+        match = _LAYER_KEY.search(key)
+        if match is not None:
+            key = _LAYER_KEY.sub(f".layers.{new_index[int(match.group(1))]}.", key, count=1)
+        state[key] = value.clone()
+    grown.load_state_dict(state)
+    layers: Any = grown.base_model.layers
+    with torch.no_grad():
+        for new, old in enumerate(source):
+            if old is None:
+                layer = layers[new]
+                try:
+                    outputs = (layer.self_attn.o_proj.weight, layer.mlp.down_proj.weight)
+                except AttributeError as exc:
+                    raise InvalidInputError(
+                        f"{type(model).__name__}: layers without self_attn.o_proj/mlp.down_proj "
+                        "cannot be deepened"
+                    ) from exc
+                for weight in outputs:
+                    weight.zero_()
+    return grown
 
 
 def _classifier(model: PreTrainedModel) -> nn.Module:
@@ -273,6 +325,8 @@ def train(cfg: TrainConfig, on_log: Callable[[str], None] | None = None) -> Step
         model = AutoModelForTokenClassification.from_pretrained(
             cfg.init, num_labels=2, id2label={0: "bad", 1: "good"}, label2id={"bad": 0, "good": 1}
         )
+        if cfg.add_layers:
+            model = deepened(model, cfg.add_layers, cfg.seed)
     else:
         model, tokenizer = _new_tiny_model(cfg, records)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else 0

@@ -49,8 +49,9 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_exception_handler(MMRewardError, _mmreward_error)
     app.include_router(health.router)
     guarded = [Depends(require_api_key)]
-    for scoring in (verify, reward, grounding, prm, compat):
+    for scoring in (verify, reward, grounding, prm):
         app.include_router(scoring.router, dependencies=guarded)
+    app.include_router(compat.router)  # its own guard also takes the key from the URL
     return app
 
 
