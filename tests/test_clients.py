@@ -93,9 +93,8 @@ def test_trl_abstains_on_unjudgeable_items(local):
     assert rewards[1] is None
 
 
-def test_verl_compute_score(monkeypatch, local):
-    monkeypatch.setattr(adapters, "_verl_client", local)
-    result = adapters.compute_score("gsm8k", "#### 1,234", "1234")
+def test_verl_compute_score(local):
+    result = adapters.compute_score("gsm8k", "#### 1,234", "1234", client=local)
     assert result["score"] == 1.0
     assert result["acc"] is True
     assert result["status"] == "ok"
@@ -149,10 +148,14 @@ def test_local_client_scores_steps_and_images(local):
     import numpy as np
 
     from mmreward.grounding.synthetic import generate_scene
-    from mmreward.prm.scorer import PRMItem
+    from mmreward.prm.items import PRMItem
 
-    good = PRMItem("Compute: 3 + 4 * 2", ["4 * 2 = 8", "3 + 8 = 11", "The answer is 11."])
-    bad = PRMItem("Compute: 3 + 4 * 2", ["4 * 2 = 9", "3 + 9 = 12", "The answer is 12."])
+    good = PRMItem(
+        problem="Compute: 3 + 4 * 2", steps=["4 * 2 = 8", "3 + 8 = 11", "The answer is 11."]
+    )
+    bad = PRMItem(
+        problem="Compute: 3 + 4 * 2", steps=["4 * 2 = 9", "3 + 9 = 12", "The answer is 12."]
+    )
     right, wrong = local.prm_score([good, bad])
     assert right.first_error == -1
     assert wrong.first_error == 0

@@ -1,26 +1,72 @@
-"""Framework-native endpoints: OpenRLHF's remote reward protocol."""
+"""Framework-native endpoints: OpenRLHF's remote reward protocol at `POST /get_reward`.
+
+OpenRLHF sends no headers, so besides `Authorization: Bearer` the key may ride in the URL it is
+given: `--remote_rm_url 'http://host:8000/get_reward?api_key=KEY'`. The same query string picks
+the scorer (`verifier=chart`, `recipe=r1v`); the body is OpenRLHF's own.
+"""
 
 from __future__ import annotations
 
+import secrets
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+import orjson
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field, model_validator
 
-from mmreward.clients.adapters import openrlhf_response, openrlhf_rewards
+from mmreward.clients._adapt import (
+    Scored,
+    Target,
+    from_result,
+    from_verdict,
+    reward_items,
+    verify_items,
+)
+from mmreward.clients.openrlhf import fill_unlocated, openrlhf_rewards, query_format, rows
 from mmreward.engine import Engine
-from mmreward.items import VerifyItem
-from mmreward.service.dependencies import check_item_count, get_engine, get_settings
+from mmreward.service.dependencies import (
+    check_item_count,
+    get_engine,
+    get_settings,
+    require_api_key,
+)
 from mmreward.settings import Settings
 
-router = APIRouter(tags=["compat"])
+
+def require_key_or_query(
+    request: Request,
+    api_key: Annotated[
+        str | None, Query(description="the server's API key, for callers that send no headers")
+    ] = None,
+) -> None:
+    """Accept the key from the URL (OpenRLHF cannot send headers), else from the header."""
+    expected = get_settings(request).api_key
+    if (
+        expected is not None
+        and api_key is not None
+        and secrets.compare_digest(api_key.encode(), expected.get_secret_value().encode())
+    ):
+        return
+    require_api_key(request)
+
+
+class JSONBytes(Response):
+    """orjson-encoded body: plain dicts and lists, no per-field encoder walk."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+router = APIRouter(tags=["compat"], dependencies=[Depends(require_key_or_query)])
 
 
 class OpenRLHFRequest(BaseModel):
-    query: list[str] = Field(min_length=1, description="prompt + response, decoded")
+    query: list[str] = Field(min_length=1, description="prompt + response, decoded with specials")
     prompts: list[str]
     labels: list[Any]
-    verifier: str = Field("math", description="verifier applied to every item")
 
     @model_validator(mode="after")
     def _same_lengths(self) -> OpenRLHFRequest:
@@ -29,16 +75,30 @@ class OpenRLHFRequest(BaseModel):
         return self
 
 
-@router.post("/get_reward")
+@router.post("/get_reward", response_class=JSONBytes)
 async def get_reward(
     request: OpenRLHFRequest,
     engine: Annotated[Engine, Depends(get_engine)],
     settings: Annotated[Settings, Depends(get_settings)],
-) -> dict[str, Any]:
-    """OpenRLHF `--remote_rm_url` endpoint."""
+    verifier: Annotated[str, Query(max_length=64, description="verifier for every item")] = "math",
+    recipe: Annotated[str | None, Query(max_length=64, description="recipe instead")] = None,
+) -> JSONBytes:
+    """OpenRLHF `--remote_rm_url`: `{"rewards", "scores", "extra_logs"}` in request order.
+
+    The response is located in each query (after the prompt, else after the assistant marker)
+    and stripped of special tokens; one that cannot be located scores 0 as an error.
+    """
     check_item_count(len(request.query), settings)
-    items = [
-        VerifyItem(verifier=request.verifier, response=openrlhf_response(q, p), reference=label)
-        for q, p, label in zip(request.query, request.prompts, request.labels, strict=True)
-    ]
-    return openrlhf_rewards(await engine.averify_batch(items))
+    tokenizer = str(settings.policy_tokenizer) if settings.policy_tokenizer else None
+    located = rows(request.query, request.prompts, request.labels, query_format(tokenizer))
+    found = [row for row in located if row is not None]
+    target = Target(verifier=verifier, recipe=recipe)
+    scored_found: list[Scored]
+    if not found:
+        scored_found = []
+    elif recipe is None:
+        scored_found = [from_verdict(v) for v in await engine.averify(verify_items(target, found))]
+    else:
+        results = await engine.areward(recipe, reward_items(found))
+        scored_found = [from_result(r) for r in results]
+    return JSONBytes(openrlhf_rewards(fill_unlocated(located, scored_found)))

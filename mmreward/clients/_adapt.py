@@ -1,0 +1,299 @@
+"""What every framework adapter shares: rows in, scores out, through any of the four clients.
+
+A framework hands us responses with their ground truth and dataset columns; an adapter turns
+them into `Row`s, and `score_rows` / `ascore_rows` send them to a verifier or a recipe through
+`RewardClient`, `AsyncRewardClient`, `LocalClient` or `AsyncLocalClient` alike (a client whose
+methods are coroutines is driven on a private event loop when the caller is synchronous).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import os
+import threading
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from mmreward.items import VerifyItem
+from mmreward.recipes.model import RewardItem, RewardResult
+from mmreward.verifiers.verdict import Verdict
+
+_T = TypeVar("_T")
+
+ABSTAIN = frozenset({"timeout", "error", "unparsable_reference"})
+"""Statuses that say nothing about the policy's answer; a framework may skip them."""
+
+ROW_FIELDS = (
+    "options",
+    "image",
+    "question",
+    "prompt",
+    "problem",
+    "steps",
+    "grounding_reference",
+    "response_length",
+    "truncated",
+)
+"""Extra fields a recipe component reads (accuracy: options; prm: prompt/steps; grounding:
+image/question/grounding_reference; length: response_length; accuracy: truncated)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """What to score with: one verifier (with its settings) or a named recipe."""
+
+    verifier: str = "math"
+    recipe: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def label(self) -> str:
+        return self.recipe or self.verifier
+
+
+@dataclass
+class Row:
+    """One response with its ground truth and whatever extra fields the framework gave."""
+
+    response: str
+    reference: Any = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Scored:
+    """A reward with what a framework can log beside it (all components, weighted and not)."""
+
+    reward: float
+    status: str
+    correct: bool | None
+    extracted: str | None
+    parts: dict[str, float] = field(default_factory=dict)
+    weighted: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def abstained(self) -> bool:
+        return self.status in ABSTAIN
+
+
+# -- values from frameworks ---------------------------------------------------------------------
+
+
+def plain(value: Any) -> Any:
+    """numpy scalars/arrays and torch tensors (verl's ground truths) as plain Python values."""
+    if isinstance(value, str | bool | int | float) or value is None:
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    tolist = getattr(value, "tolist", None)
+    if callable(tolist):
+        return plain(tolist())
+    return value
+
+
+def image_base64(value: Any) -> Any:
+    """A dataset image (PIL, bytes, `{"bytes": ...}`, an array, a list of them) as base64 PNG.
+
+    Strings are passed on untouched (base64 or a data URI); anything else is left for the
+    grounding component to refuse with a clear message.
+    """
+    if isinstance(value, list | tuple):
+        return image_base64(value[0]) if value else None
+    if isinstance(value, Mapping) and isinstance(value.get("bytes"), bytes):
+        value = value["bytes"]
+    if isinstance(value, bytes | bytearray):
+        return base64.b64encode(value).decode()
+    if hasattr(value, "__array_interface__") and not hasattr(value, "save"):
+        from PIL import Image
+
+        value = Image.fromarray(value)
+    if hasattr(value, "save"):
+        buffer = io.BytesIO()
+        value.save(buffer, format="PNG")
+        return base64.b64encode(buffer.getvalue()).decode()
+    return value
+
+
+def message_text(message: Any) -> str:
+    """The text of a chat message's content (a string or a list of typed parts)."""
+    content = message.get("content", "") if isinstance(message, Mapping) else message
+    if isinstance(content, list):
+        return "".join(str(part.get("text", "")) for part in content if isinstance(part, Mapping))
+    return str(content)
+
+
+# -- clients ------------------------------------------------------------------------------------
+
+
+class _LoopThread:
+    """One event loop on a daemon thread, for coroutine clients called from synchronous code."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        threading.Thread(target=self.loop.run_forever, name="mmreward-adapter", daemon=True).start()
+
+    def run(self, coroutine: Coroutine[Any, Any, _T]) -> _T:
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+
+_state_lock = threading.Lock()
+_loop_thread: _LoopThread | None = None
+_shared: dict[tuple[str | None, str | None], Any] = {}
+
+
+def _reset_after_fork() -> None:
+    """A forked child (verl's prime manager) builds its own clients: pools and threads do not
+    survive a fork, and a lock held at fork time would never be released."""
+    global _state_lock, _loop_thread
+    _state_lock = threading.Lock()
+    _loop_thread = None
+    _shared.clear()
+
+
+os.register_at_fork(after_in_child=_reset_after_fork)
+
+
+def call(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call a client method from synchronous code, whether it is a coroutine function or not."""
+    global _loop_thread
+    result = method(*args, **kwargs)
+    if not isinstance(result, Awaitable):
+        return result
+    with _state_lock:
+        if _loop_thread is None:
+            _loop_thread = _LoopThread()
+        runner = _loop_thread
+    return runner.run(_awaited(result))
+
+
+async def _awaited(awaitable: Awaitable[_T]) -> _T:
+    return await awaitable
+
+
+async def acall(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call a client method from a coroutine: a blocking one goes to a worker thread."""
+    if asyncio.iscoroutinefunction(method):
+        return await method(*args, **kwargs)
+    result = await asyncio.to_thread(method, *args, **kwargs)
+    if isinstance(result, Awaitable):
+        return await result
+    return result
+
+
+def shared_client(url: str | None = None, api_key: str | None = None) -> Any:
+    """The process's client for `url` (default `$MMREWARD_URL`; in-process engine when unset).
+
+    Built once per process under a lock: verl's naive manager calls from several executor
+    threads at once, and each extra engine would start its own sandbox workers.
+    """
+    url = url or os.environ.get("MMREWARD_URL") or None
+    api_key = api_key or os.environ.get("MMREWARD_API_KEY") or None
+    key = (url, api_key)
+    with _state_lock:
+        client = _shared.get(key)
+        if client is None:
+            if url:
+                from mmreward.clients._http import RewardClient
+
+                client = RewardClient(url, api_key=api_key)
+            else:
+                from mmreward.clients._local import LocalClient
+
+                client = LocalClient()
+            _shared[key] = client
+    return client
+
+
+# -- scoring ------------------------------------------------------------------------------------
+
+
+def verify_items(target: Target, rows: Sequence[Row]) -> list[VerifyItem]:
+    return [
+        VerifyItem(
+            verifier=target.verifier,
+            response=row.response,
+            reference=plain(row.reference),
+            options=plain(row.extra.get("options")),
+            params=dict(target.params),
+        )
+        for row in rows
+    ]
+
+
+def reward_items(rows: Sequence[Row]) -> list[RewardItem]:
+    items = []
+    for row in rows:
+        extra = {k: plain(v) for k, v in row.extra.items() if v is not None and k != "image"}
+        if row.extra.get("image") is not None:
+            extra["image"] = image_base64(row.extra["image"])
+        items.append(RewardItem(response=row.response, reference=plain(row.reference), **extra))
+    return items
+
+
+def from_verdict(verdict: Verdict) -> Scored:
+    return Scored(verdict.reward, verdict.status, verdict.correct, verdict.extracted)
+
+
+def from_result(result: RewardResult | Mapping[str, Any]) -> Scored:
+    if not isinstance(result, RewardResult):
+        result = RewardResult.model_validate(result)
+    status, correct, extracted = "ok", None, None
+    for part in result.components.values():
+        part_status = part.details.get("status")
+        if isinstance(part_status, str) and part_status != "ok" and status == "ok":
+            status = part_status
+        if "correct" in part.details and correct is None:
+            correct = part.details["correct"]
+            extracted = part.details.get("extracted")
+    return Scored(
+        reward=result.reward,
+        status=status,
+        correct=correct,
+        extracted=extracted,
+        parts={name: part.score for name, part in result.components.items()},
+        weighted={name: part.weighted for name, part in result.components.items()},
+    )
+
+
+def score_rows(client: Any, target: Target, rows: Sequence[Row]) -> list[Scored]:
+    """Score rows from synchronous code; one result per row, in order."""
+    if not rows:
+        return []
+    if target.recipe is None:
+        verdicts = call(client.verify, verify_items(target, rows))
+        return [from_verdict(v) for v in verdicts]
+    results = call(client.reward, target.recipe, reward_items(rows))
+    return [from_result(r) for r in results]
+
+
+async def ascore_rows(client: Any, target: Target, rows: Sequence[Row]) -> list[Scored]:
+    """Score rows from a coroutine without blocking its event loop."""
+    if not rows:
+        return []
+    if target.recipe is None:
+        verdicts = await acall(client.verify, verify_items(target, rows))
+        return [from_verdict(v) for v in verdicts]
+    results = await acall(client.reward, target.recipe, reward_items(rows))
+    return [from_result(r) for r in results]
+
+
+_taken: set[str] = set()
+
+
+def unique_name(base: str) -> str:
+    """`base`, or `base_2`, `base_3`... when this process already named a function `base`:
+    frameworks key their logged metrics by function name, and equal names merge."""
+    with _state_lock:
+        name, n = base, 1
+        while name in _taken:
+            n += 1
+            name = f"{base}_{n}"
+        _taken.add(name)
+        return name

@@ -1,0 +1,153 @@
+"""OpenRLHF: the remote reward protocol's shapes, and `reward_func` for `--remote_rm_url file.py`.
+
+OpenRLHF's `query` is `decode(prompt_ids + response_ids, skip_special_tokens=False)`: the chat
+template and the EOS token are in it, and when the prompt was cut from the left to fit
+`max_len` the query no longer starts with the prompt text. So the response is located first
+(after the prompt, else after the chat template's last assistant marker; never the prompt
+itself), then stripped of special tokens, and only then judged. A response that cannot be
+located is an `error` item with reward 0 rather than a judgement of prompt text.
+
+`--remote_rm_url /path/to/mmreward/clients/openrlhf.py` loads this file and calls `reward_func`
+in-process; it reads `MMREWARD_URL`/`MMREWARD_API_KEY` (score on a server; in-process engine
+when unset), `MMREWARD_ADAPTER_VERIFIER` (default `math`) or `MMREWARD_ADAPTER_RECIPE`, and
+`MMREWARD_POLICY_TOKENIZER` (the policy's tokenizer directory: its special tokens and
+assistant marker).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from mmreward.clients._adapt import Row, Scored, Target, score_rows, shared_client
+
+COMMON_SPECIAL_TOKENS = (
+    "<|im_end|>",
+    "<|endoftext|>",
+    "</s>",
+    "<eos>",
+    "<|eot_id|>",
+    "<|end_of_text|>",
+    "<end_of_turn>",
+    "<|end|>",
+)
+"""End-of-turn and end-of-text tokens of the common model families, stripped whatever the model."""
+
+COMMON_ASSISTANT_MARKERS = (
+    "<|im_start|>assistant\n",
+    "<|start_header_id|>assistant<|end_header_id|>\n\n",
+    "<start_of_turn>model\n",
+    "<|assistant|>\n",
+    "<｜Assistant｜>",
+    "[/INST]",
+)
+"""Where the assistant turn starts in ChatML/Qwen, Llama 3, Gemma, Phi, DeepSeek and Mistral."""
+
+UNLOCATED = "response_not_located"
+
+
+@dataclass(frozen=True)
+class QueryFormat:
+    """The special tokens to strip and the markers that open the assistant's turn."""
+
+    special_tokens: tuple[str, ...] = COMMON_SPECIAL_TOKENS
+    assistant_markers: tuple[str, ...] = COMMON_ASSISTANT_MARKERS
+
+
+@lru_cache(maxsize=8)
+def query_format(tokenizer_dir: str | None = None) -> QueryFormat:
+    """The common tokens and markers, plus the given tokenizer's own (read from local files)."""
+    if not tokenizer_dir:
+        return QueryFormat()
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir, local_files_only=True)
+    specials = [t for t in tokenizer.all_special_tokens if t and t not in COMMON_SPECIAL_TOKENS]
+    markers = list(COMMON_ASSISTANT_MARKERS)
+    if getattr(tokenizer, "chat_template", None):
+        marker = _generation_marker(tokenizer)
+        if marker:
+            markers.insert(0, marker)
+    return QueryFormat(
+        special_tokens=(*COMMON_SPECIAL_TOKENS, *specials), assistant_markers=tuple(markers)
+    )
+
+
+def _generation_marker(tokenizer: Any) -> str:
+    """What `add_generation_prompt=True` appends to a conversation: the assistant's opening."""
+    messages = [{"role": "user", "content": "x"}]
+    closed = tokenizer.apply_chat_template(messages, tokenize=False)
+    opened = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+    if isinstance(opened, str) and isinstance(closed, str) and opened.startswith(closed):
+        return opened[len(closed) :].strip(" ")
+    return ""
+
+
+def locate_response(query: str, prompt: str, fmt: QueryFormat | None = None) -> str | None:
+    """The response inside an OpenRLHF query, stripped of special tokens; None if not found."""
+    fmt = fmt or QueryFormat()
+    if prompt and query.startswith(prompt):
+        response = query[len(prompt) :]
+    else:
+        cuts = [query.rfind(m) + len(m) for m in fmt.assistant_markers if m in query]
+        if not cuts:
+            return None
+        response = query[max(cuts) :]
+    for token in fmt.special_tokens:
+        response = response.replace(token, "")
+    return response.strip()
+
+
+def rows(
+    queries: Sequence[str], prompts: Sequence[str], labels: Sequence[Any], fmt: QueryFormat
+) -> list[Row | None]:
+    """One row per located response, None where the response could not be found."""
+    located = []
+    for query, prompt, label in zip(queries, prompts, labels, strict=True):
+        response = locate_response(query, prompt, fmt)
+        located.append(None if response is None else Row(response, label, {"prompt": prompt}))
+    return located
+
+
+def fill_unlocated(located: Sequence[Row | None], scored: Sequence[Scored]) -> list[Scored]:
+    """Scores of the located rows back in place; unlocated rows get 0 with status `error`."""
+    found = iter(scored)
+    missing = Scored(0.0, "error", None, None)
+    return [next(found) if row is not None else missing for row in located]
+
+
+def score_located(client: Any, target: Target, located: Sequence[Row | None]) -> list[Scored]:
+    """Score the rows whose response was found, through any client."""
+    scored = score_rows(client, target, [row for row in located if row is not None])
+    return fill_unlocated(located, scored)
+
+
+def openrlhf_rewards(scored: Sequence[Scored]) -> dict[str, Any]:
+    """The remote-reward answer: `rewards` for advantages, `scores` for dynamic filtering, and
+    numeric `extra_logs` (OpenRLHF turns each into a tensor and logs its mean)."""
+    rewards = [s.reward for s in scored]
+    logs: dict[str, list[float]] = {
+        "accuracy": [1.0 if s.correct else 0.0 for s in scored],
+        "timeouts": [1.0 if s.status == "timeout" else 0.0 for s in scored],
+        "errors": [1.0 if s.status == "error" else 0.0 for s in scored],
+    }
+    for part in scored[0].parts if scored else ():
+        logs[part] = [s.parts.get(part, 0.0) for s in scored]
+    return {"rewards": rewards, "scores": rewards, "extra_logs": logs}
+
+
+def _env_target() -> Target:
+    recipe = os.environ.get("MMREWARD_ADAPTER_RECIPE") or None
+    return Target(verifier=os.environ.get("MMREWARD_ADAPTER_VERIFIER") or "math", recipe=recipe)
+
+
+def reward_func(
+    queries: Sequence[str], prompts: Sequence[str], labels: Sequence[Any], **kwargs: Any
+) -> dict[str, Any]:
+    """OpenRLHF's in-process reward hook (`--remote_rm_url path/to/this/file.py`)."""
+    fmt = query_format(os.environ.get("MMREWARD_POLICY_TOKENIZER") or None)
+    located = rows(queries, prompts, labels, fmt)
+    return openrlhf_rewards(score_located(shared_client(), _env_target(), located))

@@ -1,0 +1,242 @@
+"""TRL `GRPOTrainer` reward functions: `f(prompts, completions, **columns) -> list[float | None]`.
+
+TRL hands every dataset column but `prompt` to each reward function as a keyword argument, keys
+its logged metrics by the function's `__name__`, treats `None` as "skip this sample", and runs
+`async def` functions concurrently on its own event loop. So: one object per function, each
+with a unique name; a recipe either as one function (its components logged through TRL's
+`log_metric`/`log_extra` hooks) or as one function per component (`trl_component_funcs`, so TRL
+logs and weighs each itself).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Mapping, Sequence
+from statistics import fmean
+from typing import Any
+
+from mmreward.clients._adapt import (
+    ROW_FIELDS,
+    Row,
+    Scored,
+    Target,
+    ascore_rows,
+    message_text,
+    score_rows,
+    unique_name,
+)
+
+_NO_REFERENCE = frozenset({"format"})
+"""Verifiers that judge the response alone; their reference column may be absent."""
+
+
+def completion_text(completion: str | Sequence[Mapping[str, Any]]) -> str:
+    """TRL passes plain strings, or chat messages whose last assistant turn is the answer."""
+    if isinstance(completion, str):
+        return completion
+    for message in reversed(completion):
+        if message.get("role", "assistant") == "assistant":
+            return message_text(message)
+    return ""
+
+
+def prompt_text(prompt: Any) -> str:
+    """A conversational prompt's last user turn (what a PRM or grounding question reads)."""
+    if isinstance(prompt, str):
+        return prompt
+    if isinstance(prompt, Sequence):
+        for message in reversed(prompt):
+            if isinstance(message, Mapping) and message.get("role", "user") == "user":
+                return message_text(message)
+    return ""
+
+
+class _Config:
+    def __init__(
+        self,
+        client: Any,
+        target: Target,
+        reference_column: str,
+        image_column: str,
+        abstain: bool,
+    ) -> None:
+        self.client = client
+        self.target = target
+        self.reference_column = reference_column
+        self.image_column = image_column
+        self.abstain = abstain
+
+    def rows(self, prompts: Sequence[Any], completions: Sequence[Any], columns: Any) -> list[Row]:
+        references = columns.get(self.reference_column)
+        if references is None:
+            if self.target.recipe is None and self.target.verifier not in _NO_REFERENCE:
+                raise ValueError(
+                    f"the {self.target.verifier!r} verifier needs the reference column "
+                    f"{self.reference_column!r}; the dataset has: {', '.join(sorted(columns))}"
+                )
+            references = [None] * len(completions)
+        images = columns.get(self.image_column, columns.get("images"))
+        rows = []
+        for i, (prompt, completion) in enumerate(zip(prompts, completions, strict=True)):
+            extra = {f: columns[f][i] for f in ROW_FIELDS if f in columns and f != "image"}
+            extra.setdefault("prompt", prompt_text(prompt))
+            extra.setdefault("question", extra["prompt"])
+            if images is not None:
+                extra["image"] = images[i]
+            rows.append(Row(completion_text(completion), references[i], extra))
+        return rows
+
+    def key(self, rows: Sequence[Row]) -> tuple[Any, ...]:
+        return tuple((r.response, repr(r.reference), r.extra.get("prompt")) for r in rows)
+
+
+class _Memo:
+    """Component functions of one recipe share one scoring call per batch."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.key: tuple[Any, ...] | None = None
+        self.scored: list[Scored] = []
+        self.task: asyncio.Task[list[Scored]] | None = None
+
+    def score(self, config: _Config, rows: list[Row]) -> list[Scored]:
+        key = config.key(rows)
+        with self.lock:
+            if key != self.key:
+                self.scored, self.key = score_rows(config.client, config.target, rows), key
+            return self.scored
+
+    async def ascore(self, config: _Config, rows: list[Row]) -> list[Scored]:
+        key = config.key(rows)
+        if key != self.key or self.task is None:
+            self.key = key
+            self.task = asyncio.ensure_future(ascore_rows(config.client, config.target, rows))
+        return await asyncio.shield(self.task)
+
+
+class _TRLReward:
+    def __init__(self, config: _Config, name: str, component: str | None, memo: _Memo) -> None:
+        self._config = config
+        self._component = component
+        self._memo = memo
+        self.__name__ = name
+
+    def _rewards(self, scored: Sequence[Scored], columns: Mapping[str, Any]) -> list[float | None]:
+        if self._component is None:
+            self._log(scored, columns)
+        rewards: list[float | None] = []
+        for s in scored:
+            if self._config.abstain and s.abstained:
+                rewards.append(None)
+            elif self._component is None:
+                rewards.append(s.reward)
+            elif self._component in s.weighted:
+                rewards.append(s.weighted[self._component])
+            else:
+                known = ", ".join(s.weighted) or "none"
+                raise KeyError(f"recipe has no component {self._component!r}; it has: {known}")
+        return rewards
+
+    def _log(self, scored: Sequence[Scored], columns: Mapping[str, Any]) -> None:
+        """TRL >= 1.0 passes `log_metric` (scalar per step) and `log_extra` (a column of the
+        completions table) to reward functions; older versions pass neither."""
+        log_metric, log_extra = columns.get("log_metric"), columns.get("log_extra")
+        for part in scored[0].parts if scored else ():
+            values = [s.parts[part] for s in scored]
+            if callable(log_metric):
+                log_metric(f"{self.__name__}/{part}", fmean(values))
+            if callable(log_extra):
+                log_extra(f"{self.__name__}/{part}", values)
+        if callable(log_extra):
+            log_extra(f"{self.__name__}/status", [s.status for s in scored])
+
+
+class TRLReward(_TRLReward):
+    """A synchronous TRL reward function (any client; coroutine clients run on a side loop)."""
+
+    def __call__(
+        self, prompts: list[Any], completions: list[Any], **columns: Any
+    ) -> list[float | None]:
+        rows = self._config.rows(prompts, completions, columns)
+        return self._rewards(self._memo.score(self._config, rows), columns)
+
+
+class AsyncTRLReward(_TRLReward):
+    """The `async def` form, which TRL runs concurrently with its other reward functions."""
+
+    async def __call__(
+        self, prompts: list[Any], completions: list[Any], **columns: Any
+    ) -> list[float | None]:
+        rows = self._config.rows(prompts, completions, columns)
+        return self._rewards(await self._memo.ascore(self._config, rows), columns)
+
+
+def _target(verifier: str, recipe: str | None, params: dict[str, Any]) -> Target:
+    if recipe is not None and params:
+        raise ValueError("verifier settings do not apply to a recipe; put them in the recipe")
+    return Target(verifier=verifier, recipe=recipe, params=params)
+
+
+def trl_reward_func(
+    client: Any,
+    *,
+    verifier: str = "math",
+    recipe: str | None = None,
+    name: str | None = None,
+    reference_column: str = "solution",
+    image_column: str = "image",
+    abstain: bool = False,
+    **params: Any,
+) -> TRLReward:
+    """One reward function scoring with `verifier` (settings in `params`) or with `recipe`.
+
+    Its name (TRL's metric key) is `name`, else `mmreward_<verifier or recipe>`, numbered when
+    taken. With `abstain=True`, timeouts, errors and unparsable references give None (TRL skips
+    them) instead of 0. A recipe's component scores go to TRL's logs as `<name>/<component>`.
+    """
+    target = _target(verifier, recipe, params)
+    config = _Config(client, target, reference_column, image_column, abstain)
+    label = name or unique_name(f"mmreward_{config.target.label}")
+    return TRLReward(config, label, None, _Memo())
+
+
+def async_trl_reward_func(
+    client: Any,
+    *,
+    verifier: str = "math",
+    recipe: str | None = None,
+    name: str | None = None,
+    reference_column: str = "solution",
+    image_column: str = "image",
+    abstain: bool = False,
+    **params: Any,
+) -> AsyncTRLReward:
+    """`trl_reward_func` as an `async def` function (for `AsyncRewardClient` especially)."""
+    target = _target(verifier, recipe, params)
+    config = _Config(client, target, reference_column, image_column, abstain)
+    label = name or unique_name(f"mmreward_{config.target.label}")
+    return AsyncTRLReward(config, label, None, _Memo())
+
+
+def trl_component_funcs(
+    client: Any,
+    recipe: str,
+    components: Sequence[str],
+    *,
+    prefix: str | None = None,
+    reference_column: str = "solution",
+    image_column: str = "image",
+    abstain: bool = False,
+    asynchronous: bool = False,
+) -> list[TRLReward] | list[AsyncTRLReward]:
+    """One function per recipe component, returning its weighted share: TRL logs each under
+    `<prefix>_<component>` and, with its default reward weights of 1, sums them to the recipe's
+    total. The recipe is scored once per batch, whichever function TRL calls first."""
+    config = _Config(client, Target(recipe=recipe), reference_column, image_column, abstain)
+    base = prefix or f"mmreward_{recipe}"
+    memo = _Memo()
+    names = [unique_name(f"{base}_{component}") for component in components]
+    if asynchronous:
+        return [AsyncTRLReward(config, n, c, memo) for n, c in zip(names, components, strict=True)]
+    return [TRLReward(config, n, c, memo) for n, c in zip(names, components, strict=True)]
