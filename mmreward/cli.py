@@ -7,7 +7,6 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -68,46 +67,6 @@ def _verify(args: argparse.Namespace) -> int:
     return 0
 
 
-def _relabel(args: argparse.Namespace) -> int:
-    from mmreward.jobs import RelabelQueue, RelabelSpec, relabel_file
-
-    spec = RelabelSpec(
-        verifier=args.verifier,
-        response_field=args.response_field,
-        reference_field=args.reference_field,
-        output_field=args.output_field,
-    )
-    if args.redis_url:
-        queue = RelabelQueue(args.redis_url, batch_size=args.batch_size)
-        stats = relabel_file(queue.judge, args.source, args.target, spec, chunk_size=args.chunk)
-    else:
-        from mmreward.engine import Engine
-
-        engine = Engine()
-        try:
-            stats = relabel_file(
-                engine.verify_batch, args.source, args.target, spec, chunk_size=args.chunk
-            )
-        finally:
-            engine.close()
-    print(json.dumps({"records": stats.records, "by_status": stats.by_status}))
-    return 0
-
-
-def _worker(args: argparse.Namespace) -> int:
-    from mmreward.engine import Engine
-    from mmreward.jobs import StreamWorker
-
-    engine = Engine()
-    try:
-        StreamWorker(args.redis_url, engine.verify_batch).run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        engine.close()
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mmreward", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -125,21 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--json-reference", action="store_true", help="parse reference as JSON")
     check.set_defaults(handler=_verify)
 
-    relabel = commands.add_parser("relabel", help="add verdicts to every record of a JSONL file")
-    relabel.add_argument("source", type=Path)
-    relabel.add_argument("target", type=Path)
-    relabel.add_argument("--verifier", default="math")
-    relabel.add_argument("--response-field", default="response")
-    relabel.add_argument("--reference-field", default="reference")
-    relabel.add_argument("--output-field", default="reward")
-    relabel.add_argument("--chunk", type=int, default=256, help="records per engine call")
-    relabel.add_argument("--redis-url", help="fan out to `mmreward worker` processes")
-    relabel.add_argument("--batch-size", type=int, default=32, help="items per stream entry")
-    relabel.set_defaults(handler=_relabel)
+    from mmreward.jobs.cli import add_relabel_command
 
-    worker = commands.add_parser("worker", help="judge relabel batches from Redis Streams")
-    worker.add_argument("--redis-url", required=True)
-    worker.set_defaults(handler=_worker)
+    add_relabel_command(commands)
 
     from mmreward.grounding.cli import add_grounding_command
 

@@ -1,7 +1,8 @@
-"""Batch relabeling of datasets: in this process, or spread over Redis Streams workers."""
+"""Offline relabeling of datasets with any capability: resumable, here or on Ray Data."""
 
-from mmreward.jobs.records import RelabelSpec
-from mmreward.jobs.relabel import relabel_file
-from mmreward.jobs.streams import RelabelQueue, StreamWorker
+from mmreward.jobs.formats import JobError
+from mmreward.jobs.relabel import RayOptions, relabel
+from mmreward.jobs.spec import RelabelSpec
+from mmreward.jobs.summary import Summary
 
-__all__ = ["RelabelQueue", "RelabelSpec", "StreamWorker", "relabel_file"]
+__all__ = ["JobError", "RayOptions", "RelabelSpec", "Summary", "relabel"]

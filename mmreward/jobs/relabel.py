@@ -1,74 +1,261 @@
-"""Relabel a JSONL dataset through the engine, chunk by chunk, in this process."""
+"""A relabeling job from end to end: check, score chunk by chunk (here or on Ray), assemble.
+
+Order of work, chosen so that no failure can harm the input or leave a half-written output:
+paths and columns are checked before anything is created; scored chunks go to checkpointed
+parts (`checkpoint.py`); the output is assembled in the parts directory and renamed onto the
+target only when complete.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
-from mmreward.items import VerifyItem
-from mmreward.jobs.records import RelabelSpec, annotate, item_from_record
-from mmreward.verifiers.verdict import Verdict
+from mmreward.jobs.checkpoint import Checkpoint, write_atomic
+from mmreward.jobs.formats import (
+    Format,
+    JobError,
+    Row,
+    Source,
+    detect_format,
+    output_table,
+    write_dataset,
+    write_jsonl,
+    write_parquet,
+)
+from mmreward.jobs.rows import Prepared, prepare
+from mmreward.jobs.scoring import Columns
+from mmreward.jobs.selection import PASS_RATE, group_key, keep_rows, pass_rates
+from mmreward.jobs.spec import RelabelSpec
+from mmreward.jobs.summary import Summary, summarize
+from mmreward.settings import Settings
 
-Judge = Callable[[list[VerifyItem]], list[Verdict]]
-
-
-@dataclass
-class RelabelStats:
-    records: int = 0
-    by_status: dict[str, int] = field(default_factory=dict)
-    reward_sum: float = 0.0
-
-    def add(self, verdict: Verdict) -> None:
-        self.records += 1
-        self.by_status[verdict.status] = self.by_status.get(verdict.status, 0) + 1
-        self.reward_sum += verdict.reward
-
-
-def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, 1):
-            if line.strip():
-                record = json.loads(line)
-                if not isinstance(record, dict):
-                    raise ValueError(f"{path}:{number}: expected a JSON object per line")
-                yield record
+_SAMPLE_ROWS = 1000
+"""JSONL rows whose columns are checked against the mapping before any scoring."""
 
 
-def chunked(records: Iterable[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
-    iterator = iter(records)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
+@dataclass(frozen=True)
+class Chunk:
+    """Rows `[index * chunk_rows, ...)`, prepared for the engine."""
+
+    index: int
+    prepared: list[Prepared]
+    labels: list[str]
 
 
-def relabel_file(
-    judge: Judge,
-    source: Path,
-    target: Path,
+@dataclass(frozen=True)
+class RayOptions:
+    """Where and how wide the Ray Data job runs."""
+
+    address: str = "local"
+    actors: int = 2
+    num_cpus: float = 0.5
+    num_gpus: float | None = None
+
+
+ChunkSink = Callable[[int, list[Columns]], None]
+
+
+def relabel(
     spec: RelabelSpec,
+    source_path: Path,
+    target_path: Path,
     *,
-    chunk_size: int = 256,
+    settings: Settings | None = None,
+    input_format: str | None = None,
+    output_format: str | None = None,
+    ray: RayOptions | None = None,
+    restart: bool = False,
     progress: bool = True,
-) -> RelabelStats:
-    """Write `target` as `source` with verdicts added; order and every other field kept.
+) -> Summary:
+    """Write `target_path`: every input row, in order, with the reward columns added.
 
-    `judge` is any batch door: `Engine.verify_batch`, `LocalClient.verify`, `RewardClient.verify`
-    or `RelabelQueue.judge` (Redis Streams workers).
+    Re-running after an interruption with the same arguments scores only what is missing.
     """
-    stats = RelabelStats()
-    with (
-        target.open("w", encoding="utf-8") as out,
-        tqdm(desc="relabel", unit="rec", disable=not progress) as bar,
-    ):
-        for chunk in chunked(read_jsonl(source), chunk_size):
-            verdicts = judge([item_from_record(record, spec) for record in chunk])
-            for record, verdict in zip(chunk, verdicts, strict=True):
-                out.write(json.dumps(annotate(record, verdict, spec), ensure_ascii=False) + "\n")
-                stats.add(verdict)
-            bar.update(len(chunk))
-    return stats
+    settings = settings or Settings()
+    check_paths(source_path, target_path)
+    source = Source(source_path, detect_format(source_path, input_format, "--input-format"))
+    out_format = detect_format(target_path, output_format, "--output-format")
+    check_scorable(spec, settings)
+    check_columns(spec, source)
+    total = source.count()
+    checkpoint = Checkpoint(target_path, _manifest(spec, source, total))
+    checkpoint.open(restart=restart)
+    n_chunks = -(-total // spec.chunk_rows)
+    resumed = sum(checkpoint.done(k) for k in range(n_chunks))
+    with tqdm(
+        total=total,
+        initial=min(total, resumed * spec.chunk_rows),
+        desc="relabel",
+        unit="row",
+        disable=not progress,
+        dynamic_ncols=True,
+    ) as bar:
+
+        def sink(index: int, columns: list[Columns]) -> None:
+            checkpoint.write(index, columns)
+            bar.update(len(columns))
+
+        pending = (c for c in _chunks(source, spec) if not checkpoint.done(c.index))
+        if ray is None:
+            _score_here(spec, settings, pending, sink)
+        else:
+            from mmreward.jobs.ray_data import score_on_ray
+
+            score_on_ray(spec, settings, list(pending), ray, sink)
+    added = [columns for k in range(n_chunks) for columns in checkpoint.read(k)]
+    if len(added) != total:
+        raise JobError(f"{len(added)} scored rows for {total} input rows; re-run with --restart")
+    keep = _select(spec, source, added)
+    _assemble(source, out_format, checkpoint, target_path, added, keep)
+    checkpoint.remove()
+    return summarize(added, spec.output, spec.passing, sum(keep), resumed)
+
+
+def write_summary(path: Path, summary: Summary) -> None:
+    write_atomic(path, (summary.model_dump_json(indent=2) + "\n").encode())
+
+
+def check_paths(source: Path, target: Path) -> None:
+    """Refuse anything that could write over the input, before anything is created."""
+    if str(source) == "-" or str(target) == "-":
+        raise JobError(
+            "relabel reads and writes files (a run must be resumable); `-` (stdin/stdout) is "
+            "not supported"
+        )
+    if not source.exists():
+        raise JobError(f"input {source} does not exist")
+    real_source, real_target = source.resolve(), target.resolve()
+    same = real_source == real_target or (target.exists() and os.path.samefile(source, target))
+    if same:
+        raise JobError(f"output {target} is the input {source}; choose another output path")
+    if real_target.is_relative_to(real_source) or real_source.is_relative_to(real_target):
+        raise JobError(f"output {target} and input {source} contain one another")
+    if not real_target.parent.is_dir():
+        raise JobError(f"output directory {target.parent} does not exist")
+
+
+def check_scorable(spec: RelabelSpec, settings: Settings) -> None:
+    """Unknown verifier or recipe, or an ORM job without a model: an error before any work."""
+    if spec.capability == "verifier":
+        from mmreward.verifiers.registry import get_verifier
+
+        get_verifier(spec.name)
+    elif spec.capability == "recipe":
+        from mmreward.recipes import RecipeBook
+
+        RecipeBook.load([settings.recipes_dir]).get(spec.name)
+    elif spec.capability == "orm" and settings.orm_model is None:
+        raise JobError("--orm needs an outcome reward model: pass --orm-model DIR")
+
+
+def check_columns(spec: RelabelSpec, source: Source) -> None:
+    """A mapped column absent from the input is an error, not a dataset of silent zeros."""
+    present = source.columns()
+    if present is None:
+        sample = [r.data for r in islice(source.rows(), _SAMPLE_ROWS) if r.error is None]
+        if not sample:
+            return
+        present = list(dict.fromkeys(name for data in sample for name in data))
+    for names in spec.needed_columns():
+        if not set(names) & set(present):
+            wanted = " or ".join(repr(n) for n in names)
+            raise JobError(
+                f"column {wanted} is not in {source.path} (columns: {', '.join(present)}); "
+                "name the right one with --map FIELD=COLUMN"
+            )
+
+
+def _manifest(spec: RelabelSpec, source: Source, total: int) -> dict[str, Any]:
+    """What a checkpoint must match to be resumed: the job and the exact input it read."""
+    files = [source.path] if source.path.is_file() else sorted(source.path.rglob("*"))
+    stats = [f.stat() for f in files if f.is_file()]
+    return {
+        "spec": json.loads(spec.model_dump_json()),
+        "input": str(source.path.resolve()),
+        "input_format": source.format,
+        "input_bytes": sum(s.st_size for s in stats),
+        "input_mtime_ns": max((s.st_mtime_ns for s in stats), default=0),
+        "rows": total,
+    }
+
+
+def _chunks(source: Source, spec: RelabelSpec) -> Iterator[Chunk]:
+    rows = source.rows()
+    index = 0
+    while batch := list(islice(rows, spec.chunk_rows)):
+        yield Chunk(index, [_prepare(row, spec) for row in batch], [r.label for r in batch])
+        index += 1
+
+
+def _prepare(row: Row, spec: RelabelSpec) -> Prepared:
+    return row.error if row.error is not None else prepare(row.data, spec, row.label)
+
+
+def _score_here(
+    spec: RelabelSpec, settings: Settings, pending: Iterator[Chunk], sink: ChunkSink
+) -> None:
+    from mmreward.engine import Engine
+    from mmreward.jobs.scoring import ChunkScorer
+
+    engine = Engine(settings)
+    try:
+        scorer = ChunkScorer(spec, engine)
+        for chunk in pending:
+            sink(chunk.index, scorer.score(chunk.prepared, chunk.labels))
+    finally:
+        engine.close()
+
+
+def _select(spec: RelabelSpec, source: Source, added: list[Columns]) -> list[bool]:
+    """Adds `pass_rate` when rows are grouped; returns which rows the output keeps."""
+    rewards = [float(c[spec.output]) for c in added]
+    groups = None
+    if spec.group_by is not None:
+        groups = [group_key(row.data.get(spec.group_by)) for row in source.rows()]
+        scored = [c[f"{spec.output}_status"] != "error" for c in added]
+        for columns, rate in zip(
+            added, pass_rates(groups, rewards, scored, spec.passing), strict=True
+        ):
+            columns[PASS_RATE] = rate
+    return keep_rows(rewards, groups=groups, best_of=spec.keep_best_of, min_reward=spec.min_reward)
+
+
+def _assemble(
+    source: Source,
+    fmt: Format,
+    checkpoint: Checkpoint,
+    target: Path,
+    added: list[Columns],
+    keep: list[bool],
+) -> None:
+    """Build the output beside the parts, then rename it onto the target in one step."""
+    built = checkpoint.output_path(target.name)
+    if built.is_dir():
+        shutil.rmtree(built)
+    if fmt == "jsonl":
+        write_jsonl(built, source, added, keep)
+    elif fmt == "parquet":
+        write_parquet(built, output_table(source, added, keep))
+    else:
+        write_dataset(built, output_table(source, added, keep))
+    if target.is_dir():
+        old = checkpoint.output_path("replaced")
+        os.replace(target, old)
+        os.replace(built, target)
+        shutil.rmtree(old)
+    else:
+        os.replace(built, target)
+    fd = os.open(target.parent, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

@@ -1,0 +1,84 @@
+"""Checkpointed parts of a job: one file of reward columns per chunk, next to the output.
+
+Part `k` holds the added columns of input rows `[k * chunk_rows, (k + 1) * chunk_rows)`. It is
+written to a temporary name, fsynced and renamed, so a part either exists whole or not at all,
+whatever stops the process (SIGINT, SIGKILL, power loss). A re-run with the same arguments
+scores only the missing parts; the output is assembled from the input and the parts, so it is
+the same bytes however many runs it took.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+from mmreward.jobs.formats import JobError
+
+_MANIFEST = "job.json"
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """`path` holds `data` or its old content, never a torn file."""
+    temporary = path.with_name(path.name + ".tmp")
+    with temporary.open("wb") as out:
+        out.write(data)
+        out.flush()
+        os.fsync(out.fileno())
+    os.replace(temporary, path)
+    _fsync_dir(path.parent)
+
+
+class Checkpoint:
+    """The parts directory of one job; its manifest ties it to the arguments and the input."""
+
+    def __init__(self, target: Path, manifest: dict[str, Any]) -> None:
+        self.directory = target.parent / f".{target.name}.relabel"
+        self.manifest = manifest
+
+    def open(self, *, restart: bool) -> None:
+        """Create the directory, or reuse it when it belongs to the same job."""
+        if restart and self.directory.exists():
+            shutil.rmtree(self.directory)
+        path = self.directory / _MANIFEST
+        if path.exists():
+            found = json.loads(path.read_text())
+            if found != self.manifest:
+                raise JobError(
+                    f"{self.directory} holds the checkpoint of another job (other arguments, or "
+                    "the input changed); re-run with the same arguments, or pass --restart"
+                )
+            return
+        self.directory.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, json.dumps(self.manifest, sort_keys=True).encode())
+
+    def _part(self, index: int) -> Path:
+        return self.directory / f"part-{index:06d}.jsonl"
+
+    def done(self, index: int) -> bool:
+        return self._part(index).exists()
+
+    def write(self, index: int, columns: list[dict[str, Any]]) -> None:
+        lines = "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in columns)
+        write_atomic(self._part(index), lines.encode())
+
+    def read(self, index: int) -> list[dict[str, Any]]:
+        with self._part(index).open(encoding="utf-8") as lines:
+            return [json.loads(line) for line in lines]
+
+    def output_path(self, name: str) -> Path:
+        """Where the output is assembled before its rename onto the target (same filesystem)."""
+        return self.directory / f"output-{name}"
+
+    def remove(self) -> None:
+        shutil.rmtree(self.directory, ignore_errors=True)

@@ -1,0 +1,233 @@
+"""Reading rows from JSONL, Parquet and Hugging Face `save_to_disk` directories, and writing
+the relabeled rows back in any of the three."""
+
+from __future__ import annotations
+
+import base64
+import datetime
+import decimal
+import hashlib
+import json
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, get_args
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from mmreward.errors import MMRewardError
+from mmreward.jobs.rows import RAW_LINE, has_lone_surrogate
+
+Format = Literal["jsonl", "parquet", "hf"]
+FORMATS: tuple[Format, ...] = get_args(Format)
+_SUFFIXES: dict[str, Format] = {
+    ".jsonl": "jsonl",
+    ".json": "jsonl",
+    ".ndjson": "jsonl",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+}
+
+
+class JobError(MMRewardError):
+    """A job that cannot start or finish as asked; nothing was written over."""
+
+
+def detect_format(path: Path, given: str | None, flag: str) -> Format:
+    """`given` when set; else by extension; a directory or a bare name is a `datasets` dir."""
+    if given is not None:
+        if given not in FORMATS:
+            raise JobError(f"{flag}: {given!r} is not one of {', '.join(FORMATS)}")
+        return given
+    fmt = _SUFFIXES.get(path.suffix.lower())
+    if fmt is not None:
+        return fmt
+    if path.is_dir() or not path.suffix:
+        return "hf"
+    raise JobError(f"cannot tell the format of {path} from {path.suffix!r}; pass {flag}")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One input row; `error` is set when the reader could not make a record of it."""
+
+    label: str
+    data: dict[str, Any]
+    error: str | None = None
+
+
+class Source:
+    """An input file or directory, read twice: once to score, once to write the output."""
+
+    def __init__(self, path: Path, fmt: Format) -> None:
+        self.path = path
+        self.format = fmt
+        if fmt == "hf":
+            import datasets
+
+            try:
+                loaded = datasets.load_from_disk(str(path))
+            except FileNotFoundError as error:
+                reason = f"{path} is not a `datasets` save_to_disk directory: {error}"
+                raise JobError(reason) from None
+            if not isinstance(loaded, datasets.Dataset):
+                raise JobError(f"{path} holds a DatasetDict; pass one split's directory")
+            self._dataset = loaded
+
+    def columns(self) -> list[str] | None:
+        """Column names when the format has a schema (Parquet, datasets); None for JSONL."""
+        if self.format == "parquet":
+            return list(pq.read_schema(self.path).names)
+        if self.format == "hf":
+            return list(self._dataset.column_names)
+        return None
+
+    def count(self) -> int:
+        """Rows in the input (blank JSONL lines are not rows)."""
+        if self.format == "parquet":
+            return int(pq.ParquetFile(self.path).metadata.num_rows)
+        if self.format == "hf":
+            return len(self._dataset)
+        with self.path.open("rb") as lines:
+            return sum(1 for line in lines if line.strip())
+
+    def rows(self) -> Iterator[Row]:
+        """Every row in input order; a bad JSONL line is a row holding its text and an error."""
+        if self.format == "jsonl":
+            yield from self._jsonl_rows()
+            return
+        number = 0
+        for batch in self.batches():
+            for data in batch.to_pylist():
+                number += 1
+                yield Row(f"row {number}", data)
+
+    def batches(self) -> Iterator[pa.RecordBatch]:
+        """Arrow record batches of a Parquet or `datasets` input."""
+        if self.format == "parquet":
+            yield from pq.ParquetFile(self.path).iter_batches(batch_size=4096)
+        elif self.format == "hf":
+            yield from self._dataset.data.table.to_batches()
+        else:
+            raise JobError("JSONL has no Arrow batches")
+
+    def table(self) -> pa.Table:
+        """The whole Parquet or `datasets` input as one Arrow table."""
+        if self.format == "parquet":
+            return pq.read_table(self.path)
+        if self.format == "hf":
+            return self._dataset.data.table.combine_chunks()
+        raise JobError("JSONL has no Arrow table")
+
+    def _jsonl_rows(self) -> Iterator[Row]:
+        with self.path.open("rb") as lines:
+            for number, raw in enumerate(lines, 1):
+                if not raw.strip():
+                    continue
+                label = f"line {number}"
+                try:
+                    text = raw.decode("utf-8")
+                except UnicodeDecodeError as error:
+                    kept = raw.decode("utf-8", "backslashreplace").rstrip("\r\n")
+                    yield Row(label, {RAW_LINE: kept}, f"{label}: not UTF-8 ({error.reason})")
+                    continue
+                text = text.rstrip("\r\n")
+                try:
+                    data = json.loads(text)
+                except json.JSONDecodeError as error:
+                    yield Row(label, {RAW_LINE: text}, f"{label}: invalid JSON ({error.msg})")
+                    continue
+                if not isinstance(data, dict):
+                    yield Row(label, {RAW_LINE: text}, f"{label}: not a JSON object")
+                elif has_lone_surrogate(data):
+                    reason = f"{label}: undecodable text (a lone UTF-16 surrogate)"
+                    yield Row(label, {RAW_LINE: text}, reason)
+                else:
+                    yield Row(label, data)
+
+
+def _json_default(value: Any) -> Any:
+    """JSON for what Arrow rows hold beyond JSON types: bytes as base64, dates as ISO text."""
+    if isinstance(value, (bytes, bytearray)):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, (datetime.date, datetime.time)):
+        return value.isoformat()
+    if isinstance(value, datetime.timedelta):
+        return value.total_seconds()
+    if isinstance(value, decimal.Decimal):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def json_line(record: dict[str, Any]) -> bytes:
+    return (json.dumps(record, ensure_ascii=False, default=_json_default) + "\n").encode()
+
+
+def _table(records: Sequence[dict[str, Any]]) -> pa.Table:
+    """Columns in order of first appearance; a row without a column holds null there."""
+    names = list(dict.fromkeys(name for record in records for name in record))
+    columns = {}
+    for name in names:
+        try:
+            columns[name] = pa.array([r.get(name) for r in records])
+        except (pa.ArrowInvalid, pa.ArrowTypeError) as error:
+            raise JobError(
+                f"column {name!r} mixes types Arrow cannot store ({error}); write JSONL instead"
+            ) from None
+    return pa.table(columns)
+
+
+def output_table(source: Source, added: Sequence[dict[str, Any]], keep: Sequence[bool]) -> pa.Table:
+    """Every kept input row with the added columns, as one Arrow table (replacing any input
+    column of the same name)."""
+    mask = pa.array(keep, type=pa.bool_())
+    extra = _table(added) if added else pa.table({})
+    if source.format == "jsonl":
+        merged = [{**row.data, **cols} for row, cols in zip(source.rows(), added, strict=True)]
+        return _table(merged).filter(mask)
+    base = source.table().replace_schema_metadata(None)
+    base = base.drop_columns([n for n in extra.column_names if n in base.column_names])
+    for name in extra.column_names:
+        base = base.append_column(name, extra.column(name))
+    return base.filter(mask)
+
+
+def write_jsonl(
+    path: Path, source: Source, added: Sequence[dict[str, Any]], keep: Sequence[bool]
+) -> None:
+    with path.open("wb") as out:
+        for row, cols, kept in zip(source.rows(), added, keep, strict=True):
+            if kept:
+                out.write(json_line({**row.data, **cols}))
+        out.flush()
+        _fsync(out.fileno())
+
+
+def write_parquet(path: Path, table: pa.Table) -> None:
+    pq.write_table(table, path)
+    with path.open("rb") as written:
+        _fsync(written.fileno())
+
+
+def write_dataset(path: Path, table: pa.Table) -> None:
+    """`save_to_disk` with a fingerprint from the content, so a re-run writes the same bytes."""
+    import datasets
+
+    digest = hashlib.sha256()
+    for batch in table.to_batches():
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, batch.schema) as stream:
+            stream.write_batch(batch)
+        digest.update(sink.getvalue().to_pybytes())
+    dataset = datasets.Dataset(table, fingerprint=digest.hexdigest()[:16])
+    dataset.save_to_disk(str(path))
+    for written in sorted(path.rglob("*")):
+        if written.is_file():
+            with written.open("rb") as handle:
+                _fsync(handle.fileno())
+
+
+def _fsync(fd: int) -> None:
+    os.fsync(fd)

@@ -1,0 +1,85 @@
+"""What a relabeling job scores, from which columns, and what it keeps (pure, no I/O)."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Capability = Literal["verifier", "recipe", "prm", "orm", "grounding"]
+
+FIELDS: dict[Capability, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "verifier": (("response", "reference"), ("options",)),
+    "recipe": (("response",), ("reference", "options", "prompt", "steps", "image", "question")),
+    "prm": ((), ("prompt", "steps", "response")),
+    "orm": (("prompt", "response"), ()),
+    "grounding": (("image", "response"), ("question", "reference")),
+}
+"""Item fields each capability needs (required, optional); `--map` renames their columns.
+
+A PRM item takes its steps from `steps`, or splits `response`: one of the two must exist."""
+
+ITEM_FIELDS = frozenset(name for req, opt in FIELDS.values() for name in req + opt)
+
+
+class RelabelSpec(BaseModel):
+    """Everything that decides a job's output; its fingerprint guards a resumed run."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    capability: Capability = "verifier"
+    name: str = Field("math", description="verifier or recipe name; unused for prm/orm/grounding")
+    params: dict[str, Any] = Field(default_factory=dict, description="verifier/recipe params")
+    columns: dict[str, str] = Field(
+        default_factory=dict, description="item field -> input column, for fields renamed"
+    )
+    output: str = Field("reward", min_length=1, description="prefix of the added columns")
+    aggregate: Literal["min", "prod", "mean", "last"] = "min"
+    threshold: float = Field(0.5, ge=0, le=1, description="PRM step threshold (first_error)")
+    step_separator: str = Field("\n\n", min_length=1, description="PRM steps from a response")
+    task: Literal["hallucination", "count", "grounding"] = "hallucination"
+    chunk_rows: int = Field(512, ge=1, le=1 << 20, description="rows per checkpointed part")
+    pass_threshold: float | None = Field(
+        None, description="a row passes at reward >= this; 0.5 for prm/orm, 1.0 otherwise"
+    )
+    group_by: str | None = Field(None, description="prompt column: pass_rate and best-of-N")
+    keep_best_of: int | None = Field(None, ge=1, description="keep the N best rows per group")
+    min_reward: float | None = Field(None, description="keep rows with reward >= this")
+
+    @model_validator(mode="after")
+    def _check(self) -> RelabelSpec:
+        unknown = sorted(set(self.columns) - ITEM_FIELDS)
+        if unknown:
+            known = ", ".join(sorted(ITEM_FIELDS))
+            raise ValueError(f"--map: unknown field(s) {', '.join(unknown)}; known: {known}")
+        if self.keep_best_of is not None and self.group_by is None:
+            raise ValueError("--keep-best-of needs --group-by (the column naming the prompt)")
+        return self
+
+    def column(self, field: str) -> str:
+        """The input column holding an item field."""
+        return self.columns.get(field, field)
+
+    def needed_columns(self) -> list[tuple[str, ...]]:
+        """Columns every row must offer (each entry: one of these): required fields, every
+        explicitly mapped one, the group column."""
+        required, optional = FIELDS[self.capability]
+        needed: list[tuple[str, ...]] = [(self.column(f),) for f in required]
+        needed += [(self.column(f),) for f in optional if f in self.columns]
+        if self.capability == "prm" and not {"steps", "response"} & set(self.columns):
+            needed.append(("steps", "response"))
+        if self.group_by is not None:
+            needed.append((self.group_by,))
+        return list(dict.fromkeys(needed))
+
+    @property
+    def passing(self) -> float:
+        """The reward a row needs to count as solved (pass_rate, the summary's pass share)."""
+        if self.pass_threshold is not None:
+            return self.pass_threshold
+        return 0.5 if self.capability in ("prm", "orm") else 1.0
+
+    def fingerprint(self) -> str:
+        """Stable digest of the spec: a checkpoint written under another spec is not reused."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]

@@ -1,0 +1,300 @@
+"""`mmreward relabel`: every capability, every format, data safety, bad rows, selection."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+
+import datasets
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from mmreward.cli import main
+from mmreward.grounding.synthetic import generate_scene
+from mmreward.jobs import RelabelSpec, relabel
+from mmreward.jobs.selection import keep_rows, pass_rates
+from mmreward.settings import Settings
+
+SETTINGS = ["--sandbox-workers", "1", "--no-progress"]
+
+
+def _rows(n: int = 12) -> list[dict]:
+    """Prompt p has 4 samples; a sample is right unless its index is a multiple of 3."""
+    return [
+        {
+            "id": i,
+            "prompt_id": i // 4,
+            "completion": f"so the answer is \\boxed{{{i}}}",
+            "answer": str(i + 1 if i % 3 == 0 else i),
+            "meta": {"k": [i, i + 1], "tag": "x"},
+        }
+        for i in range(n)
+    ]
+
+
+def _write_jsonl(path, rows) -> None:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+
+
+def _read_jsonl(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def _relabel(*argv: str) -> int:
+    return main(["relabel", *argv, *SETTINGS])
+
+
+MATH = ["--verifier", "math", "--map", "response=completion", "reference=answer"]
+
+
+def test_every_row_and_column_kept_in_order_with_reward_columns(tmp_path, capsys):
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    _write_jsonl(source, _rows())
+    assert _relabel(str(source), str(target), *MATH, "--chunk-rows", "5") == 0
+    out = _read_jsonl(target)
+    assert [{k: r[k] for k in _rows()[0]} for r in out] == _rows()
+    assert [r["reward"] for r in out] == [0.0 if i % 3 == 0 else 1.0 for i in range(12)]
+    assert {r["reward_status"] for r in out} == {"ok"}
+    assert out[1]["reward_extracted"] == "1"
+    assert out[1]["reward_correct"] is True
+    assert "reward histogram" in capsys.readouterr().err
+    assert not (tmp_path / ".out.jsonl.relabel").exists()
+
+
+@pytest.mark.parametrize("how", ["same", "hardlink", "symlink", "dash"])
+def test_output_onto_the_input_is_refused_and_the_input_unchanged(tmp_path, capsys, how):
+    source = tmp_path / "data.jsonl"
+    _write_jsonl(source, _rows())
+    before = source.read_bytes()
+    target = tmp_path / "other.jsonl"
+    if how == "same":
+        target = source
+    elif how == "hardlink":
+        os.link(source, target)
+    elif how == "symlink":
+        target.symlink_to(source)
+    else:
+        target = tmp_path / "-"
+    argv = [str(source), "-" if how == "dash" else str(target), *MATH]
+    assert _relabel(*argv) == 2
+    err = capsys.readouterr().err
+    assert "error:" in err
+    assert "is the input" in err or "`-`" in err
+    assert source.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["data.jsonl"] + ([] if how in ("same", "dash") else ["other.jsonl"])
+    )
+
+
+def test_a_missing_input_creates_nothing(tmp_path, capsys):
+    assert _relabel(str(tmp_path / "nope.parquet"), str(tmp_path / "out.jsonl"), *MATH) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_mapped_column_missing_is_an_error_before_scoring(tmp_path, capsys):
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    _write_jsonl(source, _rows())
+    argv = [str(source), str(target), "--verifier", "math", "--map", "response=completoin"]
+    assert _relabel(*argv) == 2
+    err = capsys.readouterr().err
+    assert "'completoin'" in err
+    assert "completion" in err
+    assert "--map" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+
+
+def test_the_same_check_reads_a_parquet_schema(tmp_path, capsys):
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.Table.from_pylist(_rows()), source)
+    assert _relabel(str(source), str(tmp_path / "o.parquet"), "--verifier", "math") == 2
+    assert "'response'" in capsys.readouterr().err
+
+
+def test_bad_rows_become_error_verdicts_with_their_line_and_the_run_goes_on(tmp_path):
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    good = [json.dumps(r) for r in _rows(4)]
+    lines = [
+        good[0],
+        '{"completion": "\\boxed{1}", ',  # invalid JSON
+        good[1],
+        '{"completion": "\\ud800", "answer": "1"}',  # a lone surrogate
+        "[1, 2]",  # not an object
+        "",  # blank: not a row
+        good[2],
+        '{"completion": 7, "answer": "1"}',  # response is not text
+        good[3],
+    ]
+    source.write_bytes(("\n".join(lines) + "\n").encode() + b'{"completion": "\xff"}\n')
+    summary_path = tmp_path / "summary.json"
+    argv = [str(source), str(target), *MATH, "--summary-json", str(summary_path)]
+    assert _relabel(*argv) == 0
+    out = _read_jsonl(target)
+    assert len(out) == 9
+    reasons = [r["reward_reason"] for r in out if r["reward_status"] == "error"]
+    assert [reason.split(":")[0] for reason in reasons] == [
+        "line 2",
+        "line 4",
+        "line 5",
+        "line 8",
+        "line 10",
+    ]
+    assert "invalid JSON" in reasons[0]
+    assert "surrogate" in reasons[1]
+    assert "not text" in reasons[3]
+    assert "UTF-8" in reasons[4]
+    assert out[1]["_raw_line"] == lines[1]
+    assert out[3]["_raw_line"] == lines[3]
+    assert [r["id"] for r in out if "id" in r] == [0, 1, 2, 3]
+    summary = json.loads(summary_path.read_text())
+    assert summary["rows"] == 9
+    assert summary["errors"] == 5
+    assert summary["by_status"] == {"ok": 4, "error": 5}
+    assert summary["components"]["total"] == {"mean": 0.5, "accuracy": 0.5}  # ids 0, 3 wrong
+    assert summary["histogram"] == [2] + [0] * 8 + [2]
+
+
+def test_parquet_in_parquet_out_keeps_types(tmp_path):
+    source, target = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    table = pa.Table.from_pylist(_rows())
+    pq.write_table(table, source)
+    assert _relabel(str(source), str(target), *MATH, "--chunk-rows", "5") == 0
+    out = pq.read_table(target)
+    assert out.select(table.column_names).equals(table)
+    assert out.column("reward").to_pylist() == [0.0 if i % 3 == 0 else 1.0 for i in range(12)]
+    assert out.schema.field("reward_correct").type == pa.bool_()
+
+
+def test_datasets_directory_in_and_out(tmp_path):
+    source, target = tmp_path / "in_ds", tmp_path / "out_ds"
+    datasets.Dataset.from_list(_rows()).save_to_disk(str(source))
+    assert _relabel(str(source), str(target), *MATH) == 0
+    out = datasets.load_from_disk(str(target))
+    assert out["id"] == list(range(12))
+    assert out["reward"] == [0.0 if i % 3 == 0 else 1.0 for i in range(12)]
+
+
+def test_jsonl_to_parquet_and_back_by_flag(tmp_path):
+    source = tmp_path / "in.jsonl"
+    _write_jsonl(source, _rows())
+    parquet = tmp_path / "out.data"
+    argv = [str(source), str(parquet), *MATH, "--output-format", "parquet"]
+    assert _relabel(*argv) == 0
+    assert pq.read_table(parquet).column("completion").to_pylist()[0] == _rows()[0]["completion"]
+    back = tmp_path / "back.jsonl"
+    assert _relabel(str(parquet), str(back), *MATH, "--input-format", "parquet") == 0
+    assert [r["id"] for r in _read_jsonl(back)] == list(range(12))
+
+
+def test_recipe_gives_the_total_and_every_component(tmp_path):
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    rows = [
+        {"response": "<think>2+2</think><answer>4</answer>", "reference": "4"},
+        {"response": "<think>2+2</think><answer>5</answer>", "reference": "4"},
+        {"response": "4", "reference": "4"},
+    ]
+    _write_jsonl(source, rows)
+    assert _relabel(str(source), str(target), "--recipe", "r1v") == 0
+    out = _read_jsonl(target)
+    assert [r["reward_accuracy"] for r in out] == [1.0, 0.0, 1.0]
+    assert [r["reward_format"] for r in out] == [1.0, 1.0, 0.0]
+    assert [r["reward"] for r in out] == [1.0, 0.5, 0.5]
+
+
+def test_unknown_recipe_or_verifier_or_orm_without_model_is_refused(tmp_path, capsys):
+    source = tmp_path / "in.jsonl"
+    _write_jsonl(source, [{"prompt": "p", "response": "r", "reference": "1"}])
+    out = str(tmp_path / "out.jsonl")
+    assert _relabel(str(source), out, "--recipe", "nope") == 2
+    assert "unknown recipe" in capsys.readouterr().err
+    assert _relabel(str(source), out, "--verifier", "nope") == 2
+    assert "nope" in capsys.readouterr().err
+    assert _relabel(str(source), out, "--orm") == 2
+    assert "--orm-model" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+
+
+def test_prm_scores_steps_and_splits_responses(tmp_path):
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    rows = [
+        {"q": "1+1?", "chain": ["1+1=2", "so 2"]},
+        {"q": "2+2?", "chain": []},
+        {"q": "3+3?", "chain": ["3+3=6"]},
+    ]
+    _write_jsonl(source, rows)
+    argv = [str(source), str(target), "--prm", "--map", "prompt=q", "steps=chain"]
+    assert _relabel(*argv) == 0
+    out = _read_jsonl(target)
+    assert len(out[0]["reward_step_scores"]) == 2
+    assert len(out[2]["reward_step_scores"]) == 1
+    assert out[0]["reward"] == min(out[0]["reward_step_scores"])
+    assert out[1]["reward_status"] == "error"
+    assert out[1]["reward_step_scores"] == []
+
+
+def _png(seed: int) -> str:
+    scene = generate_scene(np.random.default_rng(seed), min_shapes=1, max_shapes=3)
+    buffer = io.BytesIO()
+    scene.image.save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def test_grounding_bad_image_is_one_error_row(tmp_path):
+    source, target = tmp_path / "in.parquet", tmp_path / "out.jsonl"
+    rows = [
+        {"img": _png(1), "caption": "I see a red circle."},
+        {"img": "bm90IGFuIGltYWdl", "caption": "I see a red circle."},
+        {"img": _png(2), "caption": "There is nothing here."},
+    ]
+    pq.write_table(pa.Table.from_pylist(rows), source)
+    argv = [str(source), str(target), "--grounding", "--map", "image=img", "response=caption"]
+    assert _relabel(*argv) == 0
+    out = _read_jsonl(target)
+    assert [r["reward_status"] == "error" for r in out] == [False, True, False]
+    assert out[1]["reward_reason"].startswith("row 2:")
+
+
+def test_selection_pass_rate_best_of_and_min_reward(tmp_path):
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    _write_jsonl(source, _rows())
+    argv = [str(source), str(target), *MATH, "--group-by", "prompt_id", "--keep-best-of", "2"]
+    assert _relabel(*argv) == 0
+    out = _read_jsonl(target)
+    # prompt 0: ids 0..3, id 0 and 3 wrong -> pass 2/4; best two are 1, 2.
+    # prompt 1: ids 4..7, id 6 wrong -> 3/4; prompt 2: ids 8..11, id 9 wrong -> 3/4.
+    assert [r["id"] for r in out] == [1, 2, 4, 5, 8, 10]
+    assert [r["pass_rate"] for r in out] == [0.5, 0.5, 0.75, 0.75, 0.75, 0.75]
+    floor = tmp_path / "floor.jsonl"
+    assert _relabel(str(source), str(floor), *MATH, "--min-reward", "0.5") == 0
+    assert [r["id"] for r in _read_jsonl(floor)] == [i for i in range(12) if i % 3]
+
+
+def test_pass_rates_skip_unscored_rows_and_ties_keep_the_earlier_row():
+    groups = ["a", "a", "a", "b"]
+    assert pass_rates(groups, [1.0, 0.0, 0.0, 0.2], [True, True, False, True], 1.0) == [
+        0.5,
+        0.5,
+        0.5,
+        0.0,
+    ]
+    assert keep_rows([0.5, 1.0, 1.0, 0.5], groups=groups, best_of=1) == [False, True, False, True]
+
+
+def test_a_checkpoint_of_another_job_is_refused_then_restart_discards_it(tmp_path):
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    _write_jsonl(source, _rows())
+    parts = tmp_path / ".out.jsonl.relabel"
+    parts.mkdir()
+    (parts / "job.json").write_text('{"spec": "something else"}')
+    settings = Settings(sandbox_workers=1)
+    spec = RelabelSpec(columns={"response": "completion", "reference": "answer"})
+    with pytest.raises(Exception, match="another job"):
+        relabel(spec, source, target, settings=settings, progress=False)
+    assert not target.exists()
+    summary = relabel(spec, source, target, settings=settings, progress=False, restart=True)
+    assert summary.rows == 12
+    assert summary.mean_reward == pytest.approx(8 / 12)
