@@ -26,6 +26,7 @@ import httpx
 import numpy as np
 import uvicorn
 
+from mmreward.grounding.detector import YoloDetector
 from mmreward.grounding.images import encode_png
 from mmreward.grounding.synthetic import generate_scene
 from mmreward.service import create_app
@@ -97,7 +98,8 @@ def main() -> None:
     rows: list[tuple[str, float]] = []
     with httpx.Client(timeout=120) as client:
         client.post(url, json={"items": [_item(encoded[0])]}).raise_for_status()  # loads the model
-        detector = server.config.app.state.engine.grounding.detector
+        # The direct rows call a detector of their own, with the server's weights and batch.
+        detector = YoloDetector(args.detector, device=args.device, max_batch=args.batch)
         n = len(pil_images)
 
         def direct_single() -> None:

@@ -22,13 +22,13 @@ from mmreward.settings import Settings
 
 def main() -> None:
     engine = Engine(Settings(sandbox_workers=2, cache_size=0))
-    engine.verify_batch([VerifyItem(response="\\boxed{1}", reference="1")])
+    engine.verify([VerifyItem(response="\\boxed{1}", reference="1")])
     machine = platform.processor() or platform.machine()
     print(f"# hostile inputs, {machine}, python {sys.version.split()[0]}")
     print(f"{'input':<48} {'status':<8} {'seconds':>8}  reason")
     for text in HOSTILE:
         start = time.perf_counter()
-        [verdict] = engine.verify_batch([VerifyItem(response=text, reference="3")])
+        [verdict] = engine.verify([VerifyItem(response=text, reference="3")])
         took = time.perf_counter() - start
         label = (text[:45] + "...") if len(text) > 48 else text
         print(f"{label!r:<48} {verdict.status:<8} {took:>8.3f}  {verdict.reason[:60]}")
@@ -37,7 +37,7 @@ def main() -> None:
         items.append(VerifyItem(response=HOSTILE[i % 7], reference="3"))
         items.append(VerifyItem(response=f"\\boxed{{{i}/2}}", reference=str(i / 2)))
     start = time.perf_counter()
-    verdicts = engine.verify_batch(items)
+    verdicts = engine.verify(items)
     took = time.perf_counter() - start
     right = sum(v.correct is True for v in verdicts[1::2])
     print(f"mixed batch: {len(verdicts)} verdicts, {right}/64 normal correct, {took:.2f}s")

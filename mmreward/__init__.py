@@ -1,6 +1,6 @@
 """mmreward: rewards for RL training of (multimodal) language models.
 
-One engine behind three doors: the HTTP service, the in-process client and batch relabeling.
+One engine behind every door: the HTTP service, the in-process clients, relabeling and training.
 """
 
 from __future__ import annotations
@@ -10,12 +10,19 @@ from typing import TYPE_CHECKING, Any
 from mmreward.verifiers import Verdict, verify
 
 if TYPE_CHECKING:
-    from mmreward.clients import AsyncRewardClient, LocalClient, RewardClient
+    from mmreward.clients import AsyncLocalClient, AsyncRewardClient, LocalClient, RewardClient
 
-__all__ = ["AsyncRewardClient", "LocalClient", "RewardClient", "Verdict", "verify"]
+__all__ = [
+    "AsyncLocalClient",
+    "AsyncRewardClient",
+    "LocalClient",
+    "RewardClient",
+    "Verdict",
+    "verify",
+]
 __version__ = "0.1.0"
 
-_CLIENTS = frozenset({"AsyncRewardClient", "LocalClient", "RewardClient"})
+_CLIENTS = frozenset({"AsyncLocalClient", "AsyncRewardClient", "LocalClient", "RewardClient"})
 
 
 def __getattr__(name: str) -> Any:

@@ -8,17 +8,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any, TypeVar
 
 from mmreward.cache import MemoryCache, RedisCache, VerdictCache, cache_key
 from mmreward.compute import ComputeLanes
-from mmreward.errors import MMRewardError
+from mmreward.errors import MMRewardError, ModelNotLoadedError
 from mmreward.grounding import component as _grounding_component  # noqa: F401  (recipe kind)
+from mmreward.grounding.items import GroundingItem
 from mmreward.grounding.scorer import GroundingScorer
 from mmreward.items import VerifyItem
-from mmreward.metrics import CACHE_HITS, ITEMS, SANDBOX_TIMEOUTS
+from mmreward.metrics import CACHE_HITS, ITEMS, SANDBOX_TIMEOUTS, item_label
 from mmreward.prm import component as _prm_component  # noqa: F401  (recipe kinds prm, orm)
 from mmreward.prm.factory import build_orm, build_prm
+from mmreward.prm.items import ORMItem, ORMResult, PRMItem, PRMResult
+from mmreward.prm.orm import ORMScorer
+from mmreward.prm.scorer import Aggregate
 from mmreward.recipes import RecipeBook, RewardItem, RewardResult, evaluate_recipe
 from mmreward.sandbox import Sandbox
 from mmreward.settings import Settings
@@ -26,6 +31,8 @@ from mmreward.verifiers import Deferred, Verdict
 from mmreward.verifiers.registry import get_verifier
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+_Clippable = TypeVar("_Clippable", VerifyItem, GroundingItem, ORMItem)
 
 _UNCACHED = frozenset({"timeout", "error"})
 """Outcomes that depend on load or on a transient fault; judge them again next time."""
@@ -54,56 +61,113 @@ class Engine:
         # A compiled graph or a GPU runs one batch at a time, on one lane with every thread.
         one = self.settings.device == "cuda" or self.settings.compile_models
         self.compute = ComputeLanes(self.settings.compute_lanes or (1 if one else None))
-        self.grounding = GroundingScorer(self.settings, compute=self.compute)  # loads on first use
-        self.prm = build_prm(self.settings, self.compute)  # bundled unless prm_model; lazy load
-        self.orm = build_orm(self.settings, self.compute)  # None unless orm_model is set
+        self._grounding = GroundingScorer(self.settings, compute=self.compute)  # lazy load
+        self._prm = build_prm(self.settings, self.compute)  # bundled unless prm_model; lazy load
+        self._orm = build_orm(self.settings, self.compute)  # None unless orm_model is set
 
-    def verify_batch(self, items: Sequence[VerifyItem]) -> list[Verdict]:
+    # -- verifiers ---------------------------------------------------------------------------
+
+    def verify(self, items: Sequence[VerifyItem]) -> list[Verdict]:
         """Judge items in order; one bad item gives an error verdict, never a failed batch."""
-        verdicts, keys, pending = self._start(items)
+        clipped = [self._clip_item(item) for item in items]
+        verdicts, keys, pending = self._start(clipped)
         order = list(pending)
         done = self.sandbox.run_many([pending[i] for i in order])
         for i, verdict in zip(order, done, strict=True):
             verdicts[i] = verdict
-        return self._finish(items, keys, verdicts, pending)
+        return self._clipped(items, self._finish(clipped, keys, verdicts, pending))
 
-    async def averify_batch(self, items: Sequence[VerifyItem]) -> list[Verdict]:
-        """The async door: extraction runs off the event loop, sympy work in the sandbox."""
-        verdicts, keys, pending = await asyncio.to_thread(self._start, items)
+    async def averify(self, items: Sequence[VerifyItem]) -> list[Verdict]:
+        """`verify` from an event loop: extraction off the loop, sympy work in the sandbox."""
+        clipped = [self._clip_item(item) for item in items]
+        verdicts, keys, pending = await asyncio.to_thread(self._start, clipped)
         order = list(pending)
         done = await asyncio.gather(*(self.sandbox.arun(pending[i]) for i in order))
         for i, verdict in zip(order, done, strict=True):
             verdicts[i] = verdict
-        return self._finish(items, keys, verdicts, pending)
+        return self._clipped(items, self._finish(clipped, keys, verdicts, pending))
+
+    # -- recipes -----------------------------------------------------------------------------
+
+    def reward(self, recipe: str, items: Sequence[RewardItem]) -> list[RewardResult]:
+        """Blocking `areward`, for synchronous callers (not from inside an event loop)."""
+        return _run_blocking(self.areward(recipe, items))
 
     async def areward(self, recipe: str, items: Sequence[RewardItem]) -> list[RewardResult]:
         """Score items with a named recipe: total reward plus the per-component breakdown."""
         return await evaluate_recipe(self, self.recipes.get(recipe), items)
 
+    # -- process and outcome reward models ---------------------------------------------------
+
+    def prm_score(
+        self, items: Sequence[PRMItem], aggregate: Aggregate = "min", threshold: float = 0.5
+    ) -> list[PRMResult]:
+        """Per-step scores, their aggregate and the first error; a bad item carries `error`."""
+        return _count("prm", self._prm.score_each(items, aggregate, threshold))
+
+    async def aprm_score(
+        self, items: Sequence[PRMItem], aggregate: Aggregate = "min", threshold: float = 0.5
+    ) -> list[PRMResult]:
+        """`prm_score` from an event loop: forwards batched with every concurrent caller's."""
+        return _count("prm", await self._prm.ascore_each(items, aggregate, threshold))
+
+    def orm_score(self, items: Sequence[ORMItem]) -> list[ORMResult]:
+        """Raw score and sigmoid reward per item; 503 when no outcome model is configured."""
+        scored = self._need_orm().score_each([self._clip_item(item) for item in items])
+        return _count("orm", self._orm_clipped(items, scored))
+
+    async def aorm_score(self, items: Sequence[ORMItem]) -> list[ORMResult]:
+        """`orm_score` from an event loop."""
+        orm = self._need_orm()
+        scored = await orm.ascore_each([self._clip_item(item) for item in items])
+        return _count("orm", self._orm_clipped(items, scored))
+
+    # -- grounding ---------------------------------------------------------------------------
+
+    def grounding_score(self, items: Sequence[GroundingItem]) -> list[Verdict]:
+        """Detection-grounded verdicts for responses about images."""
+        clipped = [self._clip_item(item) for item in items]
+        return self._clipped(items, self._grounding.score_batch(clipped))
+
+    async def agrounding_score(self, items: Sequence[GroundingItem]) -> list[Verdict]:
+        """`grounding_score` from an event loop: detection batched across callers."""
+        clipped = [self._clip_item(item) for item in items]
+        return self._clipped(items, await self._grounding.ascore_batch(clipped))
+
+    # -- life cycle --------------------------------------------------------------------------
+
     async def awarm_up(self) -> None:
         """Load every configured model now, off the event loop, so no request pays for it."""
-        await self.prm.served.warm_up()
-        if self.orm is not None:
-            await self.orm.served.warm_up()
-        await asyncio.to_thread(lambda: self.grounding.vocabulary)
+        await self._prm.served.warm_up()
+        if self._orm is not None:
+            await self._orm.served.warm_up()
+        await asyncio.to_thread(lambda: self._grounding.vocabulary)
 
     async def aready(self) -> bool:
         """True when a job round-trips through a sandbox worker."""
         verdict = await self.sandbox.arun(Deferred(fn=_sandbox_probe, args=()))
         return verdict.status == "ok"
 
+    @property
+    def models_loaded(self) -> dict[str, bool]:
+        """Which model-backed capabilities have their weights in memory."""
+        return {
+            "prm": self._prm.served.loaded,
+            "orm": self._orm is not None and self._orm.served.loaded,
+            "grounding": self._grounding.loaded,
+        }
+
     def close(self) -> None:
-        self.grounding.close()
-        self.prm.close()
-        if self.orm is not None:
-            self.orm.close()
+        self._grounding.close()
+        self._prm.close()
+        if self._orm is not None:
+            self._orm.close()
         self.compute.shutdown()
         self.sandbox.close()
 
     def _start(
         self, items: Sequence[VerifyItem]
     ) -> tuple[list[Verdict | None], list[str], dict[int, Deferred]]:
-        items = [self._clip(item) for item in items]
         keys = [cache_key(item) for item in items] if self.cache is not None else []
         verdicts: list[Verdict | None] = (
             list(self.cache.get_many(keys)) if self.cache is not None else [None] * len(items)
@@ -130,7 +194,7 @@ class Engine:
         final = [v if v is not None else Verdict.failed("error", "not judged") for v in verdicts]
         fresh: dict[str, Verdict] = {}
         for i, (item, verdict) in enumerate(zip(items, final, strict=True)):
-            ITEMS.labels(verifier=item.verifier, status=verdict.status).inc()
+            ITEMS.labels(verifier=item_label(item.verifier), status=verdict.status).inc()
             if i in pending and verdict.status == "timeout":
                 SANDBOX_TIMEOUTS.inc()
             if keys and verdict.status not in _UNCACHED:
@@ -139,12 +203,37 @@ class Engine:
             self.cache.set_many(fresh)
         return final
 
-    def _clip(self, item: VerifyItem) -> VerifyItem:
+    def _clip_item(self, item: _Clippable) -> _Clippable:
         """Keep the tail of an over-long response: the final answer lives there."""
         limit = self.settings.max_response_chars
         if len(item.response) <= limit:
             return item
         return item.model_copy(update={"response": item.response[-limit:]})
+
+    def _clipped(self, items: Sequence[_Clippable], verdicts: list[Verdict]) -> list[Verdict]:
+        """Say in `details` how many characters clipping dropped from each response."""
+        limit = self.settings.max_response_chars
+        return [
+            _with_clipping(verdict, len(item.response) - limit)
+            for item, verdict in zip(items, verdicts, strict=True)
+        ]
+
+    def _orm_clipped(self, items: Sequence[ORMItem], results: list[ORMResult]) -> list[ORMResult]:
+        """A clipped response is an input cut to fit, like a prompt cut to the model's window."""
+        limit = self.settings.max_response_chars
+        return [
+            result.model_copy(update={"truncated": True})
+            if len(item.response) > limit and result.error is None
+            else result
+            for item, result in zip(items, results, strict=True)
+        ]
+
+    def _need_orm(self) -> ORMScorer:
+        if self._orm is None:
+            raise ModelNotLoadedError(
+                "no outcome reward model on this server; start it with --orm-model"
+            )
+        return self._orm
 
 
 def _judge(item: VerifyItem) -> Verdict | Deferred:
@@ -170,3 +259,29 @@ def _cache_from(settings: Settings) -> VerdictCache | None:
     if settings.cache_size > 0:
         return MemoryCache(settings.cache_size)
     return None
+
+
+def _with_clipping(verdict: Verdict, dropped: int) -> Verdict:
+    if dropped <= 0:
+        return verdict
+    return verdict.model_copy(update={"details": {**verdict.details, "clipped_chars": dropped}})
+
+
+_R = TypeVar("_R", PRMResult, ORMResult)
+
+
+def _count(capability: str, results: list[_R]) -> list[_R]:
+    for result in results:
+        ITEMS.labels(verifier=capability, status="ok" if result.error is None else "error").inc()
+    return results
+
+
+def _run_blocking(job: Coroutine[Any, Any, _T]) -> _T:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(job)
+    job.close()
+    raise RuntimeError(
+        "a blocking Engine method was called inside an event loop; await its a* twin"
+    )

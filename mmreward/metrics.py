@@ -2,6 +2,8 @@
 
 from prometheus_client import Counter, Histogram
 
+from mmreward.verifiers.registry import is_registered
+
 REQUESTS = Counter(
     "mmreward_requests_total", "HTTP requests by route and status code", ["route", "code"]
 )
@@ -18,3 +20,11 @@ SANDBOX_TIMEOUTS = Counter(
     "mmreward_sandbox_timeouts_total", "Sandbox jobs killed at the wall-clock limit"
 )
 CACHE_HITS = Counter("mmreward_cache_hits_total", "Verdicts served from the cache")
+
+UNKNOWN_LABEL = "unknown"
+"""The one label every unregistered verifier name shares, so clients cannot mint series."""
+
+
+def item_label(verifier: str) -> str:
+    """`verifier` if it is registered, else `UNKNOWN_LABEL`."""
+    return verifier if is_registered(verifier) else UNKNOWN_LABEL

@@ -15,8 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MMREWARD_", extra="ignore")
 
-    host: str = "127.0.0.1"
-    port: int = 8000
+    host: str = Field("127.0.0.1", description="address the server binds")
+    port: int = Field(8000, ge=0, le=65535, description="port the server binds")
     workers: int = Field(1, ge=1, description="uvicorn worker processes")
 
     sandbox_workers: int = Field(2, ge=1, description="sympy worker processes per server process")
@@ -39,9 +39,13 @@ class Settings(BaseSettings):
     preload_models: bool = Field(
         False, description="load PRM, ORM and detector at start-up; /readyz waits for them"
     )
-    device: Literal["auto", "cpu", "cuda"] = "auto"
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto", description="where models run; auto: cuda when available"
+    )
     prm_model: Path | None = Field(None, description="PRM checkpoint dir; bundled model if unset")
-    prm_format: Literal["token-cls", "qwen-prm", "step-tag-lm"] = "token-cls"
+    prm_format: Literal["token-cls", "qwen-prm", "step-tag-lm"] = Field(
+        "token-cls", description="checkpoint convention of prm_model"
+    )
     orm_model: Path | None = Field(None, description="sequence-classification reward model dir")
     prm_trust_remote_code: bool = Field(
         False, description="run a checkpoint's own modeling code (Qwen2.5-Math-PRM needs it)"

@@ -53,11 +53,11 @@ def test_engine_shares_verdicts_through_redis(redis_url):
         settings = Settings(redis_url=redis_url)
         first, second = Engine(settings, sandbox=sandbox), Engine(settings, sandbox=sandbox)
         item = VerifyItem(response="\\boxed{\\sqrt{2}/2}", reference="\\frac{1}{\\sqrt{2}}")
-        [verdict] = first.verify_batch([item])
+        [verdict] = first.verify([item])
         assert verdict.correct is True
         assert redis.Redis.from_url(redis_url).exists(cache_key(item))
         assert second.cache is not None
         assert second.cache.get_many([cache_key(item)]) == [verdict]
-        assert second.verify_batch([item]) == [verdict]
+        assert second.verify([item]) == [verdict]
     finally:
         sandbox.close()

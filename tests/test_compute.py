@@ -11,7 +11,8 @@ from prm_checkpoints import build_token_cls
 
 from mmreward.batching import OwnerThreadBatcher
 from mmreward.compute import ComputeLanes, lanes_of, threads_for_new_threads
-from mmreward.prm.scorer import PRMItem, PRMScorer
+from mmreward.prm.items import PRMItem
+from mmreward.prm.scorer import PRMScorer
 from mmreward.prm.served import BatchingOptions
 
 
@@ -86,7 +87,10 @@ def test_several_lanes_need_an_executor():
 def test_prm_scores_on_lanes_equal_scores_alone(tmp_path):
     path = build_token_cls(tmp_path / "prm")
     items = [
-        PRMItem(f"Compute: {a} + {b} * 2", [f"{b} * 2 = {2 * b}", f"{a} + {2 * b} = {a + 2 * b}"])
+        PRMItem(
+            problem=f"Compute: {a} + {b} * 2",
+            steps=[f"{b} * 2 = {2 * b}", f"{a} + {2 * b} = {a + 2 * b}"],
+        )
         for a in range(1, 9)
         for b in range(1, 5)
     ]

@@ -15,10 +15,11 @@ from prm_checkpoints import build_every_prm_format, build_orm
 from mmreward.grounding.detector import YoloDetector
 from mmreward.grounding.rewards import iou
 from mmreward.grounding.synthetic import generate_scene
+from mmreward.prm.items import ORMItem, PRMItem
 from mmreward.prm.loading import load_prm
 from mmreward.prm.metrics import first_error, first_error_f1
-from mmreward.prm.orm import ORMItem, ORMScorer
-from mmreward.prm.scorer import PRMItem, PRMScorer
+from mmreward.prm.orm import ORMScorer
+from mmreward.prm.scorer import PRMScorer
 from mmreward.prm.served import BatchingOptions
 from mmreward.prm.synthetic import make_dataset
 
@@ -26,9 +27,9 @@ pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a C
 
 BF16_TOL = 0.03
 ITEMS = [
-    PRMItem("Compute: 3 + 4 * 2", ["4 * 2 = 8", "3 + 8 = 11", "The answer is 11."]),
-    PRMItem("Tom has 5 apples and gives away 2.", ["5 - 2 = 3", "so 3 are left."]),
-    PRMItem("what is 1 + 1?", ["1 + 1 = 2"]),
+    PRMItem(problem="Compute: 3 + 4 * 2", steps=["4 * 2 = 8", "3 + 8 = 11", "The answer is 11."]),
+    PRMItem(problem="Tom has 5 apples and gives away 2.", steps=["5 - 2 = 3", "so 3 are left."]),
+    PRMItem(problem="what is 1 + 1?", steps=["1 + 1 = 2"]),
 ]
 
 
@@ -51,7 +52,7 @@ def test_every_format_loads_bf16_on_cuda_and_matches_the_cpu(checkpoints, fmt):
 
 def test_bundled_prm_on_cuda_keeps_its_f1_and_batching_keeps_decisions():
     chains = make_dataset(600, seed=4242)
-    items = [PRMItem(c.problem, c.steps) for c in chains]
+    items = [PRMItem(problem=c.problem, steps=c.steps) for c in chains]
     batched = PRMScorer(device="auto", batching=BatchingOptions(max_wait_s=0.05))
     try:
         many = batched.score(items)
@@ -70,7 +71,10 @@ def test_bundled_prm_on_cuda_keeps_its_f1_and_batching_keeps_decisions():
 
 
 def test_orm_on_cuda_matches_the_cpu(checkpoints):
-    items = [ORMItem("What is 2 + 2?", "4"), ORMItem("Name a colour.", "blue, like the sky")]
+    items = [
+        ORMItem(prompt="What is 2 + 2?", response="4"),
+        ORMItem(prompt="Name a colour.", response="blue, like the sky"),
+    ]
     gpu, cpu = (
         ORMScorer(checkpoints["orm"], device="auto"),
         ORMScorer(checkpoints["orm"], device="cpu"),

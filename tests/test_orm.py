@@ -9,14 +9,15 @@ import torch
 from prm_checkpoints import build_orm
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from mmreward.prm.orm import ORMItem, ORMScorer, sigmoid
+from mmreward.prm.items import ORMItem
+from mmreward.prm.orm import ORMScorer, sigmoid
 from mmreward.prm.served import BatchingOptions
 
 ITEMS = [
-    ORMItem("what is 2 + 2?", "2 + 2 = 4, so the answer is 4."),
-    ORMItem("Tom has 5 apples and gives away 2. How many are left?", "3"),
-    ORMItem("Compute: 3 * (4 + 1)", "4 + 1 = 5 and 3 * 5 = 15. The answer is 15."),
-    ORMItem("", "an empty prompt is fine"),
+    ORMItem(prompt="what is 2 + 2?", response="2 + 2 = 4, so the answer is 4."),
+    ORMItem(prompt="Tom has 5 apples and gives away 2. How many are left?", response="3"),
+    ORMItem(prompt="Compute: 3 * (4 + 1)", response="4 + 1 = 5 and 3 * 5 = 15. The answer is 15."),
+    ORMItem(prompt="", response="an empty prompt is fine"),
 ]
 
 
@@ -74,7 +75,7 @@ def test_two_label_reward_is_the_probability_of_label_one(models):
         p_good = float(model(ids).logits[0].softmax(-1)[1])
     scorer = ORMScorer(path, device="cpu")
     try:
-        (result,) = scorer.score([ORMItem("q", "a")])
+        (result,) = scorer.score([ORMItem(prompt="q", response="a")])
     finally:
         scorer.close()
     assert result.reward == pytest.approx(p_good, abs=1e-6)
@@ -82,7 +83,7 @@ def test_two_label_reward_is_the_probability_of_label_one(models):
 
 def test_long_prompts_are_cut_from_the_left(models):
     path = models["bt-chat"]
-    item = ORMItem("what is 2 + 2? " * 20, "the answer is 4")
+    item = ORMItem(prompt="what is 2 + 2? " * 20, response="the answer is 4")
     short = ORMScorer(path, device="cpu", max_tokens=40)
     full = ORMScorer(path, device="cpu")
     try:

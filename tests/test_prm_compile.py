@@ -7,8 +7,9 @@ import random
 
 import pytest
 
+from mmreward.prm.items import PRMItem
 from mmreward.prm.loading import load_prm
-from mmreward.prm.scorer import PRMItem, PRMScorer
+from mmreward.prm.scorer import PRMScorer
 from mmreward.prm.served import BatchingOptions
 from mmreward.prm.synthetic import make_chain
 
@@ -34,7 +35,9 @@ def test_warm_up_compiles_before_the_first_request():
     try:
         asyncio.run(scorer.served.warm_up())
         assert scorer.served.model.forward.compiled
-        item = PRMItem("Compute: 2 * 3 + 4", ["2 * 3 = 6", "6 + 4 = 11", "The answer is 11."])
+        item = PRMItem(
+            problem="Compute: 2 * 3 + 4", steps=["2 * 3 = 6", "6 + 4 = 11", "The answer is 11."]
+        )
         result = scorer.score([item])[0]
         assert result.first_error == 1, result.step_scores
     finally:

@@ -9,18 +9,22 @@ from transformers import AutoModelForCausalLM, AutoModelForTokenClassification, 
 
 from mmreward.errors import InvalidInputError
 from mmreward.prm.config import PRMOptions
+from mmreward.prm.items import PRMItem
 from mmreward.prm.loading import load_prm
-from mmreward.prm.scorer import PRMItem, PRMScorer
+from mmreward.prm.scorer import PRMScorer
 from mmreward.prm.served import BatchingOptions
 
 PROBLEM = "Tom has 5 apples and gives away 2. How many are left?"
 STEPS = ["5 - 2 = 3", "so Tom has 3 apples left.", "The answer is 3."]
 ITEMS = [
-    PRMItem("Compute: 3 + 4 * 2", ["4 * 2 = 8", "3 + 8 = 11", "The answer is 11."]),
-    PRMItem(PROBLEM, STEPS),
-    PRMItem("what is 1 + 1?", ["1 + 1 = 2"]),
-    PRMItem("Compute: (7 - 2) * 3 - 10 + 6 * 4", ["7 - 2 = 5", "5 * 3 = 15", "15 - 10 = 5"]),
-    PRMItem(PROBLEM * 3, [*STEPS, *STEPS]),
+    PRMItem(problem="Compute: 3 + 4 * 2", steps=["4 * 2 = 8", "3 + 8 = 11", "The answer is 11."]),
+    PRMItem(problem=PROBLEM, steps=STEPS),
+    PRMItem(problem="what is 1 + 1?", steps=["1 + 1 = 2"]),
+    PRMItem(
+        problem="Compute: (7 - 2) * 3 - 10 + 6 * 4",
+        steps=["7 - 2 = 5", "5 * 3 = 15", "15 - 10 = 5"],
+    ),
+    PRMItem(problem=PROBLEM * 3, steps=[*STEPS, *STEPS]),
 ]
 
 

@@ -62,7 +62,7 @@ def test_threshold_moves_the_first_error(client):
     "body",
     [
         {"items": []},
-        {"items": [{"problem": "x", "steps": []}]},
+        {"items": [{"problem": "x"}]},
         {"items": [CHAIN], "aggregate": "median"},
         {"items": [CHAIN], "threshold": 2},
         {"items": [{"problem": 3, "steps": ["a"]}]},
@@ -70,6 +70,16 @@ def test_threshold_moves_the_first_error(client):
 )
 def test_malformed_requests_get_422(client, body):
     assert client.post("/v1/prm/score", json=body).status_code == 422
+
+
+def test_an_item_without_steps_is_an_error_for_that_item_only(client):
+    reply = client.post("/v1/prm/score", json={"items": [{"problem": "x", "steps": []}, CHAIN]})
+    assert reply.status_code == 200, reply.text
+    empty, scored = reply.json()["results"]
+    assert "no steps" in empty["error"]
+    assert empty["score"] == 0.0
+    assert scored["error"] is None
+    assert len(scored["step_scores"]) == 3
 
 
 def test_orm_without_a_model_is_503(client):

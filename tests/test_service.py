@@ -149,5 +149,5 @@ def test_readiness_waits_for_preloaded_models():
         assert statuses[-1] == "ready"
         assert set(statuses) <= {"loading models", "ready"}
         engine = loading.app.state.engine
-        assert engine.prm.served.loaded
-        assert engine.grounding.loaded
+        assert engine.models_loaded["prm"]
+        assert engine.models_loaded["grounding"]

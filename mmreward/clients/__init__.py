@@ -1,6 +1,11 @@
-"""Clients: the HTTP client (sync and async), the in-process client, and framework adapters."""
+"""Clients: the HTTP clients and the in-process ones, with one interface, and framework adapters.
+
+`RewardClient` / `LocalClient` block; `AsyncRewardClient` / `AsyncLocalClient` are their async
+twins. All four offer `verify`, `reward`, `prm_score`, `orm_score` and `grounding_score` with the
+same arguments and typed results.
+"""
 
 from mmreward.clients._http import AsyncRewardClient, RewardClient
-from mmreward.clients._local import LocalClient
+from mmreward.clients._local import AsyncLocalClient, LocalClient
 
-__all__ = ["AsyncRewardClient", "LocalClient", "RewardClient"]
+__all__ = ["AsyncLocalClient", "AsyncRewardClient", "LocalClient", "RewardClient"]

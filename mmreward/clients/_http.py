@@ -7,9 +7,10 @@ connection errors. Scoring is idempotent, so a retried batch gives the same verd
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
+from pydantic import BaseModel
 from tenacity import (
     AsyncRetrying,
     Retrying,
@@ -18,23 +19,41 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from mmreward.clients._items import as_json
+from mmreward.grounding.items import GroundingItem
 from mmreward.items import VerifyItem
+from mmreward.prm.items import ORMItem, ORMResult, PRMItem, PRMResult
+from mmreward.prm.scorer import Aggregate
+from mmreward.recipes import RewardItem, RewardResult
 from mmreward.verifiers.verdict import Verdict
 
 _RETRY_STATUS = frozenset({429, 502, 503, 504})
+M = TypeVar("M", bound=BaseModel)
+
+VERIFY = "/v1/verify"
+PRM = "/v1/prm/score"
+ORM = "/v1/orm/score"
+GROUNDING = "/v1/grounding/score"
+
+
+def _reward_path(recipe: str) -> str:
+    return f"/v1/reward/{recipe}"
+
+
+def _prm_body(
+    items: Sequence[PRMItem | dict[str, Any]], aggregate: Aggregate, threshold: float
+) -> dict[str, Any]:
+    return {"items": as_json(items), "aggregate": aggregate, "threshold": threshold}
+
+
+def _results(model: type[M], answer: dict[str, Any]) -> list[M]:
+    return [model.model_validate(result) for result in answer["results"]]
 
 
 def _retryable(error: BaseException) -> bool:
     if isinstance(error, httpx.HTTPStatusError):
         return error.response.status_code in _RETRY_STATUS
     return isinstance(error, httpx.TransportError)
-
-
-def _items(items: Sequence[VerifyItem | dict[str, Any]]) -> list[dict[str, Any]]:
-    return [
-        item.model_dump(exclude_none=True) if isinstance(item, VerifyItem) else item
-        for item in items
-    ]
 
 
 def _auth(api_key: str | None) -> dict[str, str]:
@@ -76,14 +95,26 @@ class RewardClient(_Base):
         raise AssertionError("unreachable")
 
     def verify(self, items: Sequence[VerifyItem | dict[str, Any]]) -> list[Verdict]:
-        results = self.post("/v1/verify", {"items": _items(items)})["results"]
-        return [Verdict.model_validate(r) for r in results]
+        return _results(Verdict, self.post(VERIFY, {"items": as_json(items)}))
 
-    def reward(self, recipe: str, items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        results: list[dict[str, Any]] = self.post(f"/v1/reward/{recipe}", {"items": list(items)})[
-            "results"
-        ]
-        return results
+    def reward(
+        self, recipe: str, items: Sequence[RewardItem | dict[str, Any]]
+    ) -> list[RewardResult]:
+        return _results(RewardResult, self.post(_reward_path(recipe), {"items": as_json(items)}))
+
+    def prm_score(
+        self,
+        items: Sequence[PRMItem | dict[str, Any]],
+        aggregate: Aggregate = "min",
+        threshold: float = 0.5,
+    ) -> list[PRMResult]:
+        return _results(PRMResult, self.post(PRM, _prm_body(items, aggregate, threshold)))
+
+    def orm_score(self, items: Sequence[ORMItem | dict[str, Any]]) -> list[ORMResult]:
+        return _results(ORMResult, self.post(ORM, {"items": as_json(items)}))
+
+    def grounding_score(self, items: Sequence[GroundingItem | dict[str, Any]]) -> list[Verdict]:
+        return _results(Verdict, self.post(GROUNDING, {"items": as_json(items)}))
 
     def close(self) -> None:
         self._http.close()
@@ -119,13 +150,29 @@ class AsyncRewardClient(_Base):
         raise AssertionError("unreachable")
 
     async def verify(self, items: Sequence[VerifyItem | dict[str, Any]]) -> list[Verdict]:
-        results = (await self.post("/v1/verify", {"items": _items(items)}))["results"]
-        return [Verdict.model_validate(r) for r in results]
+        return _results(Verdict, await self.post(VERIFY, {"items": as_json(items)}))
 
-    async def reward(self, recipe: str, items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        body = {"items": list(items)}
-        results: list[dict[str, Any]] = (await self.post(f"/v1/reward/{recipe}", body))["results"]
-        return results
+    async def reward(
+        self, recipe: str, items: Sequence[RewardItem | dict[str, Any]]
+    ) -> list[RewardResult]:
+        body = {"items": as_json(items)}
+        return _results(RewardResult, await self.post(_reward_path(recipe), body))
+
+    async def prm_score(
+        self,
+        items: Sequence[PRMItem | dict[str, Any]],
+        aggregate: Aggregate = "min",
+        threshold: float = 0.5,
+    ) -> list[PRMResult]:
+        return _results(PRMResult, await self.post(PRM, _prm_body(items, aggregate, threshold)))
+
+    async def orm_score(self, items: Sequence[ORMItem | dict[str, Any]]) -> list[ORMResult]:
+        return _results(ORMResult, await self.post(ORM, {"items": as_json(items)}))
+
+    async def grounding_score(
+        self, items: Sequence[GroundingItem | dict[str, Any]]
+    ) -> list[Verdict]:
+        return _results(Verdict, await self.post(GROUNDING, {"items": as_json(items)}))
 
     async def aclose(self) -> None:
         await self._http.aclose()

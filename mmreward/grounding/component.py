@@ -48,7 +48,7 @@ async def _grounding(
                 f"items[{i}]: the grounding component needs `image` (base64 PNG/JPEG) "
                 "and optionally `question` and `grounding_reference`"
             ) from None
-    verdicts = await engine.grounding.ascore_batch(batch)
+    verdicts = await engine.agrounding_score(batch)
     return [
         ComponentScore(score=verdict.reward, details=verdict.model_dump(exclude={"reward"}))
         for verdict in verdicts

@@ -210,8 +210,7 @@ class GroundingScorer:
         detections: list[Observed] | None,
         vocab: Vocabulary,
     ) -> Verdict:
-        limit = self.settings.max_response_chars
-        response = item.response[-limit:]
+        response = item.response
         try:
             objects = reference_objects(item.reference, vocab)
             expected = reference_count(item.reference)

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mmreward.errors import InvalidInputError, ModelNotLoadedError
-from mmreward.prm.orm import ORMItem
-from mmreward.prm.scorer import Aggregate, PRMItem
+from mmreward.errors import InvalidInputError
+from mmreward.prm.items import ORMItem, PRMItem
+from mmreward.prm.scorer import Aggregate
 from mmreward.recipes.kinds import register_component
 from mmreward.recipes.model import ComponentScore, RewardItem
 
@@ -55,7 +55,7 @@ def prm_item(item: RewardItem, separator: str, index: int) -> PRMItem:
         steps = [s.strip() for s in item.response.split(separator) if s.strip()]
     if not isinstance(steps, list) or not all(isinstance(s, str) for s in steps):
         raise InvalidInputError(f"items[{index}]: `steps` must be a list of strings")
-    return PRMItem(_text_field(extra, "prompt", "problem"), steps)
+    return PRMItem(problem=_text_field(extra, "prompt", "problem"), steps=steps)
 
 
 @register_component("prm", params=PRMParams)
@@ -63,10 +63,10 @@ async def _prm(
     engine: Engine, items: Sequence[RewardItem], params: PRMParams
 ) -> list[ComponentScore]:
     batch = [prm_item(item, params.step_separator, i) for i, item in enumerate(items)]
-    scored = await engine.prm.score_each_async(batch, params.aggregate, params.threshold)
+    scored = await engine.aprm_score(batch, params.aggregate, params.threshold)
     return [
-        ComponentScore(score=0.0, details={"error": str(s)})
-        if isinstance(s, InvalidInputError)
+        ComponentScore(score=0.0, details={"error": s.error})
+        if s.error is not None
         else ComponentScore(
             score=s.score,
             details={
@@ -83,15 +83,14 @@ async def _prm(
 async def _orm(
     engine: Engine, items: Sequence[RewardItem], params: ORMParams
 ) -> list[ComponentScore]:
-    if engine.orm is None:
-        raise ModelNotLoadedError("the orm component needs a server started with --orm-model")
     batch = [
-        ORMItem(_text_field(item.model_extra or {}, "prompt"), item.response) for item in items
+        ORMItem(prompt=_text_field(item.model_extra or {}, "prompt"), response=item.response)
+        for item in items
     ]
-    scored = await engine.orm.score_each_async(batch)
+    scored = await engine.aorm_score(batch)
     return [
-        ComponentScore(score=0.0, details={"error": str(s)})
-        if isinstance(s, InvalidInputError)
+        ComponentScore(score=0.0, details={"error": s.error})
+        if s.error is not None
         else ComponentScore(
             score=s.reward if params.output == "reward" else s.score,
             details={"raw": s.score, "reward": s.reward, "truncated": s.truncated},

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from mmreward.prm.config import PRMFormat
+from mmreward.prm.items import PRMItem
 from mmreward.prm.metrics import first_error_f1
-from mmreward.prm.scorer import PRMItem, PRMScorer
+from mmreward.prm.scorer import PRMScorer
 from mmreward.prm.synthetic import Chain, make_dataset
 from mmreward.prm.train import read_stepwise_jsonl
 
@@ -38,7 +39,9 @@ def evaluate_chains(
     scorer = PRMScorer(model, prm_format, device=device)
     try:
         started = time.perf_counter()
-        scored = scorer.score([PRMItem(c.problem, c.steps) for c in chains], threshold=threshold)
+        scored = scorer.score(
+            [PRMItem(problem=c.problem, steps=c.steps) for c in chains], threshold=threshold
+        )
         seconds = time.perf_counter() - started
     finally:
         scorer.close()

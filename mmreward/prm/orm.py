@@ -5,35 +5,18 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from mmreward.errors import InvalidInputError
 from mmreward.prm.encoding import Encoded
+from mmreward.prm.items import ORMItem, ORMResult
 from mmreward.prm.served import BatchingOptions, ServedModel, all_or_error, encode_each
 
 if TYPE_CHECKING:
     from mmreward.prm.loading import LoadedORM
 
 MAX_ITEM_CHARS = 1 << 20
-
-
-@dataclass(frozen=True)
-class ORMItem:
-    """A prompt and the response to judge."""
-
-    prompt: str
-    response: str
-
-
-@dataclass(frozen=True)
-class OutcomeScore:
-    """Raw model score and its sigmoid in [0, 1]."""
-
-    score: float
-    reward: float
-    truncated: bool
 
 
 def sigmoid(x: float) -> float:
@@ -79,32 +62,29 @@ class ORMScorer:
         return all_or_error(encode_each(items, self._encode))
 
     @staticmethod
-    def _result(enc: Encoded, raw: object) -> OutcomeScore:
+    def _result(enc: Encoded | InvalidInputError, raw: object) -> ORMResult:
+        if isinstance(enc, InvalidInputError):
+            return ORMResult.failed(str(enc))
         score = float(cast(float, raw))
-        return OutcomeScore(score=score, reward=sigmoid(score), truncated=enc.truncated)
+        return ORMResult(score=score, reward=sigmoid(score), truncated=enc.truncated)
 
-    def score(self, items: Sequence[ORMItem]) -> list[OutcomeScore]:
-        """Blocking scoring."""
+    def score(self, items: Sequence[ORMItem]) -> list[ORMResult]:
+        """Blocking scoring for batch jobs; the first item that cannot be scored raises."""
         encoded = self.encode(items)
         raw = self.served.batcher.run(encoded)
         return [self._result(e, r) for e, r in zip(encoded, raw, strict=True)]
 
-    async def score_async(self, items: Sequence[ORMItem]) -> list[OutcomeScore]:
-        """Scoring from an event loop."""
-        encoded = await asyncio.to_thread(self.encode, items)
-        raw = await self.served.batcher.run_async(encoded)
+    def score_each(self, items: Sequence[ORMItem]) -> list[ORMResult]:
+        """Blocking scoring where an item that cannot be scored carries its error."""
+        encoded = encode_each(items, self._encode)
+        raw = self.served.run_each(encoded)
         return [self._result(e, r) for e, r in zip(encoded, raw, strict=True)]
 
-    async def score_each_async(
-        self, items: Sequence[ORMItem]
-    ) -> list[OutcomeScore | InvalidInputError]:
-        """Like `score_async`, but an item that cannot be scored yields its error in its place."""
+    async def ascore_each(self, items: Sequence[ORMItem]) -> list[ORMResult]:
+        """`score_each` from an event loop."""
         encoded = await asyncio.to_thread(encode_each, items, self._encode)
-        raw = await self.served.run_each(encoded)
-        return [
-            enc if isinstance(enc, InvalidInputError) else self._result(enc, r)
-            for enc, r in zip(encoded, raw, strict=True)
-        ]
+        raw = await self.served.arun_each(encoded)
+        return [self._result(e, r) for e, r in zip(encoded, raw, strict=True)]
 
     def close(self) -> None:
         """Stop the owner thread."""

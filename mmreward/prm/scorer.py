@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, cast
 
 from mmreward.errors import InvalidInputError
 from mmreward.prm.config import PRMFormat, PRMOptions
 from mmreward.prm.encoding import Encoded
+from mmreward.prm.items import PRMItem, PRMResult
 from mmreward.prm.metrics import first_error
 from mmreward.prm.served import BatchingOptions, ServedModel, all_or_error, encode_each
 
@@ -37,24 +37,6 @@ def aggregate(scores: Sequence[float], how: Aggregate = "min") -> float:
     if how == "last":
         return scores[-1]
     raise InvalidInputError(f"unknown aggregate {how!r}; one of {', '.join(AGGREGATES)}")
-
-
-@dataclass(frozen=True)
-class StepScores:
-    """The PRM's judgement of one chain."""
-
-    step_scores: list[float]
-    score: float
-    first_error: int
-    truncated: bool
-
-
-@dataclass(frozen=True)
-class PRMItem:
-    """A problem and its reasoning steps."""
-
-    problem: str
-    steps: Sequence[str]
 
 
 def _check(item: PRMItem) -> None:
@@ -103,9 +85,9 @@ class PRMScorer:
         return all_or_error(encode_each(items, self._encode))
 
     @staticmethod
-    def _result(enc: Encoded, raw: object, how: Aggregate, threshold: float) -> StepScores:
+    def _result(enc: Encoded, raw: object, how: Aggregate, threshold: float) -> PRMResult:
         step_scores = cast(list[float], raw)
-        return StepScores(
+        return PRMResult(
             step_scores=step_scores,
             score=aggregate(step_scores, how),
             first_error=first_error(step_scores, threshold),
@@ -114,32 +96,39 @@ class PRMScorer:
 
     def score(
         self, items: Sequence[PRMItem], how: Aggregate = "min", threshold: float = 0.5
-    ) -> list[StepScores]:
-        """Blocking scoring, for in-process callers and batch jobs."""
+    ) -> list[PRMResult]:
+        """Blocking scoring for batch jobs; the first item that cannot be scored raises."""
         encoded = self.encode(items)
         raw = self.served.batcher.run(encoded)
         return [self._result(e, r, how, threshold) for e, r in zip(encoded, raw, strict=True)]
 
-    async def score_async(
+    def score_each(
         self, items: Sequence[PRMItem], how: Aggregate = "min", threshold: float = 0.5
-    ) -> list[StepScores]:
-        """Scoring from an event loop: tokenization in a worker thread, forwards batched."""
-        encoded = await asyncio.to_thread(self.encode, items)
-        raw = await self.served.batcher.run_async(encoded)
-        return [self._result(e, r, how, threshold) for e, r in zip(encoded, raw, strict=True)]
+    ) -> list[PRMResult]:
+        """Blocking scoring where an item that cannot be scored (no steps, steps longer than
+        the model's window) carries its error while the rest are scored."""
+        encoded = encode_each(items, self._encode)
+        raw = self.served.run_each(encoded)
+        return [self._finish(e, r, how, threshold) for e, r in zip(encoded, raw, strict=True)]
 
-    async def score_each_async(
+    async def ascore_each(
         self, items: Sequence[PRMItem], how: Aggregate = "min", threshold: float = 0.5
-    ) -> list[StepScores | InvalidInputError]:
-        """Like `score_async`, but an item that cannot be scored (no steps, steps longer than
-        the model's window) yields its error while the rest are scored: a reward for a batch of
-        generated completions must not fail because one of them is degenerate."""
+    ) -> list[PRMResult]:
+        """`score_each` from an event loop: tokenization in a worker thread, forwards batched.
+
+        A reward for a batch of generated completions must not fail because one is degenerate.
+        """
         encoded = await asyncio.to_thread(encode_each, items, self._encode)
-        raw = await self.served.run_each(encoded)
-        return [
-            enc if isinstance(enc, InvalidInputError) else self._result(enc, r, how, threshold)
-            for enc, r in zip(encoded, raw, strict=True)
-        ]
+        raw = await self.served.arun_each(encoded)
+        return [self._finish(e, r, how, threshold) for e, r in zip(encoded, raw, strict=True)]
+
+    @classmethod
+    def _finish(
+        cls, enc: Encoded | InvalidInputError, raw: object, how: Aggregate, threshold: float
+    ) -> PRMResult:
+        if isinstance(enc, InvalidInputError):
+            return PRMResult.failed(str(enc))
+        return cls._result(enc, raw, how, threshold)
 
     def close(self) -> None:
         """Stop the owner thread."""

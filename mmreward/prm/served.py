@@ -130,13 +130,19 @@ class ServedModel(Generic[M]):
         for rows in (1, 2):
             await batcher.run_async([probe] * rows)
 
-    async def run_each(
+    def run_each(
         self, encoded: Sequence[Encoded | InvalidInputError]
     ) -> list[object | InvalidInputError]:
         """Batch the items that encoded; the errors keep their places in the answer."""
         good = [enc for enc in encoded if not isinstance(enc, InvalidInputError)]
-        results = iter(await self.batcher.run_async(good))
-        return [enc if isinstance(enc, InvalidInputError) else next(results) for enc in encoded]
+        return _in_place(encoded, self.batcher.run(good) if good else [])
+
+    async def arun_each(
+        self, encoded: Sequence[Encoded | InvalidInputError]
+    ) -> list[object | InvalidInputError]:
+        """`run_each` from an event loop."""
+        good = [enc for enc in encoded if not isinstance(enc, InvalidInputError)]
+        return _in_place(encoded, await self.batcher.run_async(good) if good else [])
 
     def close(self) -> None:
         """Stop the owner thread if it was started."""
@@ -144,3 +150,10 @@ class ServedModel(Generic[M]):
             if self._batcher is not None:
                 self._batcher.close()
                 self._batcher = None
+
+
+def _in_place(
+    encoded: Sequence[Encoded | InvalidInputError], results: Sequence[object]
+) -> list[object | InvalidInputError]:
+    done = iter(results)
+    return [enc if isinstance(enc, InvalidInputError) else next(done) for enc in encoded]

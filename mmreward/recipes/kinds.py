@@ -149,7 +149,7 @@ async def _verified(
         )
         for item in items
     ]
-    verdicts = await engine.averify_batch(batch)
+    verdicts = await engine.averify(batch)
     return [
         ComponentScore(score=verdict.reward, details=verdict.model_dump(exclude={"reward"}))
         for verdict in verdicts

@@ -56,5 +56,9 @@ def get_verifier(name: str) -> Verifier:
         raise UnknownVerifierError(f"unknown verifier {name!r}; known: {known}") from None
 
 
+def is_registered(name: str) -> bool:
+    return name in _VERIFIERS
+
+
 def verifier_names() -> list[str]:
     return sorted(_VERIFIERS)

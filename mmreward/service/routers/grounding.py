@@ -32,4 +32,4 @@ async def score(
 ) -> GroundingResponse:
     """One verdict per item: `hallucination`, `count` or `grounding`, with a breakdown."""
     check_item_count(len(request.items), settings)
-    return GroundingResponse(results=await engine.grounding.ascore_batch(request.items))
+    return GroundingResponse(results=await engine.agrounding_score(request.items))

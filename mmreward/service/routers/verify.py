@@ -22,4 +22,4 @@ async def verify(
 ) -> VerifyResponse:
     """Judge each item; results come back in request order, one verdict per item."""
     check_item_count(len(request.items), settings)
-    return VerifyResponse(results=await engine.averify_batch(request.items))
+    return VerifyResponse(results=await engine.averify(request.items))
