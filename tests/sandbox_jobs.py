@@ -28,3 +28,23 @@ def die() -> Verdict:
 
 def pid() -> Verdict:
     return Verdict.judged(True, str(os.getpid()), "pid")
+
+
+def spin(seconds: float) -> Verdict:
+    """Burn CPU (not sleep) for `seconds` of wall-clock time."""
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        pass
+    return Verdict.judged(True, None, "spun")
+
+
+def spin_forever(tag: str) -> Verdict:
+    """A runaway item; `tag` makes distinct jobs."""
+    while True:
+        pass
+
+
+def report_pid_and_spin(path: str) -> Verdict:
+    with open(path, "w") as out:
+        out.write(str(os.getpid()))
+    return spin_forever(path)

@@ -11,7 +11,7 @@ from mmreward.verifiers import Deferred, Verdict
 
 @pytest.fixture(scope="module")
 def sandbox():
-    box = Sandbox(workers=2, timeout_s=1.0, memory_bytes=512 << 20)
+    box = Sandbox(workers=2, timeout_s=1.0, memory_bytes=512 << 20, wall_factor=1.5)
     yield box
     box.close()
 
@@ -103,6 +103,7 @@ def test_workers_are_separate_processes(sandbox):
     assert sandbox.run(Deferred(jobs.pid, ())).extracted != str(os.getpid())
 
 
+@pytest.mark.slow
 def test_workers_do_not_rerun_an_unguarded_main_script(tmp_path):
     import subprocess
     import sys
@@ -123,3 +124,170 @@ def test_workers_do_not_rerun_an_unguarded_main_script(tmp_path):
         )
         assert run.returncode == 0, run.stderr
         assert run.stdout.splitlines() == ["top-level ran", "True"]
+
+
+# -- scheduling: lanes, fairness, deadlines, remembered timeouts, faults ----------------------
+# These assert on order and outcomes (what is done while what is still running), not on speed.
+
+HANG_GUARD_S = 60
+
+
+def _wait_until(condition, guard_s: float = HANG_GUARD_S) -> None:
+    end = time.monotonic() + guard_s
+    while not condition():
+        assert time.monotonic() < end, "hang guard"
+        time.sleep(0.01)
+
+
+@pytest.fixture
+def lanes():
+    # A wide wall-clock allowance: on a busy machine the CPU budget must still be what ends a
+    # runaway item, so that it is remembered.
+    box = Sandbox(
+        workers=2,
+        timeout_s=1.0,
+        memory_bytes=512 << 20,
+        fast_budget_s=0.1,
+        slow_workers=1,
+        wall_factor=30,
+    )
+    yield box
+    box.close()
+
+
+@pytest.mark.slow
+def test_ordinary_item_is_answered_while_runaway_items_of_other_requests_run(lanes):
+    from mmreward.sandbox import Ticket
+
+    slow_request, fast_request = Ticket(), Ticket()
+    runaways = lanes.submit_many(
+        [Deferred(jobs.spin_forever, (str(i),)) for i in range(3)], slow_request
+    )
+    _wait_until(lambda: lanes.state()["slow_running"] == 1)
+    ordinary = lanes.submit(Deferred(jobs.answer, (42,)), fast_request)
+    assert ordinary.result(timeout=HANG_GUARD_S).correct is True
+    assert not any(f.done() for f in runaways[1:])  # still waiting or running
+    verdicts = [f.result(timeout=HANG_GUARD_S) for f in runaways]
+    assert {v.status for v in verdicts} == {"timeout"}
+
+
+def test_an_items_own_timeout_is_remembered_and_a_retry_is_answered_from_memory(lanes):
+    job = Deferred(jobs.spin_forever, ("remembered",))
+    first = lanes.run(job)
+    assert first.status == "timeout"
+    assert "CPU" in first.reason
+    before = lanes.remembered
+    again = lanes.run(job)
+    assert again.status == "timeout"
+    assert "remembered" in again.reason
+    assert lanes.remembered == before + 1
+    assert lanes.state()["slow_running"] == 0
+
+
+def test_a_sleeping_job_killed_by_the_wall_clock_is_not_remembered():
+    box = Sandbox(workers=1, timeout_s=0.3, fast_budget_s=0.1)
+    try:
+        job = Deferred(jobs.sleep_for, (30.0,))
+        assert box.run(job).status == "timeout"
+        assert box.run(job).status == "timeout"
+        assert box.remembered == 0
+        assert box.timeouts == 2
+    finally:
+        box.close()
+
+
+def test_a_request_past_its_deadline_stops_occupying_workers(lanes):
+    from mmreward.sandbox import Ticket
+
+    ticket = Ticket(deadline=time.monotonic() + 0.5)
+    futures = lanes.submit_many([Deferred(jobs.sleep_for, (30.0,)) for _ in range(6)], ticket)
+    verdicts = [f.result(timeout=HANG_GUARD_S) for f in futures]
+    assert all(v.status == "timeout" for v in verdicts)
+    assert any("deadline" in v.reason for v in verdicts)
+    _wait_until(lambda: lanes.state()["slow_running"] == 0)
+    assert lanes.run(Deferred(jobs.answer, (42,))).correct is True
+
+
+def test_a_cancelled_request_frees_its_slow_worker(lanes):
+    from mmreward.sandbox import Ticket
+
+    ticket = Ticket()
+    [future] = lanes.submit_many([Deferred(jobs.sleep_for, (30.0,))], ticket)
+    _wait_until(lambda: lanes.state()["slow_running"] == 1)
+    ticket.cancel()
+    verdict = future.result(timeout=HANG_GUARD_S)
+    assert verdict.status == "error"
+    assert "cancelled" in verdict.reason
+    _wait_until(lambda: lanes.state()["slow_running"] == 0)
+
+
+def test_sigkilled_worker_gives_its_item_an_error_and_a_spare_takes_over(lanes, tmp_path):
+    import os
+    import signal
+
+    pid_file = tmp_path / "pid"
+    future = lanes.submit(Deferred(jobs.report_pid_and_spin, (str(pid_file),)))
+    _wait_until(lambda: pid_file.exists() and pid_file.read_text() != "")
+    os.kill(int(pid_file.read_text()), signal.SIGKILL)
+    verdict = future.result(timeout=HANG_GUARD_S)
+    assert verdict.status == "error"
+    assert "died" in verdict.reason
+    assert "-9" in verdict.reason
+    assert lanes.run(Deferred(jobs.answer, (42,))).correct is True
+    _wait_until(lambda: lanes.state()["ready_idle"] == lanes.workers + lanes.spare_workers)
+
+
+@pytest.mark.slow
+def test_a_full_queue_refuses_with_a_retry_hint():
+    from mmreward.errors import OverloadedError
+
+    box = Sandbox(workers=1, timeout_s=0.5, max_queue=3, fast_budget_s=0.1)
+    try:
+        held = box.submit_many([Deferred(jobs.sleep_for, (30.0,)) for _ in range(3)])
+        with pytest.raises(OverloadedError) as refused:
+            box.submit_many([Deferred(jobs.answer, (42,)), Deferred(jobs.answer, (42,))])
+        assert refused.value.retry_after_s >= 0
+        assert all(f.result(timeout=HANG_GUARD_S).status == "timeout" for f in held)
+    finally:
+        box.close()
+
+
+def test_fair_queue_serves_requests_in_turn():
+    from mmreward.sandbox import Ticket
+    from mmreward.sandbox.queues import FairQueue
+
+    big, small = Ticket(), Ticket()
+    queue: FairQueue[str] = FairQueue()
+    for i in range(4):
+        queue.push(big, f"big{i}")
+    queue.push(small, "small0")
+    queue.push(small, "small1")
+    order = [queue.pop() for _ in range(len(queue))]
+    assert order == ["big0", "small0", "big1", "small1", "big2", "big3"]
+
+
+@pytest.mark.slow
+def test_no_unretrieved_future_exceptions_reach_the_event_loop(lanes):
+    import gc
+
+    reported: list[dict] = []
+
+    async def main():
+        asyncio.get_running_loop().set_exception_handler(lambda loop, ctx: reported.append(ctx))
+        task = asyncio.ensure_future(lanes.arun(Deferred(jobs.spin_forever, ("cancel me",))))
+        await asyncio.sleep(0.05)
+        task.cancel()
+        verdicts = await lanes.arun_many(
+            [
+                Deferred(jobs.spin_forever, ("async",)),
+                Deferred(jobs.die, ()),
+                Deferred(jobs.answer, (42,)),
+            ]
+        )
+        assert [v.status for v in verdicts] == ["timeout", "error", "ok"]
+        gc.collect()
+        await asyncio.sleep(0)
+
+    asyncio.run(main())
+    gc.collect()
+    assert reported == []

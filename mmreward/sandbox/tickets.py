@@ -1,0 +1,57 @@
+"""A request's claim on sandbox work: its deadline, and whether its caller has gone.
+
+Jobs of one ticket share a deadline and are scheduled fairly against other tickets' jobs. The
+HTTP layer opens one ticket per request (`request_scope`); every sandbox call made while it is
+open, in any task or thread the request starts, belongs to it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+
+from mmreward.verifiers.verdict import Status
+
+
+@dataclass(eq=False)
+class Ticket:
+    deadline: float | None = None
+    """`time.monotonic()` after which the request's waiting and slow items are dropped."""
+    cancelled: bool = False
+
+    def cancel(self) -> None:
+        self.cancelled = True
+
+    def expired(self, now: float) -> bool:
+        return self.deadline is not None and now >= self.deadline
+
+    def ended(self, now: float) -> bool:
+        return self.cancelled or self.expired(now)
+
+    def ending_reason(self) -> tuple[Status, str]:
+        """(status, reason) for an item dropped because the request ended."""
+        if self.cancelled:
+            return "error", "request cancelled: its caller went away"
+        return "timeout", "request deadline passed before the item was evaluated"
+
+
+_current: ContextVar[Ticket | None] = ContextVar("mmreward_sandbox_ticket", default=None)
+
+
+def current_ticket() -> Ticket | None:
+    return _current.get()
+
+
+@contextmanager
+def request_scope(deadline_s: float | None = None) -> Iterator[Ticket]:
+    """Open a ticket for the work done inside the block (and the tasks it starts)."""
+    deadline = None if deadline_s is None else time.monotonic() + deadline_s
+    ticket = Ticket(deadline=deadline)
+    token = _current.set(ticket)
+    try:
+        yield ticket
+    finally:
+        _current.reset(token)
