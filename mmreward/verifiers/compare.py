@@ -104,6 +104,8 @@ class NumericLeaves:
     def equal(self, ref: Node, ans: Node) -> bool:
         if ref == ans:
             return True
+        if is_big_operator(ref) and is_big_operator(ans):
+            return self.same_big_operator(ref, ans)  # type: ignore[arg-type]
         try:
             return exact_equal(ref, ans)
         except NotExact:
@@ -115,6 +117,15 @@ class NumericLeaves:
                     if _numerically_equal(r, a, tolerance):
                         return True
         return False
+
+    def same_big_operator(self, ref: Func, ans: Func) -> bool:
+        """Two sums (products) over the same index and bounds whose bodies agree everywhere: a
+        sufficient test only (an index shift is not seen), so False here is not the last word."""
+        if ref.name != ans.name or ref.args[1] != ans.args[1]:
+            return False
+        return all(
+            _element(r, a, self) for r, a in zip(ref.args[2:], ans.args[2:], strict=True)
+        ) and (_element(ref.args[0], ans.args[0], self))
 
     def equations(self, ref: Relation, ans: Relation) -> bool:
         """Same solution set up to rearrangement: (lhs - rhs) of one is a constant non-zero
@@ -277,6 +288,15 @@ def _same_ratio(ref: Node, ans: Node, leaves: Leaves) -> bool:
         pass
     quotient = Div(ratio.items[0], ratio.items[1])
     return _element(quotient, value, leaves) if ratio is ref else _element(value, quotient, leaves)
+
+
+def is_big_operator(node: Node) -> bool:
+    """`\\sum_{k=a}^{b} …` or `\\prod_{k=a}^{b} …`."""
+    return isinstance(node, Func) and node.name in ("sum", "prod")
+
+
+def has_big_operator(node: Node) -> bool:
+    return is_big_operator(node) or any(has_big_operator(c) for c in children(node))
 
 
 def _is_nested_list(node: Node) -> bool:

@@ -725,6 +725,8 @@ class _Parser:
             return Func("sqrt", (self.argument(whole_number=True),))
         if bare == "binom":
             return Func("binom", (self.argument(), self.argument()))
+        if bare in ("sum", "prod"):
+            return self.big_operator(bare)
         if bare == "pi":
             return Const("pi")
         if bare == "infty":
@@ -746,6 +748,27 @@ class _Parser:
         if bare in _GREEK:
             return self.subscripted(bare)
         raise LatexError(f"unsupported command {name}")
+
+    def big_operator(self, name: str) -> Node:
+        """`\\sum_{k=0}^{n-1} a_k b_{n-k}` -> Func(name, (body, k, 0, n - 1)); the body is the
+        product that follows, as TeX sets it."""
+        if not self.at("_"):
+            raise LatexError(f"\\{name} without an index")
+        self.i += 1
+        index = self.argument()
+        if not (isinstance(index, Relation) and index.ops == ("=",)):
+            raise LatexError(f"\\{name} index is not `k = a`")
+        variable, low = index.items
+        if not isinstance(variable, Sym):  # `i` and `e` read as constants: left to sympy
+            raise LatexError(f"\\{name} index is not a variable")
+        if not self.at("^"):
+            raise LatexError(f"\\{name} without an upper bound")
+        self.i += 1
+        high = self.argument()
+        self.enter()
+        body = self.term()
+        self.leave()
+        return Func(name, (body, variable, low, high))
 
     def function(self, bare: str) -> Node:
         name = _FUNCTIONS[bare]
