@@ -1,0 +1,50 @@
+"""`curves.png` from `metrics.jsonl`: accuracy, reward, policy statistics and step time."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+PANELS = (
+    ("eval/accuracy", "held-out accuracy"),
+    ("reward/mean", "reward (sampled)"),
+    ("kl", "KL to reference"),
+    ("clip_frac", "clip fraction"),
+    ("entropy", "entropy"),
+    ("response_length", "response length (tokens)"),
+)
+
+
+def read_metrics(path: Path) -> list[dict[str, Any]]:
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def plot_curves(metrics: Path, target: Path, runs: dict[str, Path] | None = None) -> Path:
+    """One figure; with `runs` (label -> metrics file) every run is a line on each panel."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    series = {label: read_metrics(p) for label, p in (runs or {"run": metrics}).items()}
+    fig, axes = plt.subplots(2, 3, figsize=(13, 7))
+    for ax, (key, title) in zip(axes.flat, PANELS, strict=True):
+        for label, lines in series.items():
+            points = [(line["elapsed_s"] / 60, line[key]) for line in lines if key in line]
+            if points:
+                xs, ys = zip(*points, strict=True)
+                ax.plot(xs, ys, label=label, linewidth=1.2)
+        ax.set_title(title)
+        ax.set_xlabel("training minutes")
+        ax.grid(alpha=0.3)
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    if len(series) > 1 and handles:
+        fig.legend(handles, labels, loc="lower center", ncol=min(len(series), 8))
+        fig.tight_layout(rect=(0, 0.06, 1, 1))
+    else:
+        fig.tight_layout()
+    fig.savefig(target, dpi=110)
+    plt.close(fig)
+    return target

@@ -1,0 +1,631 @@
+"""The training loop: sample groups, score them through a reward client, update the policy.
+
+One step: draw prompts, generate their groups in chunks (each chunk is scored on a worker
+thread while the next one generates), drop all-equal groups when dynamic sampling is on and
+refill, compute advantages (group baseline, or GAE with a critic for PPO), then run the
+clipped-surrogate updates with gradient accumulation. Every step appends a line to
+`metrics.jsonl`; checkpoints hold everything a resumed run needs to continue that stream.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import random
+import shutil
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import torch
+
+from mmreward.errors import InvalidInputError
+from mmreward.recipes import RewardResult
+from mmreward.rl import advantages as adv
+from mmreward.rl import losses
+from mmreward.rl.config import RLConfig
+from mmreward.rl.curriculum import PromptPool
+from mmreward.rl.policy import Policy, ValueModel, build_critic, load_policy
+from mmreward.rl.rollout import (
+    Rollout,
+    concat,
+    generate,
+    position_ids,
+    response_logits,
+    token_logprobs,
+)
+from mmreward.rl.sampling import fill_batch, varied_groups
+
+log = logging.getLogger(__name__)
+
+ZEROED_WHEN_TRUNCATED = ("format",)
+"""Components besides the accuracy one that a truncated response loses."""
+
+
+class RewardScorer(Protocol):
+    """What the loop needs from a client: `LocalClient` and `RewardClient` both fit."""
+
+    def reward(self, recipe: str, items: Sequence[dict[str, Any]]) -> list[RewardResult]: ...
+
+
+@dataclass
+class Scored:
+    """Rewards of one generated chunk."""
+
+    rewards: torch.Tensor
+    accuracy: list[float]
+    components: dict[str, list[float]]
+    dense: torch.Tensor | None
+    seconds: float
+
+
+def read_jsonl(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        raise InvalidInputError(f"data file {path} does not exist")
+    with path.open(encoding="utf-8") as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+class Trainer:
+    def __init__(
+        self,
+        config: RLConfig,
+        output_dir: Path,
+        client: RewardScorer,
+        *,
+        progress: Callable[[int, dict[str, Any]], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.output_dir = output_dir
+        self.client = client
+        self.progress = progress
+        self.metrics_path = output_dir / "metrics.jsonl"
+        self.checkpoint_dir = output_dir / "checkpoint"
+        torch.set_num_threads(config.torch_threads)
+        output_dir.mkdir(parents=True, exist_ok=True)
+
+        self.train_rows = read_jsonl(config.path(config.train_data))
+        self.eval_rows = (
+            read_jsonl(config.path(config.eval_data))[: config.eval_size]
+            if config.eval_data
+            else []
+        )
+        base = config.path(config.policy)
+        resuming = (self.checkpoint_dir / "state.pt").is_file()
+        self._seed(config.seed)
+        self.policy: Policy = load_policy(
+            self.checkpoint_dir / "policy" if resuming else base, config.device
+        )
+        # The KL anchor is the initial policy, also after a resume.
+        self.reference = (
+            load_policy(base, config.device).model.eval() if config.kl_coef > 0 else None
+        )
+        self.critic: ValueModel | None = (
+            build_critic(base, config.device) if config.algorithm == "ppo" else None
+        )
+        self.optimizer = torch.optim.AdamW(
+            self.policy.model.parameters(),
+            lr=config.learning_rate,
+            weight_decay=config.weight_decay,
+        )
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, self._warmup)
+        self.critic_optimizer = (
+            torch.optim.AdamW(self.critic.parameters(), lr=config.critic_learning_rate)
+            if self.critic is not None
+            else None
+        )
+        pass_rates = (
+            [row.get(config.pass_rate_column) for row in self.train_rows]
+            if config.pass_rate_column
+            else None
+        )
+        self.pool = PromptPool(
+            len(self.train_rows),
+            config.prompt_order,
+            config.seed,
+            pass_rates,
+            config.curriculum_start,
+        )
+        self.step = 0
+        self.elapsed = 0.0
+        self.evaluations: list[float] = []
+        self._scoring = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rl-rewards")
+        if resuming:
+            self._load_checkpoint()
+
+    # --- the loop -------------------------------------------------------------------------
+
+    def run(self) -> list[dict[str, Any]]:
+        """Train until `max_steps` or the time budget; returns this call's metric lines."""
+        written: list[dict[str, Any]] = []
+        try:
+            if self.step == 0 and self.eval_rows and not self.metrics_path.exists():
+                written.append(self._write({"step": 0, "elapsed_s": 0.0, **self.evaluate()}))
+            while not self._done():
+                started = time.perf_counter()
+                line = self.train_step()
+                self.elapsed += time.perf_counter() - started
+                line["elapsed_s"] = round(self.elapsed, 3)
+                if self.eval_rows and (self.step % self.config.eval_every == 0 or self._done()):
+                    line.update(self.evaluate())
+                written.append(self._write(line))
+                if self.step % self.config.checkpoint_every == 0 or self._done():
+                    self.save_checkpoint()
+                if self.progress is not None:
+                    self.progress(self.step, line)
+        finally:
+            self._scoring.shutdown(wait=True)
+        return written
+
+    def _done(self) -> bool:
+        budget = self.config.time_budget_s
+        return self.step >= self.config.max_steps or (budget > 0 and self.elapsed >= budget)
+
+    def train_step(self) -> dict[str, Any]:
+        cfg = self.config
+        group = self._group_size
+        self.policy.model.eval()
+        timings = {"generation": 0.0, "reward": 0.0, "reward_wait": 0.0}
+        kept_rollouts: list[Rollout] = []
+        kept_rewards: list[torch.Tensor] = []
+        kept_dense: list[torch.Tensor] = []
+        sampled: list[Scored] = []
+        sampled_lengths: list[torch.Tensor] = []
+        sampled_truncated: list[bool] = []
+        rounds = 1 + (cfg.max_refill_rounds if cfg.dynamic_sampling else 0)
+        kept_groups = 0
+        for _ in range(rounds):
+            progress = min(1.0, self.step / max(cfg.max_steps, 1))
+            indices = self.pool.sample(cfg.prompts_per_step, progress)
+            rollout, scored = self._rollout_and_score(indices, timings)
+            sampled.append(scored)
+            sampled_lengths.append(rollout.lengths)
+            sampled_truncated.extend(rollout.truncated)
+            rewards = scored.rewards.view(len(indices), group)
+            accuracy = torch.tensor(scored.accuracy).view(len(indices), group)
+            for i, index in enumerate(indices):
+                self.pool.update(index, float(accuracy[i].mean()))
+            keep = (
+                varied_groups(rewards)
+                if cfg.dynamic_sampling
+                else torch.ones(len(indices), dtype=torch.bool)
+            )
+            chosen = [i for i in range(len(indices)) if keep[i]]
+            chosen, _ = fill_batch(chosen, cfg.prompts_per_step - kept_groups)
+            rows = [i * group + j for i in chosen for j in range(group)]
+            if rows:
+                kept_rollouts.append(rollout.select(rows))
+                kept_rewards.append(rewards[chosen].reshape(-1))
+                if scored.dense is not None:
+                    kept_dense.append(scored.dense[rows])
+            kept_groups += len(chosen)
+            if kept_groups >= cfg.prompts_per_step:
+                break
+
+        line: dict[str, Any] = {"step": self.step + 1}
+        all_scored = _merge(sampled)
+        line["reward/mean"] = _mean(all_scored.rewards.tolist())
+        for name, values in all_scored.components.items():
+            line[f"reward/{name}"] = _mean(values)
+        line["accuracy"] = _mean(all_scored.accuracy)
+        lengths = torch.cat(sampled_lengths)
+        line["response_length"] = float(lengths.mean())
+        line["truncated_frac"] = _mean([float(t) for t in sampled_truncated])
+        line["groups_kept"] = kept_groups
+        line["groups_sampled"] = len(sampled) * cfg.prompts_per_step
+
+        started = time.perf_counter()
+        if kept_rollouts:
+            batch = concat(kept_rollouts, self.policy.pad_id)
+            rewards = torch.cat(kept_rewards)
+            dense = torch.cat(_pad_dense(kept_dense, batch)) if kept_dense else None
+            line.update(self._update(batch, rewards, dense))
+        timings["update"] = time.perf_counter() - started
+        line.update({f"seconds/{k}": round(v, 4) for k, v in timings.items()})
+        line["lr"] = self.scheduler.get_last_lr()[0]
+        self.step += 1
+        return line
+
+    # --- rollouts and rewards -------------------------------------------------------------
+
+    def _rollout_and_score(
+        self, indices: list[int], timings: dict[str, float]
+    ) -> tuple[Rollout, Scored]:
+        """Generate in chunks; each chunk's rewards are computed while the next generates."""
+        cfg = self.config
+        records = [self.train_rows[i] for i in indices for _ in range(self._group_size)]
+        futures: list[Future[Scored]] = []
+        rollouts: list[Rollout] = []
+        for start in range(0, len(records), cfg.generation_batch):
+            chunk = records[start : start + cfg.generation_batch]
+            began = time.perf_counter()
+            rollout = self._generate(chunk, greedy=False)
+            timings["generation"] += time.perf_counter() - began
+            rollouts.append(rollout)
+            futures.append(self._scoring.submit(self._score, chunk, rollout))
+        began = time.perf_counter()
+        scored = [f.result() for f in futures]
+        timings["reward_wait"] += time.perf_counter() - began
+        merged = _merge(scored)
+        timings["reward"] += merged.seconds
+        return concat(rollouts, self.policy.pad_id), merged
+
+    def _generate(self, records: list[dict[str, Any]], *, greedy: bool) -> Rollout:
+        ids, mask, extras = self.policy.encode(records)
+        device = self.config.device
+        return generate(
+            self.policy.model,
+            ids.to(device),
+            mask.to(device),
+            eos_id=self.policy.eos_id,
+            pad_id=self.policy.pad_id,
+            max_new_tokens=self.config.max_new_tokens,
+            decode=self.policy.decode,
+            greedy=greedy,
+            temperature=self.config.temperature,
+            top_p=self.config.top_p,
+            extras={k: v.to(device) for k, v in extras.items()},
+        )
+
+    def _score(self, records: list[dict[str, Any]], rollout: Rollout) -> Scored:
+        """Runs on the scoring thread: one client call per chunk, plus PRM steps for PPO."""
+        began = time.perf_counter()
+        lengths = rollout.lengths.long().tolist()
+        items = [
+            {
+                **{k: v for k, v in record.items() if k != "prompt"},
+                "prompt": record["prompt"],
+                "response": text,
+                "response_length": length,
+                "truncated": truncated,
+            }
+            for record, text, length, truncated in zip(
+                records, rollout.texts, lengths, rollout.truncated, strict=True
+            )
+        ]
+        results = self.client.reward(self.config.recipe, items)
+        totals: list[float] = []
+        accuracy: list[float] = []
+        components: dict[str, list[float]] = {}
+        for result, truncated in zip(results, rollout.truncated, strict=True):
+            total, parts = self._apply_truncation(result, truncated)
+            totals.append(total)
+            accuracy.append(parts.get(self.config.accuracy_component, total))
+            for name, score in parts.items():
+                components.setdefault(name, []).append(score)
+        dense = self._process_rewards(records, rollout) if self.config.process_rewards else None
+        return Scored(
+            torch.tensor(totals), accuracy, components, dense, time.perf_counter() - began
+        )
+
+    def _apply_truncation(
+        self, result: RewardResult, truncated: bool
+    ) -> tuple[float, dict[str, float]]:
+        """Zero the accuracy and format terms of a response cut at the length limit."""
+        parts = {name: c.score for name, c in result.components.items()}
+        if not (truncated and self.config.zero_truncated):
+            return result.reward, parts
+        total = result.reward
+        for name in (self.config.accuracy_component, *ZEROED_WHEN_TRUNCATED):
+            if name in result.components:
+                total -= result.components[name].weighted
+                parts[name] = 0.0
+        return total, parts
+
+    def _process_rewards(self, records: list[dict[str, Any]], rollout: Rollout) -> torch.Tensor:
+        """PRM step scores placed on the token that ends each step (dense rewards for PPO).
+
+        A step's reward is its score minus the previous step's, so the sum over a response is
+        its last step's score, the same scale as an outcome reward.
+        """
+        sep = self.config.step_separator
+        dense = torch.zeros_like(rollout.response_mask)
+        steps_of = [[s for s in text.split(sep) if s.strip()] for text in rollout.texts]
+        asked = [i for i, steps in enumerate(steps_of) if steps]
+        if not asked:
+            return dense
+        items = [{"problem": records[i]["prompt"], "steps": steps_of[i]} for i in asked]
+        results = self.client.prm_score(items)  # type: ignore[attr-defined]
+        for i, result in zip(asked, results, strict=True):
+            ends = _step_end_tokens(self.policy, rollout.response_ids[i], rollout.texts[i], sep)
+            previous = 0.0
+            for end, score in zip(ends, result.step_scores, strict=False):
+                dense[i, end] += float(score) - previous
+                previous = float(score)
+        return dense
+
+    # --- the update -----------------------------------------------------------------------
+
+    def _update(
+        self, batch: Rollout, rewards: torch.Tensor, dense: torch.Tensor | None
+    ) -> dict[str, Any]:
+        cfg = self.config
+        model = self.policy.model
+        mask = batch.response_mask
+        updates = cfg.mini_batches * cfg.epochs
+        with torch.no_grad():
+            old_logp = self._logprobs(model, batch) if updates > 1 else None
+            ref_logp = self._logprobs(self.reference, batch) if self.reference is not None else None
+        line: dict[str, Any] = {}
+        if self.critic is not None:
+            with torch.no_grad():
+                old_values = self._values(batch)
+            token_rewards = adv.token_rewards(rewards, mask, dense)
+            advantages, returns = adv.decoupled_gae(
+                token_rewards, old_values, mask, cfg.gamma, cfg.lam_actor, cfg.lam_critic
+            )
+            if cfg.scale_rewards != "none":
+                advantages = adv.whiten(advantages, mask)
+            line["value/mean"] = float((old_values * mask).sum() / mask.sum())
+        else:
+            seq_adv = adv.group_advantages(
+                rewards.view(-1, self._group_size), cfg.scale_rewards or "group"
+            ).reshape(-1)
+            advantages = seq_adv.unsqueeze(1) * mask
+            old_values = returns = torch.zeros_like(mask)
+        line["advantage/abs_mean"] = float((advantages.abs() * mask).sum() / mask.sum())
+
+        train_policy = self.critic is None or self.step >= cfg.value_pretrain_steps
+        model.train()
+        sums: dict[str, float] = {}
+        for rows in self._mini_batches(len(batch)):
+            norm = losses.normaliser(mask[rows], cfg.max_new_tokens)
+            if train_policy:
+                self.optimizer.zero_grad(set_to_none=True)
+            if self.critic_optimizer is not None:
+                self.critic_optimizer.zero_grad(set_to_none=True)
+            for micro in _chunks(rows, cfg.micro_batch_size):
+                sub = batch.select(micro)
+                m = mask[micro]
+                if train_policy:
+                    old = None if old_logp is None else old_logp[micro]
+                    ref = None if ref_logp is None else ref_logp[micro]
+                    stats = self._policy_backward(sub, m, advantages[micro], old, ref, norm)
+                    for key, value in stats.items():
+                        sums[key] = sums.get(key, 0.0) + value
+                if self.critic is not None:
+                    values = self._values(sub)
+                    value_loss = losses.aggregate(
+                        losses.clipped_value_loss(
+                            values, old_values[micro], returns[micro], cfg.value_clip
+                        ),
+                        m,
+                        "token-mean",
+                        norm,
+                    )
+                    (cfg.vf_coef * value_loss).backward()  # type: ignore[no-untyped-call]
+                    sums["loss/value"] = sums.get("loss/value", 0.0) + float(value_loss.detach())
+            if train_policy:
+                grad = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
+                sums["grad_norm"] = sums.get("grad_norm", 0.0) + float(grad)
+                self.optimizer.step()
+                self.scheduler.step()
+            if self.critic is not None and self.critic_optimizer is not None:
+                torch.nn.utils.clip_grad_norm_(self.critic.parameters(), cfg.max_grad_norm)
+                self.critic_optimizer.step()
+        model.eval()
+        line.update({k: v / updates for k, v in sums.items()})
+        line["policy_updated"] = train_policy
+        return line
+
+    def _policy_backward(
+        self,
+        sub: Rollout,
+        mask: torch.Tensor,
+        advantages: torch.Tensor,
+        old_logp: torch.Tensor | None,
+        ref_logp: torch.Tensor | None,
+        norm: losses.Normaliser,
+    ) -> dict[str, float]:
+        """One micro-batch's loss, backpropagated; returns its share of the logged figures."""
+        cfg = self.config
+        how = cfg.loss_agg or "token-mean"
+        logits = response_logits(self.policy.model, sub)
+        logp = token_logprobs(logits, sub.response_ids, cfg.temperature)
+        # With one update per rollout the sampling policy is the current one: ratio = 1 in
+        # value, and its gradient is the plain policy gradient.
+        old = logp.detach() if old_logp is None else old_logp
+        per_token, clipped = losses.clipped_policy_loss(
+            logp, old, advantages, cfg.eps_low, cfg.clip_high
+        )
+        policy_loss = losses.aggregate(per_token, mask, how, norm)
+        loss = policy_loss
+        entropy = losses.entropy_from_logits(logits if cfg.entropy_coef else logits.detach())
+        if cfg.entropy_coef:
+            loss = loss - cfg.entropy_coef * losses.aggregate(entropy, mask, how, norm)
+        token_share = losses.Normaliser(norm.tokens, norm.sequences, norm.max_tokens)
+        stats = {
+            "loss/policy": float(policy_loss.detach()),
+            "clip_frac": float(losses.aggregate(clipped, mask, "token-mean", token_share)),
+            "entropy": float(losses.aggregate(entropy.detach(), mask, "token-mean", token_share)),
+        }
+        if ref_logp is not None:
+            kl = losses.k3_kl(logp, ref_logp)
+            kl_loss = losses.aggregate(kl, mask, how, norm)
+            loss = loss + cfg.kl_coef * kl_loss
+            stats["loss/kl"] = float(kl_loss.detach())
+            stats["kl"] = float(losses.aggregate(kl.detach(), mask, "token-mean", token_share))
+        loss.backward()  # type: ignore[no-untyped-call]
+        return stats
+
+    def _logprobs(self, model: Any, batch: Rollout) -> torch.Tensor:
+        parts = [
+            token_logprobs(
+                response_logits(model, batch.select(rows)),
+                batch.response_ids[rows],
+                self.config.temperature,
+            )
+            for rows in _chunks(list(range(len(batch))), self.config.micro_batch_size)
+        ]
+        return torch.cat(parts)
+
+    def _values(self, batch: Rollout) -> torch.Tensor:
+        """V(state before each response token): the critic's output one position back."""
+        assert self.critic is not None
+        mask = batch.attention_mask
+        values: torch.Tensor = self.critic(
+            input_ids=batch.input_ids, attention_mask=mask, position_ids=position_ids(mask)
+        )
+        width = batch.prompt_ids.shape[1]
+        return values[:, width - 1 : -1] * batch.response_mask
+
+    def _mini_batches(self, n: int) -> Iterator[list[int]]:
+        for _ in range(self.config.epochs):
+            order = torch.randperm(n).tolist()
+            size = math.ceil(n / self.config.mini_batches)
+            yield from _chunks(order, size)
+
+    def _warmup(self, step: int) -> float:
+        warm = self.config.warmup_steps
+        return min(1.0, (step + 1) / warm) if warm > 0 else 1.0
+
+    @property
+    def _group_size(self) -> int:
+        return int(self.config.group_size or 1)
+
+    # --- evaluation -----------------------------------------------------------------------
+
+    def evaluate(self) -> dict[str, Any]:
+        """Greedy accuracy on the held-out prompts: accuracy component, truncation zeroed."""
+        began = time.perf_counter()
+        correct: list[float] = []
+        lengths: list[float] = []
+        for start in range(0, len(self.eval_rows), 256):
+            chunk = self.eval_rows[start : start + 256]
+            rollout = self._generate(chunk, greedy=True)
+            correct.extend(self._score(chunk, rollout).accuracy)
+            lengths.extend(rollout.lengths.tolist())
+        accuracy = _mean(correct)
+        self.evaluations.append(accuracy)
+        return {
+            "eval/accuracy": accuracy,
+            "eval/response_length": _mean(lengths),
+            "seconds/eval": round(time.perf_counter() - began, 4),
+        }
+
+    # --- metrics and checkpoints ----------------------------------------------------------
+
+    def _write(self, line: dict[str, Any]) -> dict[str, Any]:
+        with self.metrics_path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(line) + "\n")
+        return line
+
+    def save_checkpoint(self) -> None:
+        """Write to a temporary directory, then swap it in: a crash never leaves half a one."""
+        tmp = self.output_dir / "checkpoint.tmp"
+        shutil.rmtree(tmp, ignore_errors=True)
+        self.policy.save(tmp / "policy")
+        state = {
+            "step": self.step,
+            "elapsed": self.elapsed,
+            "evaluations": self.evaluations,
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": self.scheduler.state_dict(),
+            "critic": None if self.critic is None else self.critic.state_dict(),
+            "critic_optimizer": None
+            if self.critic_optimizer is None
+            else self.critic_optimizer.state_dict(),
+            "pool": self.pool.state_dict(),
+            "rng": {
+                "torch": torch.get_rng_state(),
+                "python": random.getstate(),
+                "numpy": np.random.get_state(),
+            },
+            "config": self.config.to_dict(),
+        }
+        torch.save(state, tmp / "state.pt")
+        old = self.output_dir / "checkpoint.old"
+        shutil.rmtree(old, ignore_errors=True)
+        if self.checkpoint_dir.exists():
+            self.checkpoint_dir.rename(old)
+        tmp.rename(self.checkpoint_dir)
+        shutil.rmtree(old, ignore_errors=True)
+
+    def _load_checkpoint(self) -> None:
+        state = torch.load(self.checkpoint_dir / "state.pt", weights_only=False)
+        self.step = int(state["step"])
+        self.elapsed = float(state["elapsed"])
+        self.evaluations = list(state["evaluations"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.scheduler.load_state_dict(state["scheduler"])
+        if self.critic is not None and state["critic"] is not None:
+            self.critic.load_state_dict(state["critic"])
+        if self.critic_optimizer is not None and state["critic_optimizer"] is not None:
+            self.critic_optimizer.load_state_dict(state["critic_optimizer"])
+        self.pool.load_state_dict(state["pool"])
+        torch.set_rng_state(state["rng"]["torch"])
+        random.setstate(state["rng"]["python"])
+        np.random.set_state(state["rng"]["numpy"])
+        self._truncate_metrics()
+
+    def _truncate_metrics(self) -> None:
+        """Drop lines written after the checkpoint: the resumed run writes those steps again."""
+        if not self.metrics_path.exists():
+            return
+        lines = self.metrics_path.read_text(encoding="utf-8").splitlines()
+        kept = [line for line in lines if line.strip() and json.loads(line)["step"] <= self.step]
+        self.metrics_path.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
+
+    def _seed(self, seed: int) -> None:
+        random.seed(seed)
+        np.random.seed(seed)
+        torch.manual_seed(seed)
+
+
+def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _mean(values: Sequence[float]) -> float:
+    return float(sum(values) / len(values)) if values else 0.0
+
+
+def _merge(scored: list[Scored]) -> Scored:
+    components: dict[str, list[float]] = {}
+    for s in scored:
+        for name, values in s.components.items():
+            components.setdefault(name, []).extend(values)
+    dense = [s.dense for s in scored if s.dense is not None]
+    return Scored(
+        torch.cat([s.rewards for s in scored]),
+        [a for s in scored for a in s.accuracy],
+        components,
+        _cat_right(dense) if dense else None,
+        sum(s.seconds for s in scored),
+    )
+
+
+def _cat_right(tensors: list[torch.Tensor]) -> torch.Tensor:
+    width = max(t.shape[1] for t in tensors)
+    return torch.cat([torch.nn.functional.pad(t, (0, width - t.shape[1])) for t in tensors])
+
+
+def _pad_dense(dense: list[torch.Tensor], batch: Rollout) -> list[torch.Tensor]:
+    width = batch.response_ids.shape[1]
+    return [torch.nn.functional.pad(d, (0, width - d.shape[1])) for d in dense]
+
+
+def _step_end_tokens(policy: Policy, ids: torch.Tensor, text: str, sep: str) -> list[int]:
+    """Index of the token on which each non-empty step of `text` ends."""
+    ends: list[int] = []
+    position = 0
+    boundaries = []
+    for piece in text.split(sep):
+        position += len(piece)
+        if piece.strip():
+            boundaries.append(position)
+        position += len(sep)
+    covered = 0
+    token = 0
+    for t, tid in enumerate(ids.tolist()):
+        covered += len(policy.decode([tid]))
+        while token < len(boundaries) and covered >= boundaries[token]:
+            ends.append(t)
+            token += 1
+    return ends
