@@ -9,44 +9,21 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-Handler = Callable[[argparse.Namespace], int]
+from mmreward.cli_flags import add_settings_arguments
 
-_SERVE_FLAGS: dict[str, tuple[str, type, str]] = {
-    "--host": ("host", str, "address to bind"),
-    "--port": ("port", int, "port to bind"),
-    "--workers": ("workers", int, "uvicorn worker processes"),
-    "--sandbox-workers": ("sandbox_workers", int, "sympy worker processes per server process"),
-    "--sandbox-timeout": ("sandbox_timeout_s", float, "seconds per sympy item"),
-    "--redis-url": ("redis_url", str, "share the verdict cache through Redis"),
-    "--api-key": ("api_key", str, "require this bearer token on scoring routes"),
-    "--recipes": ("recipes_dir", str, "directory of extra recipe files"),
-    "--device": ("device", str, "auto, cpu or cuda"),
-    "--prm-model": ("prm_model", str, "PRM checkpoint directory"),
-    "--prm-format": ("prm_format", str, "token-cls, qwen-prm or step-tag-lm"),
-    "--orm-model": ("orm_model", str, "sequence-classification reward model directory"),
-    "--prm-trust-remote-code": ("prm_trust_remote_code", str, "true: run a PRM's own model code"),
-    "--max-batch-tokens": ("max_batch_tokens", int, "padded tokens per PRM/ORM forward pass"),
-    "--batch-max-queue": ("batch_max_queue", int, "queued PRM/ORM items before 429"),
-    "--compile-models": ("compile_models", str, "true: torch.compile the PRM/ORM forward"),
-    "--compute-lanes": ("compute_lanes", int, "model threads; 0 = one per core"),
-    "--detector": ("detector", str, "YOLO .pt checkpoint"),
-    "--preload-models": ("preload_models", str, "true (default) or false: load models at start"),
-}
+Handler = Callable[[argparse.Namespace], int]
 
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from mmreward.settings import Settings
+    from mmreward.cli_flags import as_environment, given_settings, settings_from_args
 
     # Flags travel as MMREWARD_* variables so every uvicorn worker process builds the same app.
     # A server loads its models before it reports ready; library users load them on first use.
     os.environ.setdefault("MMREWARD_PRELOAD_MODELS", "true")
-    for _flag, (field, _kind, _help) in _SERVE_FLAGS.items():
-        value = getattr(args, field)
-        if value is not None:
-            os.environ[f"MMREWARD_{field.upper()}"] = str(value)
-    settings = Settings()
+    os.environ.update(as_environment(given_settings(args)))
+    settings = settings_from_args(args)
     uvicorn.run(
         "mmreward.service.app:create_app",
         factory=True,
@@ -86,7 +63,7 @@ def _relabel(args: argparse.Namespace) -> int:
         engine = Engine()
         try:
             stats = relabel_file(
-                engine.verify_batch, args.source, args.target, spec, chunk_size=args.chunk
+                engine.verify, args.source, args.target, spec, chunk_size=args.chunk
             )
         finally:
             engine.close()
@@ -100,7 +77,7 @@ def _worker(args: argparse.Namespace) -> int:
 
     engine = Engine()
     try:
-        StreamWorker(args.redis_url, engine.verify_batch).run()
+        StreamWorker(args.redis_url, engine.verify).run()
     except KeyboardInterrupt:
         pass
     finally:
@@ -113,8 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="run the HTTP service")
-    for flag, (field, kind, help_text) in _SERVE_FLAGS.items():
-        serve.add_argument(flag, dest=field, type=kind, default=None, help=help_text)
+    add_settings_arguments(serve)
     serve.set_defaults(handler=_serve)
 
     check = commands.add_parser("verify", help="judge one response from the command line")
@@ -148,6 +124,10 @@ def build_parser() -> argparse.ArgumentParser:
     from mmreward.prm.commands import add_prm_command
 
     add_prm_command(commands)
+
+    from mmreward.rl.commands import add_train_command
+
+    add_train_command(commands)
     return parser
 
 
