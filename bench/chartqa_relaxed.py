@@ -68,7 +68,7 @@ WHY = {
     "labelled_options": "relaxed compares the option text with the letter",
     "nested_option_text": "relaxed compares the option text with the letter",
     "tolerance": "same 5% rule",
-    "synonym": "neither knows USA = United States",
+    "synonym": "relaxed does not know USA = United States",
     "article": "relaxed has no extraction",
     "whitespace": "EasyR1's fullmatch rejects whitespace around the tags (and CRLF endings)",
     "boxed_not_final": "EasyR1's trailing .* accepts any text after the box",

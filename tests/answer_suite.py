@@ -191,6 +191,8 @@ CHART = [
     _chart("1.5e6", "1500000", True, "scientific"),
     _chart("Brazil!", "brazil", True, "text_normalisation"),
     _chart("USA", "United States", True, "synonym"),
+    _chart("the UK.", "United Kingdom", True, "synonym"),
+    _chart("UK", "United States", False, "synonym"),
     _chart("The answer is 45", 45, True, "numeric_reference"),
     _chart("0.45", 0.45, True, "numeric_reference"),
     Case("chart", "(C)", "C", True, "chart_with_options", COUNTS),

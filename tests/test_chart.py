@@ -6,17 +6,8 @@ from mmreward.verifiers import verify
 from mmreward.verifiers.chart import verify_chart
 from mmreward.verifiers.quantity import AMBIGUOUS, Quantity, parse_quantity
 
-KNOWN_MISSES = {"synonym": "no synonym table: names are compared as normalised text"}
 
-
-def _marks(case):
-    reason = KNOWN_MISSES.get(case.topic)
-    return [pytest.mark.xfail(reason=reason, strict=True)] if reason else []
-
-
-@pytest.mark.parametrize(
-    "case", [pytest.param(c, id=c.id, marks=_marks(c)) for c in CHART if c.verifier == "chart"]
-)
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CHART if c.verifier == "chart"])
 def test_labelled_chart_cases(case):
     verdict = verify("chart", case.response, case.reference, options=case.options)
     assert (verdict.reward == 1.0) is case.correct, verdict
@@ -128,3 +119,64 @@ def test_many_ands_in_a_list_answer_all_separate():
     names = [f"n{i}" for i in range(10)]
     assert verify("chart", " and ".join(reversed(names)), names).reward == 1.0
     assert verify("chart", "Trinidad and Tobago, Chad", ["Chad", "Trinidad and Tobago"]).correct
+
+
+@pytest.mark.parametrize(
+    ("response", "reference", "correct"),
+    [
+        ("The U.S.", "United States", True),
+        ("Answer: United Kingdom", "UK", True),
+        ("Britain", "U.K.", True),
+        ("Czechia", "Czech Republic", True),
+        ("Holland", "the Netherlands", True),
+        ("UK", "United States", False),
+        ("North Korea", "South Korea", False),
+        ("DPRK", "Republic of Korea", False),
+        ("America", "United States", False),
+        ("Korea", "South Korea", False),
+        ("England", "United Kingdom", False),
+    ],
+)
+def test_builtin_aliases_name_one_entity(response, reference, correct):
+    verdict = verify("chart", response, reference)
+    assert verdict.correct is correct, verdict
+
+
+def test_alias_items_in_a_list_answer():
+    verdict = verify("chart", "USA and UAE", '["United Arab Emirates", "United States"]')
+    assert verdict.correct is True
+    verdict = verify("chart", "USA and UK", '["United Arab Emirates", "United States"]')
+    assert verdict.correct is False
+
+
+@pytest.mark.parametrize(
+    "aliases",
+    [[["Deutschland", "Germany"]], {"Germany": ["Deutschland", "BRD"]}],
+    ids=["groups", "mapping"],
+)
+def test_the_aliases_param_extends_the_table(aliases):
+    assert verify("chart", "Deutschland", "Germany").correct is False
+    verdict = verify("chart", "Deutschland", "Germany", aliases=aliases)
+    assert (verdict.correct, verdict.reason) == (True, "alias")
+
+
+def test_an_added_group_sharing_a_name_joins_the_builtin_one():
+    verdict = verify("chart", "Amerika", "United States", aliases=[["USA", "Amerika"]])
+    assert verdict.correct is True
+
+
+@pytest.mark.parametrize(
+    "aliases",
+    ["USA", [["USA", 3]], [["x" * 300]], [["a"]] * 1001, [list("ab") * 30]],
+    ids=["string", "not_text", "long_name", "many_groups", "big_group"],
+)
+def test_a_malformed_alias_table_is_a_clear_error(aliases):
+    with pytest.raises(InvalidInputError, match="alias"):
+        verify("chart", "USA", "United States", aliases=aliases)
+
+
+def test_the_builtin_table_has_no_name_in_two_groups():
+    from mmreward.verifiers.aliases import builtin_groups, key
+
+    keys = [{key(name) for name in group} for group in builtin_groups()]
+    assert sum(len(k) for k in keys) == len(set().union(*keys)) > 60

@@ -15,7 +15,9 @@ the last `</think>`, else the whole response when it is short; a long unmarked r
   context ("In 2015 it was 45") unless the reference itself is a year, when the one year is the
   answer ("2019, with 45 units"); a bound ("more than 45", "at least 45") is not the value;
 - text: case, articles, punctuation and spacing do not count; a yes/no reference reads the first
-  word of the answer (`true`/`false` are yes/no), and "yes or no" is hedging;
+  word of the answer (`true`/`false` are yes/no), and "yes or no" is hedging; other names of one
+  entity are the same answer ("USA" / "United States", "UK" / "Britain": `aliases.py`, a table in
+  the package that the `aliases` param extends per item or recipe);
 - a list reference (a JSON list, or a list) matches an unordered comma/"and"-separated answer
   with the same number of items, each matched under the rules above ("and" may also sit
   inside one item: "Serbia, Bosnia and Herzegovina");
@@ -32,6 +34,7 @@ from decimal import Decimal
 from typing import Any
 
 from mmreward.errors import InvalidInputError
+from mmreward.verifiers.aliases import Groups, parse_groups, same_entity
 from mmreward.verifiers.choice import judge_choice
 from mmreward.verifiers.extract import clean_answer, extract_final_answer
 from mmreward.verifiers.quantity import AMBIGUOUS, Quantity, parse_quantity
@@ -66,6 +69,7 @@ def verify_chart(
     *,
     options: list[str] | None = None,
     tolerance: float = DEFAULT_TOLERANCE,
+    aliases: Any = None,
     **params: Any,
 ) -> Verdict:
     """Judge a chart/VQA answer (see the module docstring for the rules)."""
@@ -79,6 +83,7 @@ def verify_chart(
         verdict = judge_choice(response, reference, options)
         verdict.details["delegated_to"] = "choice"
         return verdict
+    extra = parse_groups(aliases) if aliases is not None else ()
     references = _reference_items(reference)
     if references is None:
         return Verdict.failed("unparsable_reference", "reference must be text, a number or a list")
@@ -88,9 +93,9 @@ def verify_chart(
     answer, where = found
     try:
         if len(references) == 1:
-            correct, how = _match_one(answer, references[0], tolerance)
+            correct, how = _match_one(answer, references[0], tolerance, extra)
         else:
-            correct, how = _match_list(answer, references, tolerance)
+            correct, how = _match_list(answer, references, tolerance, extra)
     except _SeveralNumbers as error:
         return Verdict.failed("no_answer", str(error), extracted=answer, where=where)
     reason = how if correct else f"{how}: no match"
@@ -138,7 +143,9 @@ def _reference_items(reference: Any) -> list[str] | None:
     return None
 
 
-def _match_one(answer: str, reference: str, tolerance: float) -> tuple[bool, str]:
+def _match_one(
+    answer: str, reference: str, tolerance: float, extra: Groups = ()
+) -> tuple[bool, str]:
     expected = parse_quantity(reference, strict=True)
     if isinstance(expected, Quantity):
         got = parse_quantity(
@@ -161,7 +168,10 @@ def _match_one(answer: str, reference: str, tolerance: float) -> tuple[bool, str
         hedged = len(words) > 2 and words[1] in ("and", "or") and words[2] in _YES_NO
         return words[0] == wanted and not hedged, "yes/no"
     # "North-East" and "north east" are one name: spacing left by punctuation does not count.
-    return said.replace(" ", "") == wanted.replace(" ", ""), "text"
+    said, wanted = said.replace(" ", ""), wanted.replace(" ", "")
+    if said != wanted and same_entity(said, wanted, extra):
+        return True, "alias"
+    return said == wanted, "text"
 
 
 def numbers_match(got: Quantity, expected: Quantity, tolerance: float) -> bool:
@@ -180,7 +190,9 @@ def numbers_match(got: Quantity, expected: Quantity, tolerance: float) -> bool:
     return any(abs(g - w) <= allowed * abs(w) for g in given for w in wanted)
 
 
-def _match_list(answer: str, references: list[str], tolerance: float) -> tuple[bool, str]:
+def _match_list(
+    answer: str, references: list[str], tolerance: float, extra: Groups
+) -> tuple[bool, str]:
     """Unordered: a perfect matching between answer items and reference items.
 
     "and"/"&" may separate items or belong to one ("Bosnia and Herzegovina"): each way of
@@ -190,7 +202,7 @@ def _match_list(answer: str, references: list[str], tolerance: float) -> tuple[b
 
     def matches(part: str, ref: str) -> bool:
         if (part, ref) not in judged:
-            judged[part, ref] = _item_matches(part, ref, tolerance)
+            judged[part, ref] = _item_matches(part, ref, tolerance, extra)
         return judged[part, ref]
 
     for parts in _list_readings(answer):
@@ -224,9 +236,9 @@ def _list_readings(answer: str) -> Iterator[list[str]]:
         yield [item for item in cleaned if item]
 
 
-def _item_matches(part: str, reference: str, tolerance: float) -> bool:
+def _item_matches(part: str, reference: str, tolerance: float, extra: Groups) -> bool:
     try:
-        return _match_one(part, reference, tolerance)[0]
+        return _match_one(part, reference, tolerance, extra)[0]
     except _SeveralNumbers:
         return False
 
