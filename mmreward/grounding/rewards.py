@@ -164,6 +164,7 @@ def grounding_reward(
         "colour": colour_used,
         "boxes": [[round(v, 1) for v in b] for b in boxes],
         "targets": _objects(candidates),
+        "objects": _objects(targets),
         "mode": used,
         "source": source,
     }
@@ -177,10 +178,11 @@ def grounding_reward(
             details=details,
         )
     gt = [t.box for t in candidates if t.box is not None]
-    best = max(iou(boxes[0], g) for g in gt)
+    best_target = max(range(len(gt)), key=lambda j: iou(boxes[0], gt[j]))
+    best = iou(boxes[0], gt[best_target])
     matched, pairs = matched_iou(boxes, gt)
     reward = best if used == "best" else matched
-    details.update(iou=best, matched_iou=matched, matches=pairs)
+    details.update(iou=best, best_target=best_target, matched_iou=matched, matches=pairs)
     return Verdict(
         reward=reward,
         correct=reward >= MATCH_IOU,
@@ -289,7 +291,18 @@ def _claim(claim: Claim, observed: int) -> dict[str, Any]:
         "text": claim.text,
         "observed": observed,
         "confirmed": claim.holds(observed),
+        "verdict": claim_verdict(claim, observed),
     }
+
+
+def claim_verdict(claim: Claim, observed: int) -> str:
+    """`confirmed`; `hallucinated` when something said to be there is not there at all;
+    `miscounted` when it is there in another number (a denied object that is present included)."""
+    if claim.holds(observed):
+        return "confirmed"
+    if observed == 0 and claim.count > 0 and claim.relation != "<=":
+        return "hallucinated"
+    return "miscounted"
 
 
 def _objects(objects: Sequence[Observed]) -> list[dict[str, Any]]:

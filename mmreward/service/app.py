@@ -12,9 +12,14 @@ from fastapi.responses import JSONResponse
 from mmreward import __version__
 from mmreward.engine import Engine
 from mmreward.errors import MMRewardError, OverloadedError
-from mmreward.service.dependencies import require_api_key
-from mmreward.service.limits import BodyLimitMiddleware, MetricsMiddleware
-from mmreward.service.routers import compat, grounding, health, prm, reward, verify
+from mmreward.service.dependencies import guard_probes, load_api_keys, require_api_key
+from mmreward.service.limits import (
+    BodyLimitMiddleware,
+    MetricsMiddleware,
+    RequestScopeMiddleware,
+)
+from mmreward.service.routers import catalog, compat, grounding, health, prm, reward, verify
+from mmreward.service.routers.playground import mount_playground
 from mmreward.settings import Settings
 
 
@@ -44,14 +49,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.api_keys = load_api_keys(settings)
+    app.add_middleware(RequestScopeMiddleware, default_deadline_s=settings.request_deadline_s)
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware)
     app.add_exception_handler(MMRewardError, _mmreward_error)
-    app.include_router(health.router)
+    app.include_router(health.router, dependencies=[Depends(guard_probes)])
     guarded = [Depends(require_api_key)]
-    for scoring in (verify, reward, grounding, prm):
+    for scoring in (verify, catalog, reward, grounding, prm):
         app.include_router(scoring.router, dependencies=guarded)
     app.include_router(compat.router)  # its own guard also takes the key from the URL
+    mount_playground(app)
     return app
 
 

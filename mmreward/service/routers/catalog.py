@@ -1,0 +1,52 @@
+"""`GET /v1/verifiers` and `GET /v1/models`: what this server scores with, so a client (or the
+playground) offers what exists instead of a hard-coded list that drifts from the server."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from mmreward.service.dependencies import get_settings
+from mmreward.settings import Settings
+from mmreward.verifiers.registry import verifier_names
+
+router = APIRouter(prefix="/v1", tags=["catalog"])
+
+
+class VerifierList(BaseModel):
+    verifiers: list[str] = Field(description="names accepted in a verify item's `verifier`")
+
+
+class ModelInfo(BaseModel):
+    role: str = Field(description="prm, orm or detector")
+    name: str = Field(description="checkpoint directory or file name; `bundled` for the default")
+    format: str | None = Field(None, description="checkpoint convention, where it has one")
+
+
+class ModelList(BaseModel):
+    device: str
+    models: list[ModelInfo]
+
+
+@router.get("/verifiers")
+async def list_verifiers() -> VerifierList:
+    """The registered outcome verifiers."""
+    return VerifierList(verifiers=verifier_names())
+
+
+@router.get("/models")
+async def list_models(settings: Annotated[Settings, Depends(get_settings)]) -> ModelList:
+    """The models this server is configured with (names only; paths stay on the server)."""
+    models = [
+        ModelInfo(
+            role="prm",
+            name=settings.prm_model.name if settings.prm_model else "bundled",
+            format=settings.prm_format,
+        ),
+        ModelInfo(role="detector", name=settings.detector.name if settings.detector else "bundled"),
+    ]
+    if settings.orm_model is not None:
+        models.append(ModelInfo(role="orm", name=settings.orm_model.name))
+    return ModelList(device=settings.device, models=models)
