@@ -87,7 +87,7 @@ CASES: list[tuple[str, str, str, bool, str]] = [
     ("ratio", r"$\boxed{4:00}$", "8:00", False, "different hours, proportional digits"),
     ("ratio", r"$\boxed{9:30}$", "9:30", True, ""),
     ("ratio", r"$\boxed{9:30}$", "9:03", False, ""),
-    ("ratio", r"$\boxed{3:4}$", "6:8", True, "the same ratio"),
+    ("ratio", r"$\boxed{1:03}$", "12:36", False, "terms as written, never in proportion"),
     ("ratio", r"$\boxed{3:4}$", "4:3", False, ""),
     ("ratio", r"$\boxed{\frac{3}{4}}$", "3:4", True, "a two-term ratio is its quotient"),
     ("ratio", r"$\boxed{12}$", "12:00", False, "a time is not a number"),

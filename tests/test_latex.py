@@ -169,3 +169,48 @@ def test_long_and_huge_literals_are_refused():
         parse("1+" * 1500 + "1")  # more tokens
     with pytest.raises(TooComplexError):
         parse("1" * 5000)  # more characters
+
+
+@pytest.mark.parametrize(
+    ("raw", "normalised"),
+    [
+        (r"48,\! 210", "48210"),
+        (r"a = 1,\ b = 2", "a = 1, b = 2"),
+        (r"x_1 = 2,\quadx_2 = 3", "x_1 = 2, x_2 = 3"),
+        (r"\frac{\sqrt{2}}{2} \approx 0.707", r"\frac{\sqrt{2}}{2}"),
+        (r"y \approx 0.707", r"y \approx 0.707"),
+        (r"\approx 0.707", r"\approx 0.707"),
+        (r"= \frac{3}{4}", r"\frac{3}{4}"),
+    ],
+)
+def test_normalize_conformance_spellings(raw, normalised):
+    assert normalize(raw) == normalised
+
+
+def test_ratios_and_times_parse_as_ratios():
+    from mmreward.verifiers.mathtree import Ratio
+
+    assert parse("12:00") == Ratio((n(12), n(0)))
+    assert parse("S_{ABC}:S = 5:9") == Relation(
+        (Ratio((Sym("S_ABC"), Sym("S"))), Ratio((n(5), n(9)))), ("=",)
+    )
+
+
+def test_braces_without_a_backslash_group_a_list():
+    assert parse("{1, 3}") == Seq("list", (n(1), n(3)))
+    assert parse(r"\{1, 3\}") == Seq("set", (n(1), n(3)))
+
+
+def test_a_subscript_is_a_name_not_a_word():
+    assert not isinstance(parse("S_{MBCN} = 4"), Text)
+
+
+def test_sums_and_products_parse_with_their_index_and_bounds():
+    assert parse(r"\sum_{k=1}^{n} k^2 + 1") == Add(
+        (Func("sum", (parse("k^2"), Sym("k"), n(1), Sym("n"))), n(1))
+    )
+    assert parse(r"\prod_{j=2}^{5} j x_j") == Func(
+        "prod", (Mul((Sym("j"), Sym("x_j"))), Sym("j"), n(2), n(5))
+    )
+    with pytest.raises(LatexError):
+        parse(r"\sum k")

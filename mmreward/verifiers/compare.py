@@ -262,21 +262,11 @@ def _in_written_order(items: Sequence[Node]) -> bool:
 
 
 def _same_ratio(ref: Node, ans: Node, leaves: Leaves) -> bool:
-    """`a:b` against `c:d`: term by term, or in proportion when no term is zero (so `2:3` is
-    `4:6`, but the times `1:00` and `12:00` differ); against a number, `a/b` (b not zero)."""
+    """`a:b` against `c:d`: term by term, as written (`2:3` is not `4:6`: the same reading
+    would make the times `1:03` and `12:36` equal); against a number, `a/b` (b not zero, so a
+    time `12:00` is never a number)."""
     if isinstance(ref, Ratio) and isinstance(ans, Ratio):
-        if len(ref.items) != len(ans.items):
-            return False
-        if _ordered(ref.items, ans.items, leaves):
-            return True
-        try:
-            r = [exact_value(item) for item in ref.items]
-            a = [exact_value(item) for item in ans.items]
-        except NotExact:
-            return False
-        if 0 in r or 0 in a:
-            return False
-        return all(x * a[0] == y * r[0] for x, y in zip(r, a, strict=True))
+        return _ordered(ref.items, ans.items, leaves)
     ratio, value = (ref, ans) if isinstance(ref, Ratio) else (ans, ref)
     assert isinstance(ratio, Ratio)
     if len(ratio.items) != 2 or _shape(value) != "scalar" or isinstance(value, Relation | Text):
