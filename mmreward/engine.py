@@ -49,11 +49,7 @@ class Engine:
         cache: VerdictCache | None = None,
     ) -> None:
         self.settings = settings or Settings()
-        self.sandbox = sandbox or Sandbox(
-            workers=self.settings.sandbox_workers,
-            timeout_s=self.settings.sandbox_timeout_s,
-            memory_bytes=self.settings.sandbox_memory_mb << 20,
-        )
+        self.sandbox = sandbox or Sandbox.from_settings(self.settings)
         self.cache = cache if cache is not None else _cache_from(self.settings)
         self.recipes = RecipeBook.load([self.settings.recipes_dir])
         # Every model loads and runs its forwards on these lanes (`mmreward.compute`): no other
@@ -82,7 +78,7 @@ class Engine:
         clipped = [self._clip_item(item) for item in items]
         verdicts, keys, pending = await asyncio.to_thread(self._start, clipped)
         order = list(pending)
-        done = await asyncio.gather(*(self.sandbox.arun(pending[i]) for i in order))
+        done = await self.sandbox.arun_many([pending[i] for i in order])
         for i, verdict in zip(order, done, strict=True):
             verdicts[i] = verdict
         return self._clipped(items, self._finish(clipped, keys, verdicts, pending))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
+
+from mmreward.encodable import EncodableModel
 
 
-class VerifyItem(BaseModel):
+class VerifyItem(EncodableModel):
     """One response to judge against its reference with a named verifier."""
 
     model_config = ConfigDict(extra="forbid")

@@ -19,9 +19,37 @@ class Settings(BaseSettings):
     port: int = Field(8000, ge=0, le=65535, description="port the server binds")
     workers: int = Field(1, ge=1, description="uvicorn worker processes")
 
-    sandbox_workers: int = Field(2, ge=1, description="sympy worker processes per server process")
-    sandbox_timeout_s: float = Field(2.0, gt=0, description="wall-clock limit per sympy item")
+    sandbox_workers: int = Field(
+        0, ge=0, description="fast-lane sympy worker processes per server process; 0 = one per core"
+    )
+    sandbox_timeout_s: float = Field(
+        2.0, gt=0, description="CPU seconds per sympy item (and 5x that in wall-clock time)"
+    )
     sandbox_memory_mb: int = Field(1024, ge=128, description="address-space limit per worker")
+    sandbox_fast_budget_s: float = Field(
+        0.25, gt=0, description="seconds an item may hold a fast-lane worker; then: slow lane"
+    )
+    sandbox_slow_workers: int = Field(
+        0, ge=0, description="slow-lane items running at once; 0 = half the fast lane, at least 1"
+    )
+    sandbox_spare_workers: int = Field(
+        1, ge=0, description="idle workers kept started, so a killed one is replaced at once"
+    )
+    sandbox_max_queue: int = Field(
+        4096, ge=1, description="sympy items waiting for a fast-lane worker; beyond: 429"
+    )
+    sandbox_slow_queue: int = Field(
+        0, ge=0, description="items waiting for the slow lane (beyond: timeout); 0 = 8 per worker"
+    )
+    sandbox_remember_timeouts_s: float = Field(
+        600.0, ge=0, description="an item that used its whole CPU budget is not run again for this"
+    )
+    request_deadline_s: float = Field(
+        60.0,
+        gt=0,
+        description="sympy items of an HTTP request not evaluated by then get a timeout verdict; "
+        "a client may ask for less with the X-Deadline-S header",
+    )
 
     max_body_bytes: int = Field(16 << 20, ge=1024, description="larger requests get 413")
     max_items: int = Field(1024, ge=1, description="items per request")
@@ -29,7 +57,14 @@ class Settings(BaseSettings):
         1 << 20, ge=1, description="longer responses are cut from the left"
     )
 
-    api_key: SecretStr | None = Field(None, description="require `Authorization: Bearer <key>`")
+    api_key: SecretStr | None = Field(
+        None, description="require `Authorization: Bearer <key>`; several keys: comma-separated"
+    )
+    api_keys_file: Path | None = Field(
+        None, description="file of accepted API keys, one per line (read at start-up)"
+    )
+    health_public: bool = Field(True, description="/healthz and /readyz answer without a key")
+    metrics_public: bool = Field(True, description="/metrics answers without a key")
     policy_tokenizer: Path | None = Field(
         None, description="policy tokenizer dir: /get_reward strips its special tokens"
     )

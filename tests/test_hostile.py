@@ -83,3 +83,55 @@ def test_mixed_batch_of_hostile_and_normal_items_returns_every_verdict(client):
     assert all(r["correct"] is True for r in results[1::2])
     assert all(r["reward"] == 0.0 for r in results[0::2])
     assert client.get("/readyz").json()["status"] == "ready"
+
+
+# -- lone surrogates: JSON allows "\ud800", UTF-8 does not ------------------------------------
+
+LONE = "\\boxed{\ud800}"
+SURROGATE_BODIES = {
+    "/v1/verify": {"items": [{"response": LONE, "reference": "5"}]},
+    "/v1/verify#reference": {"items": [{"response": "\\boxed{5}", "reference": "\udc00"}]},
+    "/v1/verify#params": {
+        "items": [{"response": "\\boxed{5}", "reference": "5", "params": {"unit": "\ud800"}}]
+    },
+    "/v1/verify#options": {
+        "items": [{"verifier": "choice", "response": "A", "reference": "A", "options": ["\ud800"]}]
+    },
+    "/v1/reward/math": {"items": [{"response": LONE, "reference": "5"}]},
+    "/v1/prm/score": {"items": [{"problem": "1+1?", "steps": ["2", "\ud800"]}]},
+    "/v1/orm/score": {"items": [{"prompt": "\ud800", "response": "2"}]},
+    "/v1/grounding/score": {"items": [{"image": "AAAA", "response": LONE}]},
+    "/get_reward": {"query": [LONE], "prompts": [""], "labels": ["5"]},
+}
+
+
+@pytest.mark.parametrize("route", sorted(SURROGATE_BODIES))
+def test_lone_surrogates_are_a_422_naming_the_field_on_every_endpoint(client, route):
+    import json
+
+    body = json.dumps(SURROGATE_BODIES[route])  # ASCII: the surrogate travels as \ud800
+    reply = client.post(
+        route.split("#")[0], content=body, headers={"content-type": "application/json"}
+    )
+    assert reply.status_code == 422, reply.text
+    detail = json.dumps(reply.json()["detail"])
+    assert "lone surrogate" in detail
+    reply.content.decode("utf-8")  # the answer itself is valid UTF-8
+
+
+def test_a_surrogate_pair_is_ordinary_text(client):
+    import json
+
+    body = json.dumps({"items": [{"response": "\U0001f600 \\boxed{5}", "reference": "5"}]})
+    reply = client.post("/v1/verify", content=body, headers={"content-type": "application/json"})
+    assert reply.status_code == 200
+    assert reply.json()["results"][0]["correct"] is True
+
+
+def test_a_wrong_type_beside_a_surrogate_is_still_a_clean_422(client):
+    import json
+
+    body = json.dumps({"items": [{"response": 5, "reference": "\ud800", "bogus": "\udfff"}]})
+    reply = client.post("/v1/verify", content=body, headers={"content-type": "application/json"})
+    assert reply.status_code == 422
+    reply.content.decode("utf-8")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mmreward.encodable import EncodableModel
 
-class PRMItem(BaseModel):
+
+class PRMItem(EncodableModel):
     """A problem and its reasoning steps."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -14,7 +16,7 @@ class PRMItem(BaseModel):
     steps: list[str] = Field(description="reasoning steps, in order")
 
 
-class ORMItem(BaseModel):
+class ORMItem(EncodableModel):
     """A prompt and the response to judge."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -34,6 +34,7 @@ from mmreward.sandbox.queues import FairQueue
 from mmreward.sandbox.spawning import WorkerContext
 from mmreward.sandbox.tickets import Ticket, current_ticket
 from mmreward.sandbox.worker import Worker, serve
+from mmreward.settings import Settings
 from mmreward.verifiers.registry import Deferred
 from mmreward.verifiers.verdict import Verdict
 
@@ -113,6 +114,20 @@ class Sandbox:
         self._thread.start()
         # Before multiprocessing's own exit hook terminates the workers under the scheduler.
         atexit.register(self.close)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Sandbox:
+        return cls(
+            workers=settings.sandbox_workers,
+            timeout_s=settings.sandbox_timeout_s,
+            memory_bytes=settings.sandbox_memory_mb << 20,
+            fast_budget_s=settings.sandbox_fast_budget_s,
+            slow_workers=settings.sandbox_slow_workers,
+            spare_workers=settings.sandbox_spare_workers,
+            max_queue=settings.sandbox_max_queue,
+            slow_queue=settings.sandbox_slow_queue,
+            remember_timeouts_s=settings.sandbox_remember_timeouts_s,
+        )
 
     # -- callers -------------------------------------------------------------------------
 

@@ -7,9 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from mmreward import __version__
+from mmreward.encodable import scrub
 from mmreward.engine import Engine
 from mmreward.errors import MMRewardError, OverloadedError
 from mmreward.service.dependencies import guard_probes, load_api_keys, require_api_key
@@ -54,6 +57,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware)
     app.add_exception_handler(MMRewardError, _mmreward_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.include_router(health.router, dependencies=[Depends(guard_probes)])
     guarded = [Depends(require_api_key)]
     for scoring in (verify, catalog, reward, grounding, prm):
@@ -68,4 +72,10 @@ async def _mmreward_error(request: Request, exc: Exception) -> JSONResponse:
     headers = {}
     if isinstance(exc, OverloadedError):
         headers["Retry-After"] = str(max(1, round(exc.retry_after_s)))
-    return JSONResponse({"detail": str(exc)}, status_code=exc.status_code, headers=headers)
+    return JSONResponse({"detail": scrub(str(exc))}, status_code=exc.status_code, headers=headers)
+
+
+async def _invalid_request(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422, with the echoed input made encodable (it may hold a lone surrogate)."""
+    assert isinstance(exc, RequestValidationError)
+    return JSONResponse({"detail": scrub(jsonable_encoder(exc.errors()))}, status_code=422)

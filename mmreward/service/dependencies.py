@@ -1,8 +1,9 @@
-"""Shared FastAPI dependencies."""
+"""Shared FastAPI dependencies: the engine, the settings, the item bound and API-key checks."""
 
 from __future__ import annotations
 
-import secrets
+import hashlib
+import hmac
 from typing import cast
 
 from fastapi import Request
@@ -26,14 +27,56 @@ def check_item_count(count: int, settings: Settings) -> None:
         raise InvalidInputError(f"at most {settings.max_items} items per request")
 
 
+def load_api_keys(settings: Settings) -> tuple[bytes, ...]:
+    """Digests of every accepted key: `api_key` (comma-separated) and `api_keys_file` lines.
+
+    Keys are kept as SHA-256 digests so that comparing them takes the same time whatever the
+    length of the key a caller sends.
+    """
+    keys: list[str] = []
+    if settings.api_key is not None:
+        keys += settings.api_key.get_secret_value().split(",")
+    if settings.api_keys_file is not None:
+        keys += settings.api_keys_file.read_text(encoding="utf-8").splitlines()
+    return tuple(_digest(key.strip()) for key in keys if key.strip())
+
+
+def _digest(key: str) -> bytes:
+    return hashlib.sha256(key.encode("utf-8", "surrogatepass")).digest()
+
+
+def _accepted(request: Request) -> tuple[bytes, ...]:
+    state = request.app.state
+    if not hasattr(state, "api_keys"):
+        state.api_keys = load_api_keys(get_settings(request))
+    return cast(tuple[bytes, ...], state.api_keys)
+
+
+def auth_required(request: Request) -> bool:
+    return bool(_accepted(request))
+
+
+def key_is_accepted(request: Request, given: str) -> bool:
+    """Constant time in the key and in which of the accepted keys matches (all are compared)."""
+    digest = _digest(given)
+    matched = False
+    for key in _accepted(request):
+        matched |= hmac.compare_digest(digest, key)
+    return matched
+
+
 def require_api_key(request: Request) -> None:
-    """With `api_key` set, scoring routes need `Authorization: Bearer <key>`; health stays open."""
-    expected = get_settings(request).api_key
-    if expected is None:
+    """With keys configured, a route needs `Authorization: Bearer <one of the keys>`."""
+    if not auth_required(request):
         return
-    given = request.headers.get("authorization", "")
-    scheme, _, token = given.partition(" ")
-    if scheme.lower() != "bearer" or not secrets.compare_digest(
-        token.encode(), expected.get_secret_value().encode()
-    ):
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not key_is_accepted(request, token.strip()):
         raise UnauthorizedError("missing or wrong API key (Authorization: Bearer <key>)")
+
+
+def guard_probes(request: Request) -> None:
+    """Health and metrics routes are open unless `health_public`/`metrics_public` say no."""
+    settings = get_settings(request)
+    public = settings.metrics_public if request.url.path == "/metrics" else settings.health_public
+    if not public:
+        require_api_key(request)

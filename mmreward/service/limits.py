@@ -1,4 +1,4 @@
-"""Request-size guard and per-route metrics, as plain ASGI middleware.
+"""Request-size guard, per-route metrics and per-request sandbox tickets, as ASGI middleware.
 
 The size check runs before the body is parsed, so a 50 MB or endless chunked body is refused
 after reading at most the limit.
@@ -6,13 +6,16 @@ after reading at most the limit.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
+import math
 import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mmreward.metrics import LATENCY, REQUESTS
+from mmreward.sandbox import request_scope
 
 
 class BodyTooLarge(Exception):
@@ -106,3 +109,58 @@ def _route_name(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
     return path if isinstance(path, str) else "unmatched"
+
+
+class RequestScopeMiddleware:
+    """One sandbox ticket per request: its deadline, and cancellation when the caller leaves.
+
+    The deadline is `default_deadline_s`, or less when the client sends `X-Deadline-S`. Once
+    the body is read, a watcher waits for `http.disconnect`; a caller that hung up stops
+    occupying sandbox workers (its waiting and slow items are dropped).
+    """
+
+    def __init__(self, app: ASGIApp, default_deadline_s: float) -> None:
+        self.app = app
+        self.default_deadline_s = default_deadline_s
+
+    def _deadline_s(self, scope: Scope) -> float:
+        for name, value in scope.get("headers", []):
+            if name == b"x-deadline-s":
+                try:
+                    asked = float(value)
+                except ValueError:
+                    break
+                if math.isfinite(asked) and asked > 0:
+                    return min(asked, self.default_deadline_s)
+        return self.default_deadline_s
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        watcher: asyncio.Task[Message] | None = None
+
+        with request_scope(self._deadline_s(scope)) as ticket:
+
+            async def watch() -> Message:
+                msg = await receive()
+                if msg["type"] == "http.disconnect":
+                    ticket.cancel()
+                return msg
+
+            async def watched_receive() -> Message:
+                nonlocal watcher
+                if watcher is not None:  # the body is in: the watcher owns `receive`
+                    return await asyncio.shield(watcher)
+                msg = await receive()
+                if msg["type"] == "http.disconnect":
+                    ticket.cancel()
+                elif not msg.get("more_body", False):
+                    watcher = asyncio.ensure_future(watch())
+                return msg
+
+            try:
+                await self.app(scope, watched_receive, send)
+            finally:
+                if watcher is not None:
+                    watcher.cancel()

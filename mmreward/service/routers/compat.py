@@ -7,13 +7,12 @@ the scorer (`verifier=chart`, `recipe=r1v`); the body is OpenRLHF's own.
 
 from __future__ import annotations
 
-import secrets
 from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field, model_validator
+from pydantic import Field, model_validator
 
 from mmreward.clients._adapt import (
     Scored,
@@ -24,11 +23,13 @@ from mmreward.clients._adapt import (
     verify_items,
 )
 from mmreward.clients.openrlhf import fill_unlocated, openrlhf_rewards, query_format, rows
+from mmreward.encodable import EncodableModel
 from mmreward.engine import Engine
 from mmreward.service.dependencies import (
     check_item_count,
     get_engine,
     get_settings,
+    key_is_accepted,
     require_api_key,
 )
 from mmreward.settings import Settings
@@ -41,12 +42,7 @@ def require_key_or_query(
     ] = None,
 ) -> None:
     """Accept the key from the URL (OpenRLHF cannot send headers), else from the header."""
-    expected = get_settings(request).api_key
-    if (
-        expected is not None
-        and api_key is not None
-        and secrets.compare_digest(api_key.encode(), expected.get_secret_value().encode())
-    ):
+    if api_key is not None and key_is_accepted(request, api_key):
         return
     require_api_key(request)
 
@@ -63,7 +59,7 @@ class JSONBytes(Response):
 router = APIRouter(tags=["compat"], dependencies=[Depends(require_key_or_query)])
 
 
-class OpenRLHFRequest(BaseModel):
+class OpenRLHFRequest(EncodableModel):
     query: list[str] = Field(min_length=1, description="prompt + response, decoded with specials")
     prompts: list[str]
     labels: list[Any]
