@@ -90,7 +90,7 @@ def score_on_ray(
             fn_constructor_kwargs={"spec_json": spec.model_dump_json(), "settings": settings},
             batch_size=None,
             batch_format="pyarrow",
-            concurrency=options.actors,
+            compute=ray.data.ActorPoolStrategy(size=options.actors),
             num_cpus=options.num_cpus,
             num_gpus=num_gpus,
         )
