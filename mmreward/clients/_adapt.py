@@ -84,17 +84,17 @@ class Scored:
 
 def plain(value: Any) -> Any:
     """numpy scalars/arrays and torch tensors (verl's ground truths) as plain Python values."""
-    if isinstance(value, str | bool | int | float) or value is None:
+    if value is None or type(value) in (str, bool, int, float):
         return value
+    tolist = getattr(value, "tolist", None)  # numpy scalars and arrays, tensors
+    if callable(tolist):
+        return plain(tolist())
     if isinstance(value, bytes):
         return value.decode("utf-8", "replace")
     if isinstance(value, Mapping):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [plain(v) for v in value]
-    tolist = getattr(value, "tolist", None)
-    if callable(tolist):
-        return plain(tolist())
     return value
 
 

@@ -14,8 +14,8 @@ when unset), `MMREWARD_ADAPTER_VERIFIER` (default `math`) or `MMREWARD_ADAPTER_R
 assistant marker).
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: OpenRLHF executes this file as a module it does not
+# register in `sys.modules`, where dataclasses cannot resolve string annotations.
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
