@@ -10,16 +10,26 @@ import hashlib
 import json
 import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Protocol
 
 import redis
+from prometheus_client import Counter, Gauge
+from pydantic import ValidationError
 
 from mmreward.items import VerifyItem
 from mmreward.verifiers.verdict import Verdict
 
 log = logging.getLogger(__name__)
+
+CACHE_ERRORS = Counter(
+    "mmreward_cache_errors_total",
+    "Verdict cache calls that failed (Redis down or restarting); scoring went on uncached",
+    ["operation"],
+)
+CACHE_UP = Gauge("mmreward_cache_up", "1 while the Redis verdict cache answers, 0 while skipped")
 
 CACHE_VERSION = "2"
 """Bump when verifier behaviour changes, so stale verdicts are not served."""
@@ -68,24 +78,51 @@ class MemoryCache:
 
 
 class RedisCache:
-    """Verdicts as JSON strings with a TTL, shared across processes."""
+    """Verdicts as JSON strings with a TTL, shared across processes.
 
-    def __init__(self, url: str, ttl_s: int = 7 * 24 * 3600) -> None:
+    Redis down or restarting never fails or slows scoring: after a failed call the cache is
+    skipped (every lookup a miss) for a back-off that doubles up to `max_backoff_s`, then tried
+    again; going down and coming back are logged once each and shown in `mmreward_cache_up`.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        ttl_s: int = 7 * 24 * 3600,
+        *,
+        timeout_s: float = 0.5,
+        backoff_s: float = 0.5,
+        max_backoff_s: float = 30.0,
+    ) -> None:
         self.ttl_s = ttl_s
-        self._client = redis.Redis.from_url(url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        self._client = redis.Redis.from_url(
+            url, socket_timeout=timeout_s, socket_connect_timeout=timeout_s
+        )
+        self._first_backoff_s = backoff_s
+        self._max_backoff_s = max_backoff_s
+        self._backoff_s = backoff_s
+        self._skip_until = 0.0
+        self._up = True
+        self._state_lock = threading.Lock()
+        CACHE_UP.set(1)
+
+    @property
+    def up(self) -> bool:
+        return self._up
 
     def get_many(self, keys: Sequence[str]) -> list[Verdict | None]:
-        if not keys:
-            return []
+        if not keys or self._skipping():
+            return [None] * len(keys)
         try:
             raw = self._client.mget(list(keys))
         except redis.RedisError as error:
-            log.warning("verdict cache read failed: %s", error)
+            self._failed("read", error)
             return [None] * len(keys)
-        return [None if value is None else Verdict.model_validate_json(value) for value in raw]
+        self._answered()
+        return [_parse(value) for value in raw]
 
     def set_many(self, entries: dict[str, Verdict]) -> None:
-        if not entries:
+        if not entries or self._skipping():
             return
         try:
             pipe = self._client.pipeline(transaction=False)
@@ -93,10 +130,46 @@ class RedisCache:
                 pipe.set(key, verdict.model_dump_json(), ex=self.ttl_s)
             pipe.execute()
         except redis.RedisError as error:
-            log.warning("verdict cache write failed: %s", error)
+            self._failed("write", error)
+            return
+        self._answered()
 
     def ping(self) -> bool:
         try:
             return bool(self._client.ping())
         except redis.RedisError:
             return False
+
+    def _skipping(self) -> bool:
+        return not self._up and time.monotonic() < self._skip_until
+
+    def _failed(self, operation: str, error: Exception) -> None:
+        CACHE_ERRORS.labels(operation=operation).inc()
+        with self._state_lock:
+            if self._up:
+                log.warning("verdict cache %s failed, scoring uncached: %s", operation, error)
+                self._backoff_s = self._first_backoff_s
+            else:
+                self._backoff_s = min(2 * self._backoff_s, self._max_backoff_s)
+            self._up = False
+            self._skip_until = time.monotonic() + self._backoff_s
+        CACHE_UP.set(0)
+
+    def _answered(self) -> None:
+        if self._up:
+            return
+        with self._state_lock:
+            if not self._up:
+                log.warning("verdict cache is back")
+                self._up = True
+        CACHE_UP.set(1)
+
+
+def _parse(value: bytes | None) -> Verdict | None:
+    """A stored verdict, or a miss for anything unreadable (another version, a corrupt value)."""
+    if value is None:
+        return None
+    try:
+        return Verdict.model_validate_json(value)
+    except ValidationError:
+        return None
