@@ -23,7 +23,8 @@ export function parseRows(text) {
     if (!line.trim()) return;
     try {
       const row = JSON.parse(line);
-      if (typeof row !== "object" || row === null || Array.isArray(row)) throw new Error("not an object");
+      if (typeof row !== "object" || row === null || Array.isArray(row))
+        throw new Error("not an object");
       parsed.push(row);
     } catch {
       bad.push(i + 1);
@@ -31,7 +32,9 @@ export function parseRows(text) {
   });
   if (bad.length) {
     const shown = bad.slice(0, 5).join(", ");
-    throw new Error(`Not a JSON object on line${bad.length > 1 ? "s" : ""} ${shown}${bad.length > 5 ? ", ..." : ""}.`);
+    throw new Error(
+      `Not a JSON object on line${bad.length > 1 ? "s" : ""} ${shown}${bad.length > 5 ? ", ..." : ""}.`,
+    );
   }
   return parsed;
 }
@@ -44,7 +47,13 @@ function fillFields() {
   const keys = [...new Set(rows.slice(0, 50).flatMap((r) => Object.keys(r)))];
   const pick = {
     "#batch-response-field": guess(keys, ["response", "completion", "output", "prediction"]),
-    "#batch-reference-field": guess(keys, ["reference", "answer", "solution", "label", "ground_truth"]),
+    "#batch-reference-field": guess(keys, [
+      "reference",
+      "answer",
+      "solution",
+      "label",
+      "ground_truth",
+    ]),
     "#batch-options-field": guess(keys, ["options", "choices"]),
   };
   for (const [id, chosen] of Object.entries(pick)) {
@@ -57,9 +66,12 @@ function fillFields() {
 
 function itemOf(row, fields) {
   const value = row[fields.response];
-  const item = { response: typeof value === "string" ? value : JSON.stringify(value ?? "") };
-  if (fields.reference && row[fields.reference] !== undefined) item.reference = row[fields.reference];
-  if (fields.options && Array.isArray(row[fields.options])) item.options = row[fields.options].map(String);
+  const text = value === undefined || value === null ? "" : value;
+  const item = { response: typeof text === "string" ? text : JSON.stringify(text) };
+  if (fields.reference && row[fields.reference] !== undefined)
+    item.reference = row[fields.reference];
+  if (fields.options && Array.isArray(row[fields.options]))
+    item.options = row[fields.options].map(String);
   return item;
 }
 
@@ -76,7 +88,10 @@ function reasonOf(result) {
   if (result.error) return result.error;
   if ("reason" in result) return result.reason;
   return Object.entries(result.components || {})
-    .map(([name, c]) => `${name}: ${(c.details && (c.details.error || c.details.reason)) || fmt(c.score, 2)}`)
+    .map(
+      ([name, c]) =>
+        `${name}: ${(c.details && (c.details.error || c.details.reason)) || fmt(c.score, 2)}`,
+    )
     .join("; ");
 }
 
@@ -85,7 +100,8 @@ async function scoreChunk(scorer, items, signal) {
     try {
       return await score(scorer, items, signal);
     } catch (err) {
-      const retriable = err instanceof ApiError && (err.status === 429 || err.status >= 500 || err.status === 0);
+      const retriable =
+        err instanceof ApiError && (err.status === 429 || err.status >= 500 || err.status === 0);
       if (!retriable || attempt >= 3) throw err;
       const wait = (err.retryAfter || 2 ** attempt) * 1000;
       await new Promise((resolve) => setTimeout(resolve, wait));
@@ -99,10 +115,11 @@ function histogram(rewards) {
   const top = Math.max(1, ...counts);
   const w = 300;
   const hgt = 120;
+  const pad = 12; // room for the tallest bar's count
   const bw = w / BINS;
   const chart = s("svg", {
     id: "batch-histogram",
-    viewBox: `0 0 ${w} ${hgt + 18}`,
+    viewBox: `0 ${-pad} ${w} ${hgt + pad + 18}`,
     role: "img",
     "aria-label": `reward histogram of ${rewards.length} rows`,
   });
@@ -111,13 +128,31 @@ function histogram(rewards) {
     const lo = (i / BINS).toFixed(1);
     const hi = ((i + 1) / BINS).toFixed(1);
     chart.append(
-      s("rect", { class: "bin", x: i * bw + 1, y: hgt - bh, width: bw - 2, height: bh, "data-count": n },
-        s("title", {}, `${lo}–${hi}: ${n} rows`)),
+      s(
+        "rect",
+        { class: "bin", x: i * bw + 1, y: hgt - bh, width: bw - 2, height: bh, "data-count": n },
+        s("title", {}, `${lo}–${hi}: ${n} rows`),
+      ),
     );
-    if (n) chart.append(s("text", { x: i * bw + bw / 2, y: hgt - bh - 2, "text-anchor": "middle", "font-size": 9 }, String(n)));
+    if (n)
+      chart.append(
+        s(
+          "text",
+          { x: i * bw + bw / 2, y: hgt - bh - 2, "text-anchor": "middle", "font-size": 9 },
+          String(n),
+        ),
+      );
   });
-  chart.append(s("text", { x: 0, y: hgt + 14, "font-size": 10 }, "0"));
-  chart.append(s("text", { x: w, y: hgt + 14, "font-size": 10, "text-anchor": "end" }, "1"));
+  for (let i = 0; i <= BINS; i += 2) {
+    const anchor = i === 0 ? "start" : i === BINS ? "end" : "middle";
+    chart.append(
+      s(
+        "text",
+        { x: i * bw, y: hgt + 14, "font-size": 10, "text-anchor": anchor },
+        (i / BINS).toFixed(1),
+      ),
+    );
+  }
   return chart;
 }
 
@@ -134,7 +169,11 @@ function summaryView(results, timings) {
   return h(
     "div",
     {},
-    h("p", { class: "headline" }, h("span", { class: "reward", text: `${results.length} rows, mean reward ${fmt(mean)}` })),
+    h(
+      "p",
+      { class: "headline" },
+      h("span", { class: "reward", text: `${results.length} rows, mean reward ${fmt(mean)}` }),
+    ),
     h("h3", { text: "Reward histogram" }),
     histogram(rewards),
     h("h3", { text: "Status counts" }),
@@ -142,7 +181,13 @@ function summaryView(results, timings) {
       "table",
       { id: "batch-statuses" },
       h("thead", {}, h("tr", {}, h("th", { text: "status" }), h("th", { text: "rows" }))),
-      h("tbody", {}, Object.entries(statuses).map(([st, n]) => h("tr", { "data-status": st }, h("td", { text: st }), h("td", { text: String(n) })))),
+      h(
+        "tbody",
+        {},
+        Object.entries(statuses).map(([st, n]) =>
+          h("tr", { "data-status": st }, h("td", { text: st }), h("td", { text: String(n) })),
+        ),
+      ),
     ),
     h("h3", { text: "Slowest requests" }),
     h(
@@ -155,7 +200,9 @@ function summaryView(results, timings) {
       ? h(
           "ul",
           { id: "batch-failing" },
-          failing.slice(0, 50).map(({ r, i }) => h("li", { text: `row ${i + 1}: ${statusOf(r)}: ${reasonOf(r)}` })),
+          failing
+            .slice(0, 50)
+            .map(({ r, i }) => h("li", { text: `row ${i + 1}: ${statusOf(r)}: ${reasonOf(r)}` })),
         )
       : h("p", { text: "None." }),
   );
@@ -168,8 +215,16 @@ function downloadLink(results, scorer) {
     const extra = kind === "recipe" ? { reward_components: r.components } : { reward_verdict: r };
     return JSON.stringify({ ...row, reward: r.error ? null : r.reward, ...extra });
   });
-  const url = URL.createObjectURL(new Blob([lines.join("\n") + "\n"], { type: "application/x-ndjson" }));
-  return h("a", { class: "button", id: "batch-download", href: url, download: "labelled.jsonl", text: "Download labelled rows (JSONL)" });
+  const url = URL.createObjectURL(
+    new Blob([lines.join("\n") + "\n"], { type: "application/x-ndjson" }),
+  );
+  return h("a", {
+    class: "button",
+    id: "batch-download",
+    href: url,
+    download: "labelled.jsonl",
+    text: "Download labelled rows (JSONL)",
+  });
 }
 
 export function initBatch() {
@@ -177,7 +232,10 @@ export function initBatch() {
   const out = $("#batch-result");
   const select = $("#batch-scorer");
   const text = $("#batch-rows");
-  const refresh = () => loadCatalog().then((c) => fillScorers(select, c)).catch((e) => showError(out, e));
+  const refresh = () =>
+    loadCatalog()
+      .then((c) => fillScorers(select, c))
+      .catch((e) => showError(out, e));
   refresh();
   document.addEventListener("mmreward:key", refresh);
 
@@ -198,7 +256,10 @@ export function initBatch() {
   }
 
   text.addEventListener("change", read);
-  $("#batch-file").addEventListener("change", async (e) => e.target.files[0] && take(await e.target.files[0].text()));
+  $("#batch-file").addEventListener(
+    "change",
+    async (e) => e.target.files[0] && take(await e.target.files[0].text()),
+  );
   text.addEventListener("dragover", (e) => e.preventDefault());
   text.addEventListener("drop", async (e) => {
     const file = e.dataTransfer.files[0];
@@ -237,7 +298,13 @@ export function initBatch() {
         const part = rows.slice(from, from + chunk);
         const started = performance.now();
         try {
-          results.push(...(await scoreChunk(scorer, part.map((r) => itemOf(r, fields)), controller.signal)));
+          results.push(
+            ...(await scoreChunk(
+              scorer,
+              part.map((r) => itemOf(r, fields)),
+              controller.signal,
+            )),
+          );
         } catch (err) {
           if (err.name === "AbortError") throw err;
           results.push(...part.map(() => ({ error: err.message, reward: 0 })));

@@ -31,11 +31,15 @@ export function fill(target, ...nodes) {
 }
 
 export function fmt(value, digits = 3) {
-  return typeof value === "number" && Number.isFinite(value) ? value.toFixed(digits) : String(value);
+  return typeof value === "number" && Number.isFinite(value)
+    ? value.toFixed(digits)
+    : String(value);
 }
 
 export function showError(target, err) {
-  target.replaceChildren(h("p", { class: "error", role: "alert", text: err.message || String(err) }));
+  target.replaceChildren(
+    h("p", { class: "error", role: "alert", text: err.message || String(err) }),
+  );
 }
 
 export function busy(button, on) {
@@ -50,7 +54,9 @@ export function marked(text, spans) {
   for (const span of [...spans].sort((a, b) => a.start - b.start)) {
     if (span.start < at) continue;
     nodes.push(text.slice(at, span.start));
-    nodes.push(h("mark", { class: span.class, title: span.title }, text.slice(span.start, span.end)));
+    nodes.push(
+      h("mark", { class: span.class, title: span.title }, text.slice(span.start, span.end)),
+    );
     at = span.end;
   }
   nodes.push(text.slice(at));

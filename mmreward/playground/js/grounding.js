@@ -3,13 +3,18 @@
 import { api } from "./api.js";
 import { $, fill, busy, fmt, h, marked, rawJson, s, showError } from "./dom.js";
 
-const VERDICT_WORDS = { confirmed: "confirmed", hallucinated: "hallucinated", miscounted: "miscounted" };
+const VERDICT_WORDS = {
+  confirmed: "confirmed",
+  hallucinated: "hallucinated",
+  miscounted: "miscounted",
+};
 let image = null; // {dataUrl, width, height}
 
 function loadImage(dataUrl) {
   return new Promise((resolve, reject) => {
     const probe = new Image();
-    probe.onload = () => resolve({ dataUrl, width: probe.naturalWidth, height: probe.naturalHeight });
+    probe.onload = () =>
+      resolve({ dataUrl, width: probe.naturalWidth, height: probe.naturalHeight });
     probe.onerror = () => reject(new Error("That file is not an image the browser can read."));
     probe.src = dataUrl;
   });
@@ -35,7 +40,10 @@ function exampleImage() {
   g.fillStyle = "rgb(246,246,246)";
   g.fillRect(0, 0, 256, 256);
   g.fillStyle = "rgb(225,25,30)";
-  for (const [x, y, r] of [[50, 55, 28], [175, 60, 24]]) {
+  for (const [x, y, r] of [
+    [50, 55, 28],
+    [175, 60, 24],
+  ]) {
     g.beginPath();
     g.arc(x, y, r, 0, 2 * Math.PI);
     g.fill();
@@ -47,7 +55,13 @@ function exampleImage() {
 
 function rect(box, cls) {
   const [x1, y1, x2, y2] = box;
-  return s("rect", { class: cls, x: x1, y: y1, width: Math.max(0, x2 - x1), height: Math.max(0, y2 - y1) });
+  return s("rect", {
+    class: cls,
+    x: x1,
+    y: y1,
+    width: Math.max(0, x2 - x1),
+    height: Math.max(0, y2 - y1),
+  });
 }
 
 function label(box, text, cls, size) {
@@ -79,7 +93,12 @@ export function overlay(img, details) {
     if (!obj.box) continue;
     const conf = obj.confidence === undefined ? "" : ` ${fmt(obj.confidence, 2)}`;
     view.append(
-      s("g", { class: "detection", "data-label": obj.label }, rect(obj.box, "box"), label(obj.box, `${obj.label}${conf}`, "tag", size)),
+      s(
+        "g",
+        { class: "detection", "data-label": obj.label },
+        rect(obj.box, "box"),
+        label(obj.box, `${obj.label}${conf}`, "tag", size),
+      ),
     );
   }
   const targets = details.targets || [];
@@ -100,7 +119,12 @@ function claimSpans(response, claims) {
   for (const claim of claims) {
     const at = claim.text ? response.indexOf(claim.text, from) : -1;
     if (at < 0) continue;
-    spans.push({ start: at, end: at + claim.text.length, class: `claim ${claim.verdict}`, title: claim.verdict });
+    spans.push({
+      start: at,
+      end: at + claim.text.length,
+      class: `claim ${claim.verdict}`,
+      title: claim.verdict,
+    });
     from = at + claim.text.length;
   }
   return spans;
@@ -123,7 +147,8 @@ function claimsView(claims) {
 
 function summary(verdict) {
   const d = verdict.details || {};
-  if (d.expected !== undefined) return `Answered ${d.answered}, the image has ${d.expected} ${d.target || ""}.`;
+  if (d.expected !== undefined)
+    return `Answered ${d.answered}, the image has ${d.expected} ${d.target || ""}.`;
   if (d.chair_i !== undefined) return `CHAIR_i ${fmt(d.chair_i, 2)}, CHAIR_s ${fmt(d.chair_s, 0)}.`;
   if (d.mode) return `${d.mode} IoU against ${d.target || "any object"}.`;
   return "";
@@ -144,7 +169,10 @@ export function initGrounding() {
     }
   }
 
-  $("#grounding-file").addEventListener("change", (e) => e.target.files[0] && take(readFile(e.target.files[0])));
+  $("#grounding-file").addEventListener(
+    "change",
+    (e) => e.target.files[0] && take(readFile(e.target.files[0])),
+  );
   drop.addEventListener("paste", (e) => {
     const file = [...e.clipboardData.files][0];
     if (file) {
@@ -193,15 +221,31 @@ export function initGrounding() {
       const body = await api("v1/grounding/score", { method: "POST", body: { items: [item] } });
       const verdict = body.results[0];
       const claims = (verdict.details && verdict.details.claims) || [];
-      fill(out, 
+      fill(
+        out,
         h(
           "p",
           { class: "headline" },
-          h("span", { class: `badge ${verdict.correct ? "good" : verdict.correct === false ? "bad" : "warn"}`, text: verdict.status }),
-          h("span", { class: "reward", id: "grounding-reward", text: `reward ${fmt(verdict.reward)}` }),
+          h("span", {
+            class: `badge ${verdict.correct ? "good" : verdict.correct === false ? "bad" : "warn"}`,
+            text: verdict.status,
+          }),
+          h("span", {
+            class: "reward",
+            id: "grounding-reward",
+            text: `reward ${fmt(verdict.reward)}`,
+          }),
         ),
         h("p", { text: `${verdict.reason}. ${summary(verdict)}` }),
-        h("figure", {}, overlay(image, verdict.details || {}), h("figcaption", { class: "hint", text: "Solid: detections with confidence. Dashed: answered boxes. Thick: the detection an answered box matched." })),
+        h(
+          "figure",
+          {},
+          overlay(image, verdict.details || {}),
+          h("figcaption", {
+            class: "hint",
+            text: "Solid: detections with confidence. Dashed: answered boxes. Thick: the detection an answered box matched.",
+          }),
+        ),
         claims.length ? claimsView(claims) : null,
         h("pre", { class: "response" }, marked(response, claimSpans(response, claims))),
         rawJson(verdict),

@@ -31,7 +31,6 @@ export function totals(parsed) {
     latencyCount: sum(parsed.mmreward_request_seconds_count, scoring),
     items: sum(parsed.mmreward_items_total),
     cacheHits: sum(parsed.mmreward_cache_hits_total),
-    byRoute: (parsed.mmreward_requests_total || []).filter((s) => scoring(s.labels)),
   };
 }
 

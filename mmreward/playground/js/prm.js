@@ -10,9 +10,7 @@ const EXAMPLE = {
 
 export function splitSteps(text, mode) {
   const parts =
-    mode === "chain"
-      ? text.split(/\n\s*\n|(?=\bStep\s*\d+\s*[:.])/i)
-      : text.split("\n");
+    mode === "chain" ? text.split(/\n\s*\n|(?=\bStep\s*\d+\s*[:.])/i) : text.split("\n");
   return parts.map((p) => p.trim()).filter(Boolean);
 }
 
@@ -77,19 +75,27 @@ export function initPrm() {
         result.first_error < 0
           ? "no step below the threshold"
           : `step ${result.first_error + 1} is the first below ${threshold}`;
-      fill(out, 
+      fill(
+        out,
         h(
           "p",
           { class: "headline" },
           h("span", { class: "badge neutral", text: aggregate }),
-          h("span", { class: "reward", id: "prm-aggregate-out", text: `score ${fmt(result.score)}` }),
+          h("span", {
+            class: "reward",
+            id: "prm-aggregate-out",
+            text: `score ${fmt(result.score)}`,
+          }),
         ),
         h("p", { id: "prm-first-error", text: `First error: ${firstError}.` }),
         result.truncated
           ? h("p", { class: "hint", text: "The problem was cut from the left to fit the model." })
           : null,
         stepsView(steps, result, threshold),
-        h("p", { class: "legend hint", text: "Colour runs from red (score 0) to green (score 1); hover a step for its value." }),
+        h("p", {
+          class: "legend hint",
+          text: "Colour runs from red (score 0) to green (score 1); hover a step for its value.",
+        }),
         rawJson(result),
       );
     } catch (err) {

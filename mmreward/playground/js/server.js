@@ -28,7 +28,9 @@ function modelsCard(models) {
     h(
       "ul",
       { id: "server-models" },
-      models.models.map((m) => h("li", {}, h("strong", { text: m.role }), ` ${m.name}${m.format ? ` (${m.format})` : ""}`)),
+      models.models.map((m) =>
+        h("li", {}, h("strong", { text: m.role }), ` ${m.name}${m.format ? ` (${m.format})` : ""}`),
+      ),
     ),
   );
 }
@@ -55,7 +57,14 @@ function recipesCard(catalog) {
 
 function trafficCard() {
   const dl = h("dl", { id: "server-traffic" });
-  return [card("Live traffic (scoring routes)", dl, h("p", { class: "hint", text: `read from /metrics every ${POLL_MS / 1000} s` })), dl];
+  return [
+    card(
+      "Live traffic (scoring routes)",
+      dl,
+      h("p", { class: "hint", text: `read from /metrics every ${POLL_MS / 1000} s` }),
+    ),
+    dl,
+  ];
 }
 
 const ms = (v) => (v === null ? "no requests" : `${fmt(v, 1)} ms`);
@@ -66,9 +75,15 @@ function showTraffic(dl, now, change, life) {
     ["Requests/s", change.perSecond === null ? "measuring..." : fmt(change.perSecond, 2)],
     ["Mean latency", ms(change.latencyMs)],
     ["Cache hit rate", percent(change.hitRate)],
-    ["Since start", `${now.requests} requests, ${ms(life.latencyMs)} mean, ${percent(life.hitRate)} cache hits`],
+    [
+      "Since start",
+      `${now.requests} requests, ${ms(life.latencyMs)} mean, ${percent(life.hitRate)} cache hits`,
+    ],
   ];
-  fill(dl, ...entries.flatMap(([k, v]) => [h("dt", { text: k }), h("dd", { "data-metric": k, text: v })]));
+  fill(
+    dl,
+    ...entries.flatMap(([k, v]) => [h("dt", { text: k }), h("dd", { "data-metric": k, text: v })]),
+  );
 }
 
 export function initServer() {
@@ -100,13 +115,22 @@ export function initServer() {
     ]);
     const [traffic, list] = trafficCard();
     dl = list;
-    fill(out, 
+    fill(
+      out,
       card(
         "Readiness",
-        h("p", { id: "server-ready", class: ready.ready ? "good" : "bad", text: ready.ready ? ready.text : `not ready: ${ready.text}` }),
+        h("p", {
+          id: "server-ready",
+          class: ready.ready ? "good" : "bad",
+          text: ready.ready ? ready.text : `not ready: ${ready.text}`,
+        }),
       ),
-      models instanceof Error ? card("Models", h("p", { class: "error", text: models.message })) : modelsCard(models),
-      catalog instanceof Error ? card("Recipes", h("p", { class: "error", text: catalog.message })) : recipesCard(catalog),
+      models instanceof Error
+        ? card("Models", h("p", { class: "error", text: models.message }))
+        : modelsCard(models),
+      catalog instanceof Error
+        ? card("Recipes", h("p", { class: "error", text: catalog.message }))
+        : recipesCard(catalog),
       traffic,
     );
     previous = null;
@@ -122,5 +146,8 @@ export function initServer() {
 
   document.addEventListener("mmreward:tab", (e) => (e.detail === "server" ? open() : stop()));
   document.addEventListener("mmreward:key", () => !panel.hidden && open());
-  document.addEventListener("visibilitychange", () => !document.hidden && !panel.hidden && !timer && open());
+  document.addEventListener(
+    "visibilitychange",
+    () => !document.hidden && !panel.hidden && !timer && open(),
+  );
 }

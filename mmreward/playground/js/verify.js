@@ -7,14 +7,16 @@ import { $, fill, busy, fillScorers, fmt, h, lastSpan, marked, rawJson, showErro
 export const STATUS_WORDS = {
   ok: "The answer was found and judged.",
   no_answer: "No answer could be read from the response, so the reward is 0.",
-  unparsable_reference: "The reference itself could not be read; a trainer may leave this item out.",
+  unparsable_reference:
+    "The reference itself could not be read; a trainer may leave this item out.",
   timeout: "Judging ran past the sandbox's time limit; the item can be retried.",
   error: "The item could not be judged (bad or oversized input), so the reward is 0.",
 };
 
 const EXAMPLE = {
   scorer: "recipe:r1v",
-  response: "<think>Half of the square's diagonal: 1/sqrt(2).</think><answer>\\frac{\\sqrt{2}}{2}</answer>",
+  response:
+    "<think>Half of the square's diagonal: 1/sqrt(2).</think><answer>\\frac{\\sqrt{2}}{2}</answer>",
   reference: "\\frac{1}{\\sqrt{2}}",
 };
 
@@ -61,7 +63,10 @@ export function verdictView(verdict, response) {
     ),
     span || verdict.extracted === null
       ? null
-      : h("p", { class: "hint", text: "The extracted answer is normalised, so it is not marked verbatim." }),
+      : h("p", {
+          class: "hint",
+          text: "The extracted answer is normalised, so it is not marked verbatim.",
+        }),
   );
 }
 
@@ -75,7 +80,10 @@ function componentBars(result) {
       const share = Math.abs(c.weight) / totalWeight;
       const bar = h("span", { class: "bar" }, h("span", { class: "fill" }));
       bar.style.setProperty("--share", `${(share * 100).toFixed(1)}%`);
-      bar.firstChild.style.setProperty("--score", `${(Math.max(0, Math.min(1, c.score)) * 100).toFixed(1)}%`);
+      bar.firstChild.style.setProperty(
+        "--score",
+        `${(Math.max(0, Math.min(1, c.score)) * 100).toFixed(1)}%`,
+      );
       const inner = c.details && c.details.status ? ` · ${c.details.status}` : "";
       return h(
         "li",
@@ -112,9 +120,7 @@ function recipeView(result, response) {
     ),
     h("h3", { text: "Components (bar length = weight share, fill = score)" }),
     componentBars(result),
-    inner
-      ? verdictView(inner, response)
-      : h("pre", { class: "response", text: response }),
+    inner ? verdictView(inner, response) : h("pre", { class: "response", text: response }),
   );
 }
 
@@ -122,7 +128,10 @@ function readItem() {
   const item = { response: $("#verify-response").value };
   const reference = $("#verify-reference").value;
   if (reference !== "") item.reference = reference;
-  const options = $("#verify-options").value.split("\n").map((o) => o.trim()).filter(Boolean);
+  const options = $("#verify-options")
+    .value.split("\n")
+    .map((o) => o.trim())
+    .filter(Boolean);
   if (options.length) item.options = options;
   const params = $("#verify-params").value.trim();
   if (params) {
@@ -130,10 +139,10 @@ function readItem() {
     try {
       parsed = JSON.parse(params);
     } catch {
-      throw new Error("Params must be a JSON object, e.g. {\"spec\": \"think_answer\"}.");
+      throw new Error('Params must be a JSON object, e.g. {"spec": "think_answer"}.');
     }
     if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
-      throw new Error("Params must be a JSON object, e.g. {\"spec\": \"think_answer\"}.");
+      throw new Error('Params must be a JSON object, e.g. {"spec": "think_answer"}.');
     }
     item.params = parsed;
   }
@@ -144,7 +153,10 @@ export function initVerify() {
   const form = $("#verify-form");
   const out = $("#verify-result");
   const select = $("#verify-scorer");
-  const refresh = () => loadCatalog().then((c) => fillScorers(select, c)).catch((e) => showError(out, e));
+  const refresh = () =>
+    loadCatalog()
+      .then((c) => fillScorers(select, c))
+      .catch((e) => showError(out, e));
   refresh();
   document.addEventListener("mmreward:key", refresh);
 
@@ -165,7 +177,8 @@ export function initVerify() {
       const [kind] = splitScorer(select.value);
       if (kind === "recipe") delete item.params;
       const [result] = await score(select.value, [item]);
-      const view = kind === "recipe" ? recipeView(result, item.response) : verdictView(result, item.response);
+      const view =
+        kind === "recipe" ? recipeView(result, item.response) : verdictView(result, item.response);
       fill(out, view, rawJson(result));
     } catch (err) {
       showError(out, err);
