@@ -31,6 +31,9 @@ MAX_BOXED_CHARS = 65_536
 _UNMARKED: frozenset[str] = frozenset({"last_math", "last_number"})
 
 MAX_JOINED_BOXES = 16
+MAX_SENTENCE_CHARS = 2000
+"""A longer marked answer is not a sentence to read a value from (and the math verifier
+refuses answers that long anyway)."""
 _MAX_GAP_CHARS = 80
 _MAX_GAP_WORDS = 5
 # What may sit between boxes that list one answer: math delimiters, spacing, `\text{}` wrappers.
@@ -97,10 +100,10 @@ _SENTENCE_END = re.compile(r"\.(?:\s|$)|,?\s+(?:because|since|as|which|so|when|w
 
 def extract_final_answer(text: str) -> Extraction | None:
     """The final answer of `text`, or None when it holds neither a marker nor a number."""
-    lower = text.lower()
     boxed = boxed_answer(text)
     if boxed is not None:
-        return _final_phrase_after(text, lower, boxed) or boxed
+        return _final_phrase_after(text, boxed) or boxed
+    lower = text.lower()
     tagged = _answer_tag(text, lower)
     if tagged is not None:
         return tagged
@@ -172,11 +175,13 @@ def _connects(gap: str) -> bool:
     return bool(_CONNECTORS.intersection(words))
 
 
-def _final_phrase_after(text: str, lower: str, boxed: Extraction) -> Extraction | None:
+def _final_phrase_after(text: str, boxed: Extraction) -> Extraction | None:
     """A "final answer is …" / "Final Answer: …" after the last box, naming another value."""
-    at = lower.rfind("final answer")
-    if at < boxed.end:
+    after = boxed.end + 1
+    at = text[after:].lower().rfind("final answer")
+    if at < 0:
         return None
+    at += after
     tail = text[at:]
     phrase = _answer_phrase(tail, tail.lower()[::-1])
     if phrase is None or not any(c.isdigit() for c in phrase.text):
@@ -193,6 +198,8 @@ def _squashed(text: str) -> str:
 def sentence_value(answer: str) -> str:
     """The value a worded final answer states: "The largest $n$ is 34" -> `34`, "Jane started
     3 hours ago" -> `3` (its one number); anything else is returned unchanged."""
+    if len(answer) > MAX_SENTENCE_CHARS:
+        return answer
     prose = _MATH_SPAN.sub(lambda m: " " * len(m.group()), answer)
     if len(_PROSE_WORD.findall(prose)) < 2:
         return answer
