@@ -298,3 +298,27 @@ def test_a_checkpoint_of_another_job_is_refused_then_restart_discards_it(tmp_pat
     summary = relabel(spec, source, target, settings=settings, progress=False, restart=True)
     assert summary.rows == 12
     assert summary.mean_reward == pytest.approx(8 / 12)
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "parquet", "hf"])
+def test_each_chunk_read_on_its_own_equals_the_streamed_chunks(tmp_path, fmt):
+    from mmreward.jobs.formats import Source
+
+    rows = _rows(23)
+    if fmt == "jsonl":
+        path = tmp_path / "in.jsonl"
+        lines = [json.dumps(r) for r in rows]
+        lines[4:4] = ["", "{not json", "   "]
+        path.write_text("\n".join(lines) + "\n")
+    elif fmt == "parquet":
+        path = tmp_path / "in.parquet"
+        pq.write_table(pa.Table.from_pylist(rows), path, row_group_size=4)
+    else:
+        path = tmp_path / "in_ds"
+        datasets.Dataset.from_list(rows).save_to_disk(str(path))
+    source = Source(path, fmt)
+    streamed = list(source.rows())
+    starts = source.chunk_starts(5)
+    assert len(starts) == -(-len(streamed) // 5)
+    pieces = [source.read_chunk(start, 5) for start in starts]
+    assert [row for piece in pieces for row in piece] == streamed

@@ -11,6 +11,7 @@ import json
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -47,6 +48,15 @@ def detect_format(path: Path, given: str | None, flag: str) -> Format:
     if path.is_dir() or not path.suffix:
         return "hf"
     raise JobError(f"cannot tell the format of {path} from {path.suffix!r}; pass {flag}")
+
+
+@dataclass(frozen=True)
+class Start:
+    """Where a chunk begins: byte offset and line number (JSONL), row index (all formats)."""
+
+    offset: int
+    line: int
+    row: int
 
 
 @dataclass(frozen=True)
@@ -121,9 +131,45 @@ class Source:
             return self._dataset.data.table.combine_chunks()
         raise JobError("JSONL has no Arrow table")
 
-    def _jsonl_rows(self) -> Iterator[Row]:
+    def chunk_starts(self, chunk_rows: int) -> list[Start]:
+        """Where each chunk of `chunk_rows` rows begins, so a chunk can be read on its own."""
+        if self.format != "jsonl":
+            return [Start(0, 0, k * chunk_rows) for k in range(-(-self.count() // chunk_rows))]
+        starts: list[Start] = []
+        seen = offset = 0
         with self.path.open("rb") as lines:
             for number, raw in enumerate(lines, 1):
+                if raw.strip():
+                    if seen % chunk_rows == 0:
+                        starts.append(Start(offset, number, seen))
+                    seen += 1
+                offset += len(raw)
+        return starts
+
+    def read_chunk(self, start: Start, chunk_rows: int) -> list[Row]:
+        """The `chunk_rows` rows from `start` (one of `chunk_starts`)."""
+        if self.format == "jsonl":
+            return list(islice(self._jsonl_rows(start.offset, start.line), chunk_rows))
+        if self.format == "hf":
+            table = self._dataset.data.table.slice(start.row, chunk_rows)
+        else:
+            parquet = pq.ParquetFile(self.path)
+            first, begin = 0, 0
+            groups: list[int] = []
+            for group in range(parquet.num_row_groups):
+                size = parquet.metadata.row_group(group).num_rows
+                if first + size > start.row and first < start.row + chunk_rows:
+                    if not groups:
+                        begin = start.row - first
+                    groups.append(group)
+                first += size
+            table = parquet.read_row_groups(groups).slice(begin, chunk_rows)
+        return [Row(f"row {start.row + i + 1}", data) for i, data in enumerate(table.to_pylist())]
+
+    def _jsonl_rows(self, offset: int = 0, first_line: int = 1) -> Iterator[Row]:
+        with self.path.open("rb") as lines:
+            lines.seek(offset)
+            for number, raw in enumerate(lines, first_line):
                 if not raw.strip():
                     continue
                 label = f"line {number}"

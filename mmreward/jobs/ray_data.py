@@ -1,5 +1,7 @@
-"""The same job on Ray Data: chunks -> `map_batches` over an actor pool -> parts on the driver.
+"""The same job on Ray Data: read chunks -> `map_batches` over an actor pool -> parts.
 
+Read tasks each read one chunk straight from the input (a byte offset into JSONL, a row range
+of Parquet or a `datasets` directory: nodes need the same path), so the driver holds no rows.
 Each actor holds one engine. Ray Data restarts an actor that dies and retries its tasks, and
 every row carries its (chunk, position) key, so the driver places each result in its slot: a
 killed worker loses no rows and duplicates none. The driver writes a chunk's part when all of its
@@ -10,19 +12,72 @@ fraction of a CPU so that on a small machine the read tasks still get one.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
+from ray.data import Datasource, ReadTask
+from ray.data.block import BlockMetadata
 
-from mmreward.jobs.formats import JobError
+from mmreward.jobs.chunks import prepare_chunk
+from mmreward.jobs.formats import Format, JobError, Source, Start
 from mmreward.jobs.spec import RelabelSpec
 from mmreward.settings import Settings
 
 if TYPE_CHECKING:
-    from mmreward.jobs.relabel import Chunk, RayOptions
+    from ray.data import DataContext
+
+    from mmreward.jobs.relabel import RayOptions
 
 _MODEL_CAPABILITIES = frozenset({"prm", "orm", "grounding"})
+
+
+def read_block(path: Path, fmt: Format, spec_json: str, index: int, start: Start) -> pa.Table:
+    """Chunk `index` of the input as a block: its key columns and each row's prepared item."""
+    spec = RelabelSpec.model_validate_json(spec_json)
+    chunk = prepare_chunk(index, Source(path, fmt).read_chunk(start, spec.chunk_rows), spec)
+    size = len(chunk.prepared)
+    return pa.table(
+        {
+            "chunk": pa.array([index] * size, type=pa.int64()),
+            "pos": pa.array(range(size), type=pa.int64()),
+            "item": [json.dumps(p, ensure_ascii=False) for p in chunk.prepared],
+            "label": chunk.labels,
+        }
+    )
+
+
+class ChunkSource(Datasource):
+    """One read task per pending chunk, in chunk order."""
+
+    def __init__(self, spec: RelabelSpec, source: Source, todo: dict[int, Start]) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.spec_json = spec.model_dump_json()
+        self.path, self.format = source.path, source.format
+        self.todo = todo
+
+    def estimate_inmemory_data_size(self) -> int | None:
+        return None
+
+    def get_read_tasks(
+        self,
+        parallelism: int,
+        per_task_row_limit: int | None = None,
+        data_context: DataContext | None = None,
+    ) -> list[ReadTask]:
+        return [self._task(index, start, per_task_row_limit) for index, start in self.todo.items()]
+
+    def _task(self, index: int, start: Start, limit: int | None) -> ReadTask:
+        path, fmt, spec_json = self.path, self.format, self.spec_json
+        metadata = BlockMetadata(
+            num_rows=None, size_bytes=None, exec_stats=None, input_files=(str(path),)
+        )
+        return ReadTask(
+            lambda: [read_block(path, fmt, spec_json, index, start)],
+            metadata,
+            per_task_row_limit=limit,
+        )
 
 
 class EngineActor:
@@ -48,26 +103,15 @@ class EngineActor:
         )
 
 
-def _block(chunk: Chunk) -> pa.Table:
-    size = len(chunk.prepared)
-    return pa.table(
-        {
-            "chunk": pa.array([chunk.index] * size, type=pa.int64()),
-            "pos": pa.array(range(size), type=pa.int64()),
-            "item": [json.dumps(p, ensure_ascii=False) for p in chunk.prepared],
-            "label": chunk.labels,
-        }
-    )
-
-
 def score_on_ray(
     spec: RelabelSpec,
     settings: Settings,
-    pending: Sequence[Chunk],
+    source: Source,
+    todo: dict[int, Start],
     options: RayOptions,
     sink: Callable[[int, list[dict[str, Any]]], None],
 ) -> None:
-    """Score `pending` chunks on a Ray cluster (joined, or started when `local`)."""
+    """Score the chunks in `todo` on a Ray cluster (joined, or started when `local`)."""
     import ray
     import ray.data
 
@@ -76,7 +120,7 @@ def score_on_ray(
         ray.init(address=None if options.address == "local" else options.address)
         started = True
     try:
-        if not pending:
+        if not todo:
             return
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
@@ -85,7 +129,7 @@ def score_on_ray(
             resources: dict[str, float] = ray.cluster_resources()  # type: ignore[no-untyped-call]
             has_gpu = resources.get("GPU", 0) >= 1
             num_gpus = 1.0 if has_gpu and spec.capability in _MODEL_CAPABILITIES else 0.0
-        dataset = ray.data.from_arrow([_block(chunk) for chunk in pending]).map_batches(
+        dataset = ray.data.read_datasource(ChunkSource(spec, source, todo)).map_batches(
             EngineActor,
             fn_constructor_kwargs={"spec_json": spec.model_dump_json(), "settings": settings},
             batch_size=None,
@@ -94,20 +138,22 @@ def score_on_ray(
             num_cpus=options.num_cpus,
             num_gpus=num_gpus,
         )
-        _collect(dataset.iter_batches(batch_size=None, batch_format="pyarrow"), pending, sink)
+        total = source.count()
+        sizes = {k: min(spec.chunk_rows, total - k * spec.chunk_rows) for k in todo}
+        _collect(dataset.iter_batches(batch_size=None, batch_format="pyarrow"), sizes, sink)
     finally:
         if started:
             ray.shutdown()
 
 
 def _collect(
-    batches: Any, pending: Sequence[Chunk], sink: Callable[[int, list[dict[str, Any]]], None]
+    batches: Iterable[pa.Table],
+    sizes: dict[int, int],
+    sink: Callable[[int, list[dict[str, Any]]], None],
 ) -> None:
     """Slot each returned row by its key; hand a chunk to `sink` once every row is back."""
-    slots: dict[int, list[dict[str, Any] | None]] = {
-        c.index: [None] * len(c.prepared) for c in pending
-    }
-    missing = {c.index: len(c.prepared) for c in pending}
+    slots: dict[int, list[dict[str, Any] | None]] = {k: [None] * n for k, n in sizes.items()}
+    missing = dict(sizes)
     for batch in batches:
         keys = zip(batch.column("chunk").to_pylist(), batch.column("pos").to_pylist(), strict=True)
         for (chunk, pos), text in zip(keys, batch.column("columns").to_pylist(), strict=True):

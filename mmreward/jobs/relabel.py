@@ -20,10 +20,10 @@ from typing import Any
 from tqdm import tqdm
 
 from mmreward.jobs.checkpoint import Checkpoint, write_atomic
+from mmreward.jobs.chunks import Chunk, iter_chunks
 from mmreward.jobs.formats import (
     Format,
     JobError,
-    Row,
     Source,
     detect_format,
     output_table,
@@ -31,7 +31,6 @@ from mmreward.jobs.formats import (
     write_jsonl,
     write_parquet,
 )
-from mmreward.jobs.rows import Prepared, prepare
 from mmreward.jobs.scoring import Columns
 from mmreward.jobs.selection import PASS_RATE, group_key, keep_rows, pass_rates
 from mmreward.jobs.spec import RelabelSpec
@@ -40,15 +39,6 @@ from mmreward.settings import Settings
 
 _SAMPLE_ROWS = 1000
 """JSONL rows whose columns are checked against the mapping before any scoring."""
-
-
-@dataclass(frozen=True)
-class Chunk:
-    """Rows `[index * chunk_rows, ...)`, prepared for the engine."""
-
-    index: int
-    prepared: list[Prepared]
-    labels: list[str]
 
 
 @dataclass(frozen=True)
@@ -104,13 +94,15 @@ def relabel(
             checkpoint.write(index, columns)
             bar.update(len(columns))
 
-        pending = (c for c in _chunks(source, spec) if not checkpoint.done(c.index))
         if ray is None:
+            pending = (c for c in iter_chunks(source, spec) if not checkpoint.done(c.index))
             _score_here(spec, settings, pending, sink)
         else:
             from mmreward.jobs.ray_data import score_on_ray
 
-            score_on_ray(spec, settings, list(pending), ray, sink)
+            starts = source.chunk_starts(spec.chunk_rows)
+            todo = {k: start for k, start in enumerate(starts) if not checkpoint.done(k)}
+            score_on_ray(spec, settings, source, todo, ray, sink)
     added = [columns for k in range(n_chunks) for columns in checkpoint.read(k)]
     if len(added) != total:
         raise JobError(f"{len(added)} scored rows for {total} input rows; re-run with --restart")
@@ -186,18 +178,6 @@ def _manifest(spec: RelabelSpec, source: Source, total: int) -> dict[str, Any]:
         "input_mtime_ns": max((s.st_mtime_ns for s in stats), default=0),
         "rows": total,
     }
-
-
-def _chunks(source: Source, spec: RelabelSpec) -> Iterator[Chunk]:
-    rows = source.rows()
-    index = 0
-    while batch := list(islice(rows, spec.chunk_rows)):
-        yield Chunk(index, [_prepare(row, spec) for row in batch], [r.label for r in batch])
-        index += 1
-
-
-def _prepare(row: Row, spec: RelabelSpec) -> Prepared:
-    return row.error if row.error is not None else prepare(row.data, spec, row.label)
 
 
 def _score_here(
