@@ -42,6 +42,8 @@ CASES: list[tuple[str, str, str, bool, str]] = [
     ("labelled", r"$\boxed{(3,1),(5,2)}$", "m=3,n=1;m=5,n=1", False, "one pair wrong"),
     ("labelled", r"$\boxed{-3, \frac{7}{2}}$", r"a = -3,\ b = \frac{7}{2}", True, r"`\ ` space"),
     ("labelled", r"$\boxed{2}$", "xy = 2", False, "a lower-case product is an expression"),
+    ("labelled", r"$\boxed{3}$", "|x| = 3", False, "an equation to solve, not a label"),
+    ("labelled", r"$\boxed{3}$", r"\frac{x}{y} = 3", False, "an equation, not a label"),
     # a final answer stated in a sentence, and an intermediate box before it
     ("sentence", "Final Answer: The smallest $k$ is 12.", "12", True, ""),
     ("sentence", "Final Answer: The smallest $k$ is 12.", "13", False, ""),

@@ -446,19 +446,22 @@ def _is_function_value(node: Node) -> bool:
 
 
 def _is_label(node: Node) -> bool:
-    """A named quantity: a segment `AB` (2-4 capital points), `|AB|`, a ratio or quotient of
-    names (`A:B`, `V_1:V_2`, `\frac{NO}{BO}`). Lower-case products (`xy`) stay expressions."""
+    """A named quantity: a segment `AB` (2-4 capital points), `|AB|`, a ratio of variables or
+    names (`A:B`, `V_1:V_2`, `S_{MBCN}:S`), a quotient of names (`\\frac{NO}{BO}`). `xy`, `|x|`
+    and `\\frac{x}{y}` stay expressions: `|x| = 3` may be an equation to solve."""
     match node:
         case Mul(factors):
             return 2 <= len(factors) <= 4 and all(
                 isinstance(f, Sym) and len(f.name) == 1 and f.name.isupper() for f in factors
             )
-        case Func("abs", (arg,)):
-            return isinstance(arg, Sym) or _is_label(arg)
+        case Func("abs", (Mul() as segment,)):
+            return _is_label(segment)
         case Ratio(items):
             return all(isinstance(i, Sym) or _is_label(i) for i in items)
         case Div(num, den):
-            return all(isinstance(i, Sym) or _is_label(i) for i in (num, den))
+            return all(
+                _is_label(i) or (isinstance(i, Sym) and i.name[0].isupper()) for i in (num, den)
+            )
     return False
 
 
