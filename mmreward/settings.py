@@ -23,7 +23,7 @@ class Settings(BaseSettings):
         0, ge=0, description="fast-lane sympy worker processes per server process; 0 = one per core"
     )
     sandbox_timeout_s: float = Field(
-        2.0, gt=0, description="CPU seconds per sympy item (and 5x that in wall-clock time)"
+        2.0, gt=0, description="CPU seconds per sympy item (and 10x that in wall-clock time)"
     )
     sandbox_memory_mb: int = Field(1024, ge=128, description="address-space limit per worker")
     sandbox_fast_budget_s: float = Field(
@@ -39,7 +39,7 @@ class Settings(BaseSettings):
         4096, ge=1, description="sympy items waiting for a fast-lane worker; beyond: 429"
     )
     sandbox_slow_queue: int = Field(
-        0, ge=0, description="items waiting for the slow lane (beyond: timeout); 0 = 8 per worker"
+        0, ge=0, description="items waiting for the slow lane (beyond: timeout); 0 = 2 per worker"
     )
     sandbox_remember_timeouts_s: float = Field(
         600.0, ge=0, description="an item that used its whole CPU budget is not run again for this"

@@ -77,7 +77,7 @@ class Sandbox:
         max_queue: int = 4096,
         slow_queue: int = 0,
         remember_timeouts_s: float = 600.0,
-        wall_factor: float = 5.0,
+        wall_factor: float = 10.0,
     ) -> None:
         cores = available_cores()
         self.workers = workers or cores
@@ -87,7 +87,7 @@ class Sandbox:
         self.fast_budget_s = min(fast_budget_s, timeout_s)
         self.memory_bytes = memory_bytes
         self.max_queue = max_queue
-        self.slow_queue = slow_queue or 8 * self.slow_workers
+        self.slow_queue = slow_queue or 2 * self.slow_workers
         self.wall_limit_s = timeout_s * wall_factor
         self.timeouts = 0
         self.crashes = 0
