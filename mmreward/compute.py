@@ -15,6 +15,7 @@ in-process client) keeps its threads.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -22,6 +23,23 @@ from concurrent.futures import ThreadPoolExecutor
 from mmreward.batching import in_fresh_thread
 
 _pin_lock = threading.Lock()
+
+
+@functools.cache
+def resolve_device(device: str) -> str:
+    """The one place `auto` is decided: the first CUDA device when there is one, else the CPU.
+
+    The engine resolves its setting once, and every model and the lane count follow the answer.
+    """
+    if device != "auto":
+        return device
+    import torch
+
+    return "cuda:0" if torch.cuda.is_available() else "cpu"
+
+
+def on_cuda(device: str) -> bool:
+    return device.startswith("cuda")
 
 
 def usable_cores() -> int:

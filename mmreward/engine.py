@@ -1,7 +1,11 @@
-"""The scoring engine behind every door: HTTP, the in-process client and relabeling jobs.
+"""The scoring engine behind every door: HTTP, the in-process clients, relabeling, training.
 
-It routes items to verifiers, runs their sympy work in the sandbox, caches verdicts and counts
-what happened. Doors only parse their input and format the output.
+One method per capability (verify, recipe reward, PRM, ORM, grounding), each with a sync and an
+async twin, and one policy across them: a response longer than `max_response_chars` keeps its
+tail and the result says so; an item that cannot be scored is an error in its place while the
+rest are scored; every item is counted in `mmreward_items_total`. Verdicts are cached here.
+The capabilities themselves are listed in `mmreward.capabilities`. Doors only parse their input
+and format the output.
 """
 
 from __future__ import annotations
@@ -12,19 +16,17 @@ from collections.abc import Coroutine, Sequence
 from typing import Any, TypeVar
 
 from mmreward.cache import MemoryCache, RedisCache, VerdictCache, cache_key
-from mmreward.compute import ComputeLanes
+from mmreward.capabilities import CAPABILITIES, Capability, CapabilitySpec, kinds_of
+from mmreward.compute import ComputeLanes, on_cuda, resolve_device
 from mmreward.errors import MMRewardError, ModelNotLoadedError
-from mmreward.grounding import component as _grounding_component  # noqa: F401  (recipe kind)
 from mmreward.grounding.items import GroundingItem
 from mmreward.grounding.scorer import GroundingScorer
-from mmreward.items import VerifyItem
+from mmreward.items import RewardItem, VerifyItem
 from mmreward.metrics import CACHE_HITS, ITEMS, SANDBOX_TIMEOUTS, item_label
-from mmreward.prm import component as _prm_component  # noqa: F401  (recipe kinds prm, orm)
-from mmreward.prm.factory import build_orm, build_prm
 from mmreward.prm.items import ORMItem, ORMResult, PRMItem, PRMResult
 from mmreward.prm.orm import ORMScorer
-from mmreward.prm.scorer import Aggregate
-from mmreward.recipes import RecipeBook, RewardItem, RewardResult, evaluate_recipe
+from mmreward.prm.scorer import Aggregate, PRMScorer
+from mmreward.recipes import RecipeBook, RewardResult, evaluate_recipe
 from mmreward.sandbox import Sandbox
 from mmreward.settings import Settings
 from mmreward.verifiers import Deferred, Verdict
@@ -32,6 +34,7 @@ from mmreward.verifiers.registry import get_verifier
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
+_C = TypeVar("_C")
 _Clippable = TypeVar("_Clippable", VerifyItem, GroundingItem, ORMItem)
 
 _UNCACHED = frozenset({"timeout", "error"})
@@ -47,19 +50,25 @@ class Engine:
         *,
         sandbox: Sandbox | None = None,
         cache: VerdictCache | None = None,
+        capabilities: Sequence[CapabilitySpec] = CAPABILITIES,
     ) -> None:
         self.settings = settings or Settings()
         self.sandbox = sandbox or Sandbox.from_settings(self.settings)
         self.cache = cache if cache is not None else _cache_from(self.settings)
-        self.recipes = RecipeBook.load([self.settings.recipes_dir])
+        self.kinds = kinds_of(capabilities)
+        self.recipes = RecipeBook.load([self.settings.recipes_dir], kinds=self.kinds)
+        self.device = resolve_device(self.settings.device)
         # Every model loads and runs its forwards on these lanes (`mmreward.compute`): no other
         # thread keeps an OpenMP team, and CPU models run one batch per core at once.
         # A compiled graph or a GPU runs one batch at a time, on one lane with every thread.
-        one = self.settings.device == "cuda" or self.settings.compile_models
+        one = on_cuda(self.device) or self.settings.compile_models
         self.compute = ComputeLanes(self.settings.compute_lanes or (1 if one else None))
-        self._grounding = GroundingScorer(self.settings, compute=self.compute)  # lazy load
-        self._prm = build_prm(self.settings, self.compute)  # bundled unless prm_model; lazy load
-        self._orm = build_orm(self.settings, self.compute)  # None unless orm_model is set
+        self._specs = {spec.name: spec for spec in capabilities}
+        self._capabilities: dict[str, Capability] = {}
+        for spec in capabilities:  # models load on first use (or in `awarm_up`)
+            built = spec.build(self.settings, self.device, self.compute) if spec.build else None
+            if built is not None:
+                self._capabilities[spec.name] = built
 
     # -- verifiers ---------------------------------------------------------------------------
 
@@ -99,22 +108,24 @@ class Engine:
         self, items: Sequence[PRMItem], aggregate: Aggregate = "min", threshold: float = 0.5
     ) -> list[PRMResult]:
         """Per-step scores, their aggregate and the first error; a bad item carries `error`."""
-        return _count("prm", self._prm.score_each(items, aggregate, threshold))
+        return _count("prm", self._get("prm", PRMScorer).score_each(items, aggregate, threshold))
 
     async def aprm_score(
         self, items: Sequence[PRMItem], aggregate: Aggregate = "min", threshold: float = 0.5
     ) -> list[PRMResult]:
         """`prm_score` from an event loop: forwards batched with every concurrent caller's."""
-        return _count("prm", await self._prm.ascore_each(items, aggregate, threshold))
+        prm = self._get("prm", PRMScorer)
+        return _count("prm", await prm.ascore_each(items, aggregate, threshold))
 
     def orm_score(self, items: Sequence[ORMItem]) -> list[ORMResult]:
         """Raw score and sigmoid reward per item; 503 when no outcome model is configured."""
-        scored = self._need_orm().score_each([self._clip_item(item) for item in items])
+        orm = self._get("orm", ORMScorer)
+        scored = orm.score_each([self._clip_item(item) for item in items])
         return _count("orm", self._orm_clipped(items, scored))
 
     async def aorm_score(self, items: Sequence[ORMItem]) -> list[ORMResult]:
         """`orm_score` from an event loop."""
-        orm = self._need_orm()
+        orm = self._get("orm", ORMScorer)
         scored = await orm.ascore_each([self._clip_item(item) for item in items])
         return _count("orm", self._orm_clipped(items, scored))
 
@@ -123,41 +134,40 @@ class Engine:
     def grounding_score(self, items: Sequence[GroundingItem]) -> list[Verdict]:
         """Detection-grounded verdicts for responses about images."""
         clipped = [self._clip_item(item) for item in items]
-        return self._clipped(items, self._grounding.score_batch(clipped))
+        grounding = self._get("grounding", GroundingScorer)
+        return self._clipped(items, grounding.score_batch(clipped))
 
     async def agrounding_score(self, items: Sequence[GroundingItem]) -> list[Verdict]:
         """`grounding_score` from an event loop: detection batched across callers."""
         clipped = [self._clip_item(item) for item in items]
-        return self._clipped(items, await self._grounding.ascore_batch(clipped))
+        grounding = self._get("grounding", GroundingScorer)
+        return self._clipped(items, await grounding.ascore_batch(clipped))
 
     # -- life cycle --------------------------------------------------------------------------
 
     async def awarm_up(self) -> None:
         """Load every configured model now, off the event loop, so no request pays for it."""
-        await self._prm.served.warm_up()
-        if self._orm is not None:
-            await self._orm.served.warm_up()
-        await asyncio.to_thread(lambda: self._grounding.vocabulary)
+        for capability in self._capabilities.values():
+            await capability.awarm_up()
 
     async def aready(self) -> bool:
         """True when a job round-trips through a sandbox worker."""
         verdict = await self.sandbox.arun(Deferred(fn=_sandbox_probe, args=()))
         return verdict.status == "ok"
 
+    def problems(self) -> dict[str, str]:
+        """Capabilities that cannot serve, with the reason (a missing or broken checkpoint)."""
+        found = {name: c.problem() for name, c in self._capabilities.items()}
+        return {name: problem for name, problem in found.items() if problem is not None}
+
     @property
     def models_loaded(self) -> dict[str, bool]:
         """Which model-backed capabilities have their weights in memory."""
-        return {
-            "prm": self._prm.served.loaded,
-            "orm": self._orm is not None and self._orm.served.loaded,
-            "grounding": self._grounding.loaded,
-        }
+        return {name: capability.loaded for name, capability in self._capabilities.items()}
 
     def close(self) -> None:
-        self._grounding.close()
-        self._prm.close()
-        if self._orm is not None:
-            self._orm.close()
+        for capability in reversed(self._capabilities.values()):
+            capability.close()
         self.compute.shutdown()
         self.sandbox.close()
 
@@ -224,12 +234,16 @@ class Engine:
             for item, result in zip(items, results, strict=True)
         ]
 
-    def _need_orm(self) -> ORMScorer:
-        if self._orm is None:
-            raise ModelNotLoadedError(
-                "no outcome reward model on this server; start it with --orm-model"
-            )
-        return self._orm
+    def _get(self, name: str, kind: type[_C]) -> _C:
+        """The built capability `name`; a 503 when the settings configure none."""
+        capability = self._capabilities.get(name)
+        if capability is None:
+            spec = self._specs.get(name)
+            reason = spec.unconfigured if spec is not None and spec.unconfigured else ""
+            raise ModelNotLoadedError(reason or f"{name} is not available on this server")
+        if not isinstance(capability, kind):
+            raise TypeError(f"capability {name!r} is a {type(capability).__name__}")
+        return capability
 
 
 def _judge(item: VerifyItem) -> Verdict | Deferred:

@@ -21,3 +21,22 @@ class VerifyItem(EncodableModel):
         None, max_length=64, description="answer choices of a multiple-choice item"
     )
     params: dict[str, Any] = Field(default_factory=dict, description="verifier settings")
+
+
+class RewardItem(EncodableModel):
+    """One response to score with a recipe.
+
+    Fields beyond these (`prompt`, `steps`, `image`, ...) are kept for the component kinds that
+    read them (`item.model_extra`).
+    """
+
+    model_config = ConfigDict(extra="allow")
+
+    response: str = Field(description="the model's full response text")
+    reference: Any = Field(None, description="ground truth for the accuracy component")
+    options: list[str] | None = Field(
+        None, max_length=64, description="answer choices of a multiple-choice item"
+    )
+    response_length: int | None = Field(
+        None, ge=0, description="response length in tokens; estimated from characters if unset"
+    )

@@ -4,8 +4,11 @@ import pytest
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 
+from mmreward.capabilities import CAPABILITIES, CapabilitySpec
+from mmreward.components import ComponentKind
+from mmreward.engine import Engine
 from mmreward.errors import InvalidInputError
-from mmreward.recipes import ComponentScore, RecipeBook, parse_recipe, register_component
+from mmreward.recipes import ComponentScore, RecipeBook, parse_recipe
 from mmreward.service import create_app
 from mmreward.settings import Settings
 
@@ -16,10 +19,12 @@ class _FixedParams(BaseModel):
     value: float
 
 
-@register_component("test_fixed", params=_FixedParams)
 async def _fixed(engine, items, params):
-    """A kind registered from outside the recipes package, as the PRM and grounding ones are."""
+    """A kind from a capability outside the package, given to the engine in its list."""
     return [ComponentScore(score=params.value, details={"n": len(items)}) for _ in items]
+
+
+FIXED = CapabilitySpec("fixed", kinds={"test_fixed": ComponentKind(_fixed, _FixedParams)})
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +64,12 @@ def recipes_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def client(recipes_dir):
     settings = Settings(sandbox_workers=1, recipes_dir=recipes_dir, max_items=50)
-    with TestClient(create_app(settings)) as test_client:
-        yield test_client
+    engine = Engine(settings, capabilities=(*CAPABILITIES, FIXED))
+    try:
+        with TestClient(create_app(settings, engine=engine)) as test_client:
+            yield test_client
+    finally:
+        engine.close()
 
 
 def _assert_sums(result):

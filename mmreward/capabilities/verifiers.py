@@ -1,63 +1,25 @@
-"""Component kinds: the named scorers a recipe can weigh.
+"""The verifier capability's recipe kinds: `accuracy`, `format` and `length`.
 
-A kind is an async function scoring a whole batch, so a kind backed by a model (PRM, grounding)
-batches on the accelerator and the verifier kinds send sympy work through the engine's sandbox.
-Other capabilities add theirs with `@register_component("prm", params=PrmParams)` in their own
-module; `params` (a pydantic model) is validated when a recipe is loaded, so a typo in a recipe
-file fails at server start rather than on the first request.
+`accuracy` and `format` go through `Engine.averify`, so recipe items share the verdict cache,
+the item metrics and the sympy sandbox with `/v1/verify`; `length` is arithmetic on the item.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from mmreward.errors import InvalidInputError, UnknownVerifierError
-from mmreward.items import VerifyItem
-from mmreward.recipes.model import ComponentScore, RewardItem
+from mmreward.components import ComponentKind, ComponentScore
+from mmreward.errors import UnknownVerifierError
+from mmreward.items import RewardItem, VerifyItem
 from mmreward.verifiers.format import SPECS
 from mmreward.verifiers.length import CHARS_PER_TOKEN, overlong_penalty, response_length
 from mmreward.verifiers.registry import get_verifier
 
 if TYPE_CHECKING:
     from mmreward.engine import Engine
-
-ScoreBatch = Callable[["Engine", Sequence[RewardItem], Any], Awaitable[list[ComponentScore]]]
-"""(engine, items, validated params) -> one score per item, in order."""
-
-
-@dataclass(frozen=True)
-class ComponentKind:
-    score: ScoreBatch
-    params: type[BaseModel]
-
-
-_KINDS: dict[str, ComponentKind] = {}
-
-
-def register_component(kind: str, *, params: type[BaseModel]) -> Callable[[ScoreBatch], ScoreBatch]:
-    """Make `kind` usable in recipes; `params` validates the component's `params` mapping."""
-
-    def decorate(score: ScoreBatch) -> ScoreBatch:
-        _KINDS[kind] = ComponentKind(score=score, params=params)
-        return score
-
-    return decorate
-
-
-def get_component_kind(kind: str) -> ComponentKind:
-    try:
-        return _KINDS[kind]
-    except KeyError:
-        known = ", ".join(sorted(_KINDS))
-        raise InvalidInputError(f"unknown component kind {kind!r}; known: {known}") from None
-
-
-def component_kinds() -> list[str]:
-    return sorted(_KINDS)
 
 
 class AccuracyParams(BaseModel):
@@ -107,7 +69,6 @@ class LengthParams(BaseModel):
         return self
 
 
-@register_component("accuracy", params=AccuracyParams)
 async def _accuracy(
     engine: Engine, items: Sequence[RewardItem], params: AccuracyParams
 ) -> list[ComponentScore]:
@@ -115,14 +76,12 @@ async def _accuracy(
     return await _verified(engine, items, params.verifier, settings)
 
 
-@register_component("format", params=FormatParams)
 async def _format(
     engine: Engine, items: Sequence[RewardItem], params: FormatParams
 ) -> list[ComponentScore]:
     return await _verified(engine, items, "format", params.model_dump())
 
 
-@register_component("length", params=LengthParams)
 async def _length(
     engine: Engine, items: Sequence[RewardItem], params: LengthParams
 ) -> list[ComponentScore]:
@@ -154,3 +113,10 @@ async def _verified(
         ComponentScore(score=verdict.reward, details=verdict.model_dump(exclude={"reward"}))
         for verdict in verdicts
     ]
+
+
+VERIFIER_KINDS = {
+    "accuracy": ComponentKind(score=_accuracy, params=AccuracyParams),
+    "format": ComponentKind(score=_format, params=FormatParams),
+    "length": ComponentKind(score=_length, params=LengthParams),
+}

@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
 
+from mmreward.components import ComponentKind, ComponentScore
 from mmreward.errors import InvalidInputError
 from mmreward.grounding.items import GroundingItem, GroundingParams, GroundingTask
-from mmreward.recipes.kinds import register_component
-from mmreward.recipes.model import ComponentScore, RewardItem
+from mmreward.items import RewardItem
 
 if TYPE_CHECKING:
     from mmreward.engine import Engine
@@ -24,7 +24,6 @@ class GroundingComponentParams(GroundingParams):
     task: GroundingTask = "hallucination"
 
 
-@register_component("grounding", params=GroundingComponentParams)
 async def _grounding(
     engine: Engine, items: Sequence[RewardItem], params: GroundingComponentParams
 ) -> list[ComponentScore]:
@@ -53,3 +52,6 @@ async def _grounding(
         ComponentScore(score=verdict.reward, details=verdict.model_dump(exclude={"reward"}))
         for verdict in verdicts
     ]
+
+
+GROUNDING_KIND = ComponentKind(score=_grounding, params=GroundingComponentParams)

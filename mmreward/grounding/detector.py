@@ -17,7 +17,13 @@ from typing import Any
 from PIL import Image
 
 from mmreward.allocator import retain_freed_memory
-from mmreward.compute import lanes_of, pin_this_thread, threads_for_new_threads, usable_cores
+from mmreward.compute import (
+    lanes_of,
+    pin_this_thread,
+    resolve_device,
+    threads_for_new_threads,
+    usable_cores,
+)
 from mmreward.errors import InvalidInputError, NotFoundError
 from mmreward.grounding._ultralytics import ASSETS, half_precision_args, yolo_class
 from mmreward.grounding.batcher import KeyedBatcher
@@ -37,15 +43,6 @@ class Detection:
 
 Thresholds = tuple[float, float]
 """(confidence, NMS IoU): images are batched only with others that use the same pair."""
-
-
-def resolve_device(device: str) -> str:
-    """`auto` means the first CUDA device when there is one, else the CPU."""
-    if device == "auto":
-        import torch
-
-        return "cuda:0" if torch.cuda.is_available() else "cpu"
-    return device
 
 
 class YoloDetector:

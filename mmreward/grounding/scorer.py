@@ -60,9 +60,12 @@ class GroundingScorer:
         settings: Settings,
         detector: YoloDetector | None = None,
         compute: Executor | None = None,
+        device: str | None = None,
     ) -> None:
         self.settings = settings
+        self.device = device or settings.device
         self._detector = detector
+        self._error: str | None = None
         self._compute = compute
         self._vocabulary: Vocabulary | None = None
         self._lock = threading.Lock()
@@ -73,12 +76,14 @@ class GroundingScorer:
     def detector(self) -> YoloDetector:
         """The detector, loaded on first use (the bundled one unless settings name another)."""
         with self._lock:
+            if self._error is not None:
+                raise ModelNotLoadedError(self._error)
             if self._detector is None:
                 s = self.settings
                 try:
                     self._detector = YoloDetector(
                         s.detector,
-                        device=s.device,
+                        device=self.device,
                         conf=s.detector_conf,
                         iou=s.detector_iou,
                         agnostic_nms=s.detector_agnostic_nms,
@@ -87,7 +92,8 @@ class GroundingScorer:
                         compute=self._compute,
                     )
                 except Exception as error:  # a server misconfiguration, not the client's fault
-                    raise ModelNotLoadedError(f"detector could not be loaded: {error}") from error
+                    self._error = f"detector could not be loaded: {error}"
+                    raise ModelNotLoadedError(self._error) from error
                 log.info("detector %s loaded: %s", self._detector.path, self._detector.names)
             return self._detector
 
@@ -103,6 +109,17 @@ class GroundingScorer:
     @property
     def loaded(self) -> bool:
         return self._detector is not None
+
+    async def awarm_up(self) -> None:
+        """Load the detector and its vocabulary now, off the event loop."""
+        await asyncio.to_thread(lambda: self.vocabulary)
+
+    def problem(self) -> str | None:
+        """Why the detector cannot serve, if known; None when fine."""
+        path = self.settings.detector
+        if path is not None and not path.exists():
+            return f"detector: {path} does not exist"
+        return self._error
 
     def close(self) -> None:
         with self._lock:

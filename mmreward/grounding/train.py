@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mmreward.compute import resolve_device
 from mmreward.grounding._ultralytics import yolo_class
-from mmreward.grounding.detector import resolve_device
 from mmreward.grounding.synthetic import SHAPE_CLASSES, generate_scene
 
 

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from mmreward.components import ComponentKind, ComponentScore
 from mmreward.errors import InvalidInputError
+from mmreward.items import RewardItem
 from mmreward.prm.items import ORMItem, PRMItem
 from mmreward.prm.scorer import Aggregate
-from mmreward.recipes.kinds import register_component
-from mmreward.recipes.model import ComponentScore, RewardItem
 
 if TYPE_CHECKING:
     from mmreward.engine import Engine
@@ -58,7 +58,6 @@ def prm_item(item: RewardItem, separator: str, index: int) -> PRMItem:
     return PRMItem(problem=_text_field(extra, "prompt", "problem"), steps=steps)
 
 
-@register_component("prm", params=PRMParams)
 async def _prm(
     engine: Engine, items: Sequence[RewardItem], params: PRMParams
 ) -> list[ComponentScore]:
@@ -79,7 +78,6 @@ async def _prm(
     ]
 
 
-@register_component("orm", params=ORMParams)
 async def _orm(
     engine: Engine, items: Sequence[RewardItem], params: ORMParams
 ) -> list[ComponentScore]:
@@ -97,3 +95,7 @@ async def _orm(
         )
         for s in scored
     ]
+
+
+PRM_KIND = ComponentKind(score=_prm, params=PRMParams)
+ORM_KIND = ComponentKind(score=_orm, params=ORMParams)

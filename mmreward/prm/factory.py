@@ -21,25 +21,25 @@ def batching_options(settings: Settings, compute: Executor | None = None) -> Bat
     )
 
 
-def build_prm(settings: Settings, compute: Executor | None = None) -> PRMScorer:
-    """The configured PRM, or the bundled one; weights load on first use."""
+def build_prm(settings: Settings, device: str, compute: Executor | None = None) -> PRMScorer:
+    """The configured PRM, or the bundled one, on `device`; weights load on first use."""
     return PRMScorer(
         settings.prm_model,
         settings.prm_format if settings.prm_model is not None else None,
-        device=settings.device,
+        device=device,
         options=PRMOptions(trust_remote_code=settings.prm_trust_remote_code),
         batching=batching_options(settings, compute),
         compile_model=settings.compile_models,
     )
 
 
-def build_orm(settings: Settings, compute: Executor | None = None) -> ORMScorer | None:
-    """The configured outcome reward model, or None when `orm_model` is unset."""
+def build_orm(settings: Settings, device: str, compute: Executor | None = None) -> ORMScorer | None:
+    """The configured outcome reward model on `device`, or None when `orm_model` is unset."""
     if settings.orm_model is None:
         return None
     return ORMScorer(
         settings.orm_model,
-        device=settings.device,
+        device=device,
         batching=batching_options(settings, compute),
         compile_model=settings.compile_models,
     )

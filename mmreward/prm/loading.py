@@ -29,6 +29,7 @@ from transformers import (
 )
 
 from mmreward.allocator import retain_freed_memory
+from mmreward.compute import resolve_device
 from mmreward.errors import InvalidInputError, NotFoundError
 from mmreward.prm.config import PRM_CONFIG_FILE, PRM_FORMATS, PRMFormat, PRMOptions
 from mmreward.prm.encoding import (
@@ -52,16 +53,9 @@ def default_batch_tokens(device: torch.device) -> int:
     return GPU_BATCH_TOKENS if device.type == "cuda" else CPU_BATCH_TOKENS
 
 
-def resolve_device(device: str) -> torch.device:
-    """``auto`` picks CUDA when present."""
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
-
-
 def prepare_device(device: str) -> torch.device:
     """Resolve ``device``; on CPU, keep freed activations mapped (see `mmreward.allocator`)."""
-    dev = resolve_device(device)
+    dev = torch.device(resolve_device(device))
     if dev.type == "cpu":
         retain_freed_memory()
     return dev

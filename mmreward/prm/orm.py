@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from mmreward.errors import InvalidInputError
+from mmreward.prm.batched import BatchedScorer
 from mmreward.prm.encoding import Encoded
 from mmreward.prm.items import ORMItem, ORMResult
-from mmreward.prm.served import BatchingOptions, ServedModel, all_or_error, encode_each
+from mmreward.prm.served import BatchingOptions, ServedModel, all_or_error
 
 if TYPE_CHECKING:
     from mmreward.prm.loading import LoadedORM
@@ -27,7 +27,7 @@ def sigmoid(x: float) -> float:
     return z / (1.0 + z)
 
 
-class ORMScorer:
+class ORMScorer(BatchedScorer[ORMItem, "LoadedORM"]):
     """An outcome reward model behind the token-budget batcher; loads on first use."""
 
     def __init__(
@@ -39,53 +39,38 @@ class ORMScorer:
         batching: BatchingOptions | None = None,
         compile_model: bool = False,
     ) -> None:
-        self.path = path
-
         def load() -> LoadedORM:
             from mmreward.prm.loading import load_orm  # torch + transformers: import on first use
 
             return load_orm(path, device=device, max_tokens=max_tokens, compile_model=compile_model)
 
-        self.served: ServedModel[LoadedORM] = ServedModel(
-            load,
-            batching or BatchingOptions(),
-            name="orm-batcher",
+        served: ServedModel[LoadedORM] = ServedModel(
+            load, batching or BatchingOptions(), name="orm-batcher", what=f"the ORM at {path}"
         )
+        super().__init__(served, path)
 
-    def _encode(self, item: ORMItem) -> Encoded:
+    def _encode(self, model: LoadedORM, item: ORMItem) -> Encoded:
         if len(item.prompt) + len(item.response) > MAX_ITEM_CHARS:
             raise InvalidInputError(f"over {MAX_ITEM_CHARS} characters")
-        return self.served.model.encode(item.prompt, item.response)
+        return model.encode(item.prompt, item.response)
 
     def encode(self, items: Sequence[ORMItem]) -> list[Encoded]:
         """Tokenize every item (loading the model if needed); a bad one fails the request."""
-        return all_or_error(encode_each(items, self._encode))
-
-    @staticmethod
-    def _result(enc: Encoded | InvalidInputError, raw: object) -> ORMResult:
-        if isinstance(enc, InvalidInputError):
-            return ORMResult.failed(str(enc))
-        score = float(cast(float, raw))
-        return ORMResult(score=score, reward=sigmoid(score), truncated=enc.truncated)
+        return all_or_error(self._encode_each(items))
 
     def score(self, items: Sequence[ORMItem]) -> list[ORMResult]:
         """Blocking scoring for batch jobs; the first item that cannot be scored raises."""
-        encoded = self.encode(items)
-        raw = self.served.batcher.run(encoded)
-        return [self._result(e, r) for e, r in zip(encoded, raw, strict=True)]
+        return self._score_all(items, _result)
 
     def score_each(self, items: Sequence[ORMItem]) -> list[ORMResult]:
         """Blocking scoring where an item that cannot be scored carries its error."""
-        encoded = encode_each(items, self._encode)
-        raw = self.served.run_each(encoded)
-        return [self._result(e, r) for e, r in zip(encoded, raw, strict=True)]
+        return self._score_each(items, _result, ORMResult.failed)
 
     async def ascore_each(self, items: Sequence[ORMItem]) -> list[ORMResult]:
         """`score_each` from an event loop."""
-        encoded = await asyncio.to_thread(encode_each, items, self._encode)
-        raw = await self.served.arun_each(encoded)
-        return [self._result(e, r) for e, r in zip(encoded, raw, strict=True)]
+        return await self._ascore_each(items, _result, ORMResult.failed)
 
-    def close(self) -> None:
-        """Stop the owner thread."""
-        self.served.close()
+
+def _result(enc: Encoded, raw: object) -> ORMResult:
+    score = float(cast(float, raw))
+    return ORMResult(score=score, reward=sigmoid(score), truncated=enc.truncated)

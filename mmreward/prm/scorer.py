@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, cast
 
 from mmreward.errors import InvalidInputError
+from mmreward.prm.batched import BatchedScorer
 from mmreward.prm.config import PRMFormat, PRMOptions
 from mmreward.prm.encoding import Encoded
 from mmreward.prm.items import PRMItem, PRMResult
 from mmreward.prm.metrics import first_error
-from mmreward.prm.served import BatchingOptions, ServedModel, all_or_error, encode_each
+from mmreward.prm.served import BatchingOptions, ServedModel, all_or_error
 
 if TYPE_CHECKING:
     from mmreward.prm.loading import LoadedPRM
@@ -48,7 +49,7 @@ def _check(item: PRMItem) -> None:
         raise InvalidInputError(f"over {MAX_ITEM_CHARS} characters")
 
 
-class PRMScorer:
+class PRMScorer(BatchedScorer[PRMItem, "LoadedPRM"]):
     """A PRM checkpoint behind the token-budget batcher; loads on first use."""
 
     def __init__(
@@ -61,8 +62,6 @@ class PRMScorer:
         batching: BatchingOptions | None = None,
         compile_model: bool = False,
     ) -> None:
-        self.path = path
-
         def load() -> LoadedPRM:
             from mmreward.prm.loading import load_prm  # torch + transformers: import on first use
 
@@ -70,46 +69,33 @@ class PRMScorer:
                 path, prm_format, device=device, options=options, compile_model=compile_model
             )
 
-        self.served: ServedModel[LoadedPRM] = ServedModel(
-            load,
-            batching or BatchingOptions(),
-            name="prm-batcher",
+        what = f"the PRM at {path}" if path is not None else "the bundled PRM"
+        served: ServedModel[LoadedPRM] = ServedModel(
+            load, batching or BatchingOptions(), name="prm-batcher", what=what
         )
+        super().__init__(served, path)
 
-    def _encode(self, item: PRMItem) -> Encoded:
+    def _encode(self, model: LoadedPRM, item: PRMItem) -> Encoded:
         _check(item)
-        return self.served.model.encode(item.problem, item.steps)
+        return model.encode(item.problem, item.steps)
 
     def encode(self, items: Sequence[PRMItem]) -> list[Encoded]:
         """Tokenize every item (loading the model if needed); a bad one fails the request."""
-        return all_or_error(encode_each(items, self._encode))
-
-    @staticmethod
-    def _result(enc: Encoded, raw: object, how: Aggregate, threshold: float) -> PRMResult:
-        step_scores = cast(list[float], raw)
-        return PRMResult(
-            step_scores=step_scores,
-            score=aggregate(step_scores, how),
-            first_error=first_error(step_scores, threshold),
-            truncated=enc.truncated,
-        )
+        return all_or_error(self._encode_each(items))
 
     def score(
         self, items: Sequence[PRMItem], how: Aggregate = "min", threshold: float = 0.5
     ) -> list[PRMResult]:
         """Blocking scoring for batch jobs; the first item that cannot be scored raises."""
-        encoded = self.encode(items)
-        raw = self.served.batcher.run(encoded)
-        return [self._result(e, r, how, threshold) for e, r in zip(encoded, raw, strict=True)]
+        return self._score_all(items, partial(_result, how=how, threshold=threshold))
 
     def score_each(
         self, items: Sequence[PRMItem], how: Aggregate = "min", threshold: float = 0.5
     ) -> list[PRMResult]:
         """Blocking scoring where an item that cannot be scored (no steps, steps longer than
         the model's window) carries its error while the rest are scored."""
-        encoded = encode_each(items, self._encode)
-        raw = self.served.run_each(encoded)
-        return [self._finish(e, r, how, threshold) for e, r in zip(encoded, raw, strict=True)]
+        finish = partial(_result, how=how, threshold=threshold)
+        return self._score_each(items, finish, PRMResult.failed)
 
     async def ascore_each(
         self, items: Sequence[PRMItem], how: Aggregate = "min", threshold: float = 0.5
@@ -118,18 +104,15 @@ class PRMScorer:
 
         A reward for a batch of generated completions must not fail because one is degenerate.
         """
-        encoded = await asyncio.to_thread(encode_each, items, self._encode)
-        raw = await self.served.arun_each(encoded)
-        return [self._finish(e, r, how, threshold) for e, r in zip(encoded, raw, strict=True)]
+        finish = partial(_result, how=how, threshold=threshold)
+        return await self._ascore_each(items, finish, PRMResult.failed)
 
-    @classmethod
-    def _finish(
-        cls, enc: Encoded | InvalidInputError, raw: object, how: Aggregate, threshold: float
-    ) -> PRMResult:
-        if isinstance(enc, InvalidInputError):
-            return PRMResult.failed(str(enc))
-        return cls._result(enc, raw, how, threshold)
 
-    def close(self) -> None:
-        """Stop the owner thread."""
-        self.served.close()
+def _result(enc: Encoded, raw: object, how: Aggregate, threshold: float) -> PRMResult:
+    step_scores = cast(list[float], raw)
+    return PRMResult(
+        step_scores=step_scores,
+        score=aggregate(step_scores, how),
+        first_error=first_error(step_scores, threshold),
+        truncated=enc.truncated,
+    )

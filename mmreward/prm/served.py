@@ -15,7 +15,7 @@ from typing import Generic, Protocol, TypeVar
 
 from mmreward.batching import in_fresh_thread
 from mmreward.compute import lanes_of
-from mmreward.errors import InvalidInputError
+from mmreward.errors import InvalidInputError, ModelNotLoadedError
 from mmreward.prm.batcher import TokenBudgetBatcher
 from mmreward.prm.encoding import Encoded
 
@@ -75,10 +75,16 @@ class BatchingOptions:
 class ServedModel(Generic[M]):
     """Lazily loaded model plus its batcher."""
 
-    def __init__(self, load: Callable[[], M], options: BatchingOptions, name: str) -> None:
+    def __init__(
+        self, load: Callable[[], M], options: BatchingOptions, name: str, what: str
+    ) -> None:
         self._load = load
         self._options = options
         self._name = name
+        self.what = what
+        """The model in words, for error messages: "the PRM at /models/prm"."""
+        self.error: str | None = None
+        """Why loading failed; every later call fails with it instead of loading again."""
         self._lock = threading.Lock()
         self._model: M | None = None
         self._batcher: TokenBudgetBatcher[object] | None = None
@@ -100,13 +106,19 @@ class ServedModel(Generic[M]):
 
     def _ensure(self) -> tuple[M, TokenBudgetBatcher[object]]:
         with self._lock:
+            if self.error is not None:
+                raise ModelNotLoadedError(self.error)
             if self._model is None or self._batcher is None:
                 compute = self._options.compute
-                model = (
-                    compute.submit(self._load).result()
-                    if compute is not None
-                    else in_fresh_thread(self._load)
-                )
+                try:
+                    model = (
+                        compute.submit(self._load).result()
+                        if compute is not None
+                        else in_fresh_thread(self._load)
+                    )
+                except Exception as error:  # a server misconfiguration, not the client's fault
+                    self.error = f"{self.what} could not be loaded: {type(error).__name__}: {error}"
+                    raise ModelNotLoadedError(self.error) from error
                 self._batcher = TokenBudgetBatcher(
                     model.score_batch,
                     max_batch_tokens=self._options.max_batch_tokens or model.default_batch_tokens,

@@ -6,8 +6,9 @@ import asyncio
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from mmreward.recipes.kinds import get_component_kind
-from mmreward.recipes.model import ComponentResult, Recipe, RewardItem, RewardResult
+from mmreward.components import find_kind
+from mmreward.items import RewardItem
+from mmreward.recipes.model import ComponentResult, Recipe, RewardResult
 
 if TYPE_CHECKING:
     from mmreward.engine import Engine
@@ -22,7 +23,7 @@ async def evaluate_recipe(
     """
     jobs = []
     for component in recipe.components:
-        kind = get_component_kind(component.kind)
+        kind = find_kind(engine.kinds, component.kind)
         jobs.append(kind.score(engine, items, kind.params.model_validate(component.params)))
     batches = await asyncio.gather(*jobs)
     results = []

@@ -14,8 +14,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+from mmreward.capabilities import kinds_of
+from mmreward.components import Kinds, find_kind
 from mmreward.errors import InvalidInputError, NotFoundError
-from mmreward.recipes.kinds import get_component_kind
 from mmreward.recipes.model import Recipe
 
 BUILTIN_DIR = Path(__file__).with_name("builtin")
@@ -23,8 +24,12 @@ SUFFIXES = (".yaml", ".yml", ".toml")
 MAX_FILE_BYTES = 1 << 20
 
 
-def parse_recipe(data: Any, *, default_name: str = "") -> Recipe:
-    """Validate a recipe mapping, including each component's params against its kind."""
+def parse_recipe(data: Any, *, default_name: str = "", kinds: Kinds | None = None) -> Recipe:
+    """Validate a recipe mapping, including each component's params against its kind.
+
+    `kinds` defaults to every kind of `mmreward.capabilities.CAPABILITIES`.
+    """
+    kinds = kinds_of() if kinds is None else kinds
     if not isinstance(data, dict):
         raise InvalidInputError("a recipe must be a mapping with name, components")
     if default_name and "name" not in data:
@@ -32,13 +37,13 @@ def parse_recipe(data: Any, *, default_name: str = "") -> Recipe:
     try:
         recipe = Recipe.model_validate(data)
         for component in recipe.components:
-            get_component_kind(component.kind).params.model_validate(component.params)
+            find_kind(kinds, component.kind).params.model_validate(component.params)
     except ValidationError as error:
         raise InvalidInputError(_first_errors(error)) from None
     return recipe
 
 
-def load_recipe_file(path: Path) -> Recipe:
+def load_recipe_file(path: Path, kinds: Kinds | None = None) -> Recipe:
     """One recipe per file; its name defaults to the file name without suffix."""
     if path.stat().st_size > MAX_FILE_BYTES:
         raise InvalidInputError(f"{path}: recipe file larger than {MAX_FILE_BYTES} bytes")
@@ -48,12 +53,12 @@ def load_recipe_file(path: Path) -> Recipe:
     except (tomllib.TOMLDecodeError, yaml.YAMLError) as error:
         raise InvalidInputError(f"{path}: not valid {path.suffix[1:].upper()}: {error}") from None
     try:
-        return parse_recipe(data, default_name=path.stem)
+        return parse_recipe(data, default_name=path.stem, kinds=kinds)
     except InvalidInputError as error:
         raise InvalidInputError(f"{path}: {error}") from None
 
 
-def load_recipe_dir(directory: Path) -> dict[str, Recipe]:
+def load_recipe_dir(directory: Path, kinds: Kinds | None = None) -> dict[str, Recipe]:
     """Every `*.yaml`, `*.yml` and `*.toml` file of `directory` (not recursive)."""
     if not directory.is_dir():
         raise InvalidInputError(f"recipes directory {directory} does not exist")
@@ -61,7 +66,7 @@ def load_recipe_dir(directory: Path) -> dict[str, Recipe]:
     for path in sorted(directory.iterdir()):
         if path.suffix not in SUFFIXES or not path.is_file():
             continue
-        recipe = load_recipe_file(path)
+        recipe = load_recipe_file(path, kinds)
         if recipe.name in recipes:
             raise InvalidInputError(
                 f"{path}: recipe {recipe.name!r} is defined twice in {directory}"
@@ -77,12 +82,13 @@ class RecipeBook:
         self._recipes = dict(recipes)
 
     @classmethod
-    def load(cls, extra_dirs: Iterable[Path | None] = ()) -> RecipeBook:
+    def load(cls, extra_dirs: Iterable[Path | None] = (), kinds: Kinds | None = None) -> RecipeBook:
         """The built-ins, then each given directory in turn (later names replace earlier)."""
-        recipes = load_recipe_dir(BUILTIN_DIR)
+        kinds = kinds_of() if kinds is None else kinds
+        recipes = load_recipe_dir(BUILTIN_DIR, kinds)
         for directory in extra_dirs:
             if directory is not None:
-                recipes.update(load_recipe_dir(directory))
+                recipes.update(load_recipe_dir(directory, kinds))
         return cls(recipes)
 
     def get(self, name: str) -> Recipe:

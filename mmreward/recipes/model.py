@@ -7,26 +7,10 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from mmreward.components import ComponentScore
+from mmreward.items import RewardItem as RewardItem  # its home before it moved to `items`
+
 MAX_COMPONENTS = 16
-
-
-class RewardItem(BaseModel):
-    """One response to score with a recipe.
-
-    Fields beyond these (`prompt`, `steps`, `image`, ...) are kept for the component kinds that
-    read them (`item.model_extra`).
-    """
-
-    model_config = ConfigDict(extra="allow")
-
-    response: str = Field(description="the model's full response text")
-    reference: Any = Field(None, description="ground truth for the accuracy component")
-    options: list[str] | None = Field(
-        None, max_length=64, description="answer choices of a multiple-choice item"
-    )
-    response_length: int | None = Field(
-        None, ge=0, description="response length in tokens; estimated from characters if unset"
-    )
 
 
 class ComponentSpec(BaseModel):
@@ -69,13 +53,6 @@ class Recipe(BaseModel):
         if duplicates:
             raise ValueError(f"component names must be unique; repeated: {', '.join(duplicates)}")
         return self
-
-
-class ComponentScore(BaseModel):
-    """What a component kind says about one item."""
-
-    score: float
-    details: dict[str, Any] = Field(default_factory=dict)
 
 
 class ComponentResult(ComponentScore):

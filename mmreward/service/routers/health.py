@@ -25,7 +25,9 @@ async def healthz() -> dict[str, str]:
 async def readyz(
     request: Request, engine: Annotated[Engine, Depends(get_engine)], response: Response
 ) -> Any:
-    """Ready when preloaded models are in memory and a job round-trips through the sandbox."""
+    """Ready when preloaded models are in memory, no configured model is missing or broken
+    (`problems` names each one that is, with the reason), and a job round-trips through the
+    sandbox."""
     warm_up: asyncio.Task[None] | None = request.app.state.warm_up
     if warm_up is not None and not warm_up.done():
         response.status_code = 503
@@ -33,6 +35,10 @@ async def readyz(
     if warm_up is not None and not warm_up.cancelled() and warm_up.exception() is not None:
         response.status_code = 503
         return {"status": "not ready", "error": f"model loading failed: {warm_up.exception()}"}
+    problems = engine.problems()
+    if problems:
+        response.status_code = 503
+        return {"status": "not ready", "problems": problems}
     ready = await engine.aready()
     if not ready:
         response.status_code = 503

@@ -1,0 +1,82 @@
+"""Every capability the engine offers, listed in one place.
+
+A capability is what one door method of `Engine` scores with: verifiers, the PRM, the ORM,
+grounding. Each says how it is built from `Settings` (on the engine's resolved device and
+compute lanes), which recipe component kinds it provides, and, through the object it builds,
+how it warms up, why it cannot serve (for `/readyz`) and how it closes. The engine builds,
+warms and closes them in this order; nothing registers itself by being imported.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from mmreward.capabilities.verifiers import VERIFIER_KINDS
+from mmreward.components import ComponentKind, Kinds
+from mmreward.grounding.component import GROUNDING_KIND
+from mmreward.grounding.scorer import GroundingScorer
+from mmreward.prm.component import ORM_KIND, PRM_KIND
+from mmreward.prm.factory import build_orm, build_prm
+from mmreward.settings import Settings
+
+
+class Capability(Protocol):
+    """What the engine holds for a model-backed capability."""
+
+    async def awarm_up(self) -> None:
+        """Load weights now, so that no request pays for it."""
+
+    def problem(self) -> str | None:
+        """Why it cannot serve (a missing or broken checkpoint), or None."""
+
+    @property
+    def loaded(self) -> bool:
+        """Whether its weights are in memory."""
+
+    def close(self) -> None:
+        """Stop its threads and free its memory."""
+
+
+Build = Callable[[Settings, str, Executor], Capability | None]
+"""(settings, resolved device, compute lanes) -> the capability, or None when not configured."""
+
+
+@dataclass(frozen=True)
+class CapabilitySpec:
+    name: str
+    kinds: Kinds = field(default_factory=dict)
+    build: Build | None = None
+    """None for capabilities with nothing to load (the verifiers run in the engine's sandbox)."""
+    unconfigured: str = ""
+    """The 503 message when `build` gave None (the settings name no model for it)."""
+
+
+def _grounding(settings: Settings, device: str, compute: Executor) -> GroundingScorer:
+    return GroundingScorer(settings, device=device, compute=compute)
+
+
+CAPABILITIES: tuple[CapabilitySpec, ...] = (
+    CapabilitySpec("verifiers", kinds=VERIFIER_KINDS),
+    CapabilitySpec("prm", kinds={"prm": PRM_KIND}, build=build_prm),
+    CapabilitySpec(
+        "orm",
+        kinds={"orm": ORM_KIND},
+        build=build_orm,
+        unconfigured="no outcome reward model on this server; start it with --orm-model",
+    ),
+    CapabilitySpec("grounding", kinds={"grounding": GROUNDING_KIND}, build=_grounding),
+)
+
+
+def kinds_of(capabilities: Sequence[CapabilitySpec] = CAPABILITIES) -> Mapping[str, ComponentKind]:
+    """Every recipe component kind the capabilities provide; a name given twice is an error."""
+    kinds: dict[str, ComponentKind] = {}
+    for spec in capabilities:
+        for name, kind in spec.kinds.items():
+            if name in kinds:
+                raise ValueError(f"component kind {name!r} is provided twice ({spec.name})")
+            kinds[name] = kind
+    return kinds

@@ -1,0 +1,84 @@
+"""One batched-scorer implementation for every token-budget model (the PRM and the ORM).
+
+Items encode one by one; an item that cannot be encoded (no steps, longer than the model's
+window) carries its error while the rest are batched by tokens, and each result is finished in
+its item's place. The model loads on first use; a model that cannot load makes every call a
+503 with the reason (`ModelNotLoadedError`), which `/readyz` reports too.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Generic, TypeVar
+
+from mmreward.errors import InvalidInputError
+from mmreward.prm.encoding import Encoded
+from mmreward.prm.served import BatchModel, ServedModel, all_or_error, encode_each
+
+Item = TypeVar("Item")
+M = TypeVar("M", bound=BatchModel[object])
+R = TypeVar("R")
+
+Finish = Callable[[Encoded, object], R]
+"""(an item's encoding, the model's raw output for it) -> the item's result."""
+
+
+class BatchedScorer(Generic[Item, M]):
+    """A lazily loaded model behind its batcher; subclasses say how to encode an item."""
+
+    def __init__(self, served: ServedModel[M], path: Path | None) -> None:
+        self.served = served
+        self.path = path
+
+    def _encode(self, model: M, item: Item) -> Encoded:
+        raise NotImplementedError
+
+    def _encode_each(self, items: Sequence[Item]) -> list[Encoded | InvalidInputError]:
+        model = self.served.model
+        return encode_each(items, lambda item: self._encode(model, item))
+
+    def _score_all(self, items: Sequence[Item], finish: Finish[R]) -> list[R]:
+        """Blocking; the first item that cannot be scored raises `InvalidInputError`."""
+        encoded = all_or_error(self._encode_each(items))
+        raw = self.served.batcher.run(encoded)
+        return [finish(e, r) for e, r in zip(encoded, raw, strict=True)]
+
+    def _score_each(
+        self, items: Sequence[Item], finish: Finish[R], failed: Callable[[str], R]
+    ) -> list[R]:
+        encoded = self._encode_each(items)
+        raw = self.served.run_each(encoded)
+        return [_place(e, r, finish, failed) for e, r in zip(encoded, raw, strict=True)]
+
+    async def _ascore_each(
+        self, items: Sequence[Item], finish: Finish[R], failed: Callable[[str], R]
+    ) -> list[R]:
+        encoded = await asyncio.to_thread(self._encode_each, items)
+        raw = await self.served.arun_each(encoded)
+        return [_place(e, r, finish, failed) for e, r in zip(encoded, raw, strict=True)]
+
+    async def awarm_up(self) -> None:
+        """Load the weights now (off the event loop) and run the warm-up forwards."""
+        await self.served.warm_up()
+
+    def problem(self) -> str | None:
+        """Why this model cannot score, if known before or after loading it; None when fine."""
+        if self.path is not None and not self.path.exists():
+            return f"{self.served.what}: {self.path} does not exist"
+        return self.served.error
+
+    @property
+    def loaded(self) -> bool:
+        return self.served.loaded
+
+    def close(self) -> None:
+        """Stop the owner thread."""
+        self.served.close()
+
+
+def _place(
+    enc: Encoded | InvalidInputError, raw: object, finish: Finish[R], failed: Callable[[str], R]
+) -> R:
+    return failed(str(enc)) if isinstance(enc, InvalidInputError) else finish(enc, raw)
