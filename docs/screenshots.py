@@ -1,7 +1,8 @@
 """Screenshots of each playground tab, as README shows them: `python docs/screenshots.py`.
 
 Starts a server on a free loopback port, fills every tab with its Example button in Debian's
-headless Chromium, runs it and saves `docs/playground-<tab>.png` (1280 px wide) and
+headless Chromium, runs it and saves `docs/playground-<tab>.png` (1280 px wide),
+`docs/playground-boxes.png` (an answered box against its detection) and
 `docs/playground-narrow.png` (390 px).
 """
 
@@ -91,6 +92,15 @@ def _run_tab(page: Page, tab: str) -> None:
     page.wait_for_selector(RESULT[tab], timeout=WAIT_MS)
 
 
+def _answered_box(page: Page) -> None:
+    """The example image again, now with a box answered for the blue square."""
+    page.select_option("#grounding-task", "grounding")
+    page.fill("#grounding-question", "Where is the blue square?")
+    page.fill("#grounding-response", "<answer>[72, 149, 124, 201]</answer>")
+    page.click("#grounding-run")
+    page.wait_for_selector("#grounding-view text.iou", timeout=WAIT_MS)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=Path(__file__).resolve().parent)
@@ -105,6 +115,9 @@ def main() -> None:
             for tab in ("verify", "prm", "grounding", "batch", "server"):
                 _run_tab(page, tab)
                 page.screenshot(path=args.out / f"playground-{tab}.png", full_page=True)
+                if tab == "grounding":
+                    _answered_box(page)
+                    page.screenshot(path=args.out / "playground-boxes.png", full_page=True)
             narrow = browser.new_page(viewport={"width": 390, "height": 844})
             narrow.goto(url)
             _run_tab(narrow, "prm")

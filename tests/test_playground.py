@@ -3,6 +3,7 @@ what the page draws against what the API answers for the same input."""
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Iterator
@@ -163,6 +164,18 @@ def test_verify_marks_the_extracted_answer_inside_the_response(page):
     assert p.query_selector("#verify-highlight mark") is None
 
 
+def test_verify_reads_multiple_choice_options(page):
+    p = page.page
+    p.wait_for_selector('#verify-scorer option[value="verifier:choice"]', state="attached")
+    p.select_option("#verify-scorer", "verifier:choice")
+    p.fill("#verify-response", "Between the two, I pick (B) in the end.")
+    p.fill("#verify-reference", "B")
+    p.fill("#verify-options", "3 cm\n4 cm\n5 cm")
+    p.click("#verify-run")
+    expect(p.locator("#verify-highlight mark.answer")).to_have_text("B")
+    assert p.inner_text('[data-testid="verdict"]') == "Correct"
+
+
 def test_verify_recipe_shows_each_component_as_a_bar(page, api):
     p = page.page
     p.wait_for_selector('#verify-scorer option[value="recipe:r1v"]', state="attached")
@@ -291,6 +304,29 @@ def test_grounding_draws_detections_and_marks_each_claim(page, tmp_path):
 
     _grounding(p, image, "I count three red circles.")
     p.wait_for_selector('#grounding-claims li[data-verdict="miscounted"]')
+
+
+def test_grounding_takes_a_dropped_image(page, tmp_path):
+    image = tmp_path / "scene.png"
+    _scene_png(image)
+    p = page.page
+    page.tab("grounding")
+    p.evaluate(
+        """([b64]) => {
+            const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+            const data = new DataTransfer();
+            data.items.add(new File([bytes], "scene.png", {type: "image/png"}));
+            const drop = document.querySelector("#grounding-drop");
+            drop.dispatchEvent(new DragEvent("drop", {dataTransfer: data, bubbles: true}));
+        }""",
+        [base64.b64encode(image.read_bytes()).decode()],
+    )
+    expect(p.locator("#grounding-drop")).to_have_text(re.compile("Image 256 × 256 ready"))
+    p.fill("#grounding-response", "two circles")
+    p.click("#grounding-run")
+    expect(p.locator("#grounding-claims li")).to_have_attribute(
+        "data-verdict", "confirmed", timeout=WAIT_MS
+    )
 
 
 def test_grounding_draws_the_answered_box_against_its_match(page, api, tmp_path):

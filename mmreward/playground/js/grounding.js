@@ -150,7 +150,10 @@ function summary(verdict) {
   if (d.expected !== undefined)
     return `Answered ${d.answered}, the image has ${d.expected} ${d.target || ""}.`;
   if (d.chair_i !== undefined) return `CHAIR_i ${fmt(d.chair_i, 2)}, CHAIR_s ${fmt(d.chair_s, 0)}.`;
-  if (d.mode) return `${d.mode} IoU against ${d.target || "any object"}.`;
+  if (d.mode) {
+    const n = (d.targets || []).length;
+    return `${n} detected ${d.target || "object"}${n === 1 ? "" : "s"} to match against.`;
+  }
   return "";
 }
 
@@ -228,7 +231,7 @@ export function initGrounding() {
           { class: "headline" },
           h("span", {
             class: `badge ${verdict.correct ? "good" : verdict.correct === false ? "bad" : "warn"}`,
-            text: verdict.status,
+            text: { true: "Correct", false: "Wrong" }[verdict.correct] || verdict.status,
           }),
           h("span", {
             class: "reward",

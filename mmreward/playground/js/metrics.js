@@ -16,8 +16,8 @@ export function parseMetrics(text) {
   return out;
 }
 
-// Scoring traffic only: the page's own polling of /metrics and health would drown it.
-const QUIET = new Set(["/metrics", "/readyz", "/healthz", "/", "/playground", "unmatched"]);
+// Scoring traffic only: the page's own polling and its static files ("unmatched") would drown it.
+const QUIET = new Set(["/metrics", "/readyz", "/healthz", "/", "unmatched"]);
 
 function sum(samples, keep = () => true) {
   return (samples || []).filter((s) => keep(s.labels)).reduce((a, s) => a + s.value, 0);

@@ -33,7 +33,7 @@ function reasonText(verdict) {
   return extra.length ? `${verdict.reason} (${extra.join(", ")})` : verdict.reason;
 }
 
-export function verdictView(verdict, response) {
+export function verdictView(verdict, response, rewardLabel = "reward") {
   const [word, tone] = verdictWord(verdict.correct);
   const span = lastSpan(response, verdict.extracted);
   return h(
@@ -43,7 +43,7 @@ export function verdictView(verdict, response) {
       "p",
       { class: "headline" },
       h("span", { class: `badge ${tone}`, "data-testid": "verdict", text: word }),
-      h("span", { class: "reward", text: `reward ${fmt(verdict.reward)}` }),
+      h("span", { class: "reward", text: `${rewardLabel} ${fmt(verdict.reward)}` }),
     ),
     h(
       "dl",
@@ -101,10 +101,12 @@ function componentBars(result) {
 
 // The accuracy-like component carries the verdict a recipe is built around.
 function recipeVerdict(result) {
-  const judged = Object.values(result.components).find(
-    (c) => c.details && "extracted" in c.details && "status" in c.details,
+  const judged = Object.entries(result.components).find(
+    ([, c]) => c.details && "extracted" in c.details && "status" in c.details,
   );
-  return judged ? { reward: judged.score, ...judged.details } : null;
+  return judged
+    ? { name: judged[0], verdict: { reward: judged[1].score, ...judged[1].details } }
+    : null;
 }
 
 function recipeView(result, response) {
@@ -120,7 +122,10 @@ function recipeView(result, response) {
     ),
     h("h3", { text: "Components (bar length = weight share, fill = score)" }),
     componentBars(result),
-    inner ? verdictView(inner, response) : h("pre", { class: "response", text: response }),
+    inner ? h("h3", { text: `The ${inner.name} component's verdict` }) : null,
+    inner
+      ? verdictView(inner.verdict, response, `${inner.name} score`)
+      : h("pre", { class: "response", text: response }),
   );
 }
 
