@@ -169,13 +169,22 @@ def test_parquet_in_parquet_out_keeps_types(tmp_path):
     assert out.schema.field("reward_correct").type == pa.bool_()
 
 
-def test_datasets_directory_in_and_out(tmp_path):
-    source, target = tmp_path / "in_ds", tmp_path / "out_ds"
-    datasets.Dataset.from_list(_rows()).save_to_disk(str(source))
+def _tree(path) -> dict[str, bytes]:
+    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*"))}
+
+
+def test_datasets_directory_in_and_out_keeps_features_and_bytes(tmp_path):
+    source, target, again = tmp_path / "in_ds", tmp_path / "out_ds", tmp_path / "again_ds"
+    images = [{"bytes": base64.b64decode(_png(i)), "path": None} for i in range(12)]
+    dataset = datasets.Dataset.from_list(_rows()).add_column("img", images)
+    dataset.cast_column("img", datasets.Image()).save_to_disk(str(source))
     assert _relabel(str(source), str(target), *MATH) == 0
     out = datasets.load_from_disk(str(target))
     assert out["id"] == list(range(12))
     assert out["reward"] == [0.0 if i % 3 == 0 else 1.0 for i in range(12)]
+    assert isinstance(out.features["img"], datasets.Image)
+    assert _relabel(str(source), str(again), *MATH) == 0
+    assert _tree(again) == _tree(target)
 
 
 def test_jsonl_to_parquet_and_back_by_flag(tmp_path):
@@ -218,6 +227,7 @@ def test_unknown_recipe_or_verifier_or_orm_without_model_is_refused(tmp_path, ca
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
 
 
+@pytest.mark.slow
 def test_prm_scores_steps_and_splits_responses(tmp_path):
     source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     rows = [

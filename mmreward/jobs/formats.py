@@ -94,6 +94,10 @@ class Source:
             return list(self._dataset.column_names)
         return None
 
+    def dataset_features(self) -> dict[str, Any]:
+        """The `datasets` features of a `datasets` input, by column."""
+        return dict(self._dataset.features)
+
     def count(self) -> int:
         """Rows in the input (blank JSONL lines are not rows)."""
         if self.format == "parquet":
@@ -257,9 +261,19 @@ def write_parquet(path: Path, table: pa.Table) -> None:
         _fsync(written.fileno())
 
 
-def write_dataset(path: Path, table: pa.Table) -> None:
-    """`save_to_disk` with a fingerprint from the content, so a re-run writes the same bytes."""
+def write_dataset(path: Path, table: pa.Table, source: Source) -> None:
+    """`save_to_disk` with a fingerprint from the content, so a re-run writes the same bytes.
+
+    Columns of a `datasets` input keep their features (an `Image` stays an `Image`)."""
     import datasets
+    from datasets.features.features import get_nested_type
+
+    features = datasets.Features.from_arrow_schema(table.schema)
+    if source.format == "hf":
+        kept = source.dataset_features()
+        for name in features:
+            if name in kept and get_nested_type(kept[name]) == table.schema.field(name).type:
+                features[name] = kept[name]
 
     digest = hashlib.sha256()
     for batch in table.to_batches():
@@ -267,7 +281,8 @@ def write_dataset(path: Path, table: pa.Table) -> None:
         with pa.ipc.new_stream(sink, batch.schema) as stream:
             stream.write_batch(batch)
         digest.update(sink.getvalue().to_pybytes())
-    dataset = datasets.Dataset(table, fingerprint=digest.hexdigest()[:16])
+    info = datasets.DatasetInfo(features=features)
+    dataset = datasets.Dataset(table, info=info, fingerprint=digest.hexdigest()[:16])
     dataset.save_to_disk(str(path))
     for written in sorted(path.rglob("*")):
         if written.is_file():

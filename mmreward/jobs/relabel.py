@@ -226,7 +226,7 @@ def _assemble(
     elif fmt == "parquet":
         write_parquet(built, output_table(source, added, keep))
     else:
-        write_dataset(built, output_table(source, added, keep))
+        write_dataset(built, output_table(source, added, keep), source)
     if target.is_dir():
         old = checkpoint.output_path("replaced")
         os.replace(target, old)
