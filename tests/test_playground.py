@@ -164,6 +164,20 @@ def test_verify_marks_the_extracted_answer_inside_the_response(page):
     assert p.query_selector("#verify-highlight mark") is None
 
 
+def test_markup_in_a_response_stays_text(page):
+    p = page.page
+    p.wait_for_selector('#verify-scorer option[value="verifier:math"]', state="attached")
+    p.select_option("#verify-scorer", "verifier:math")
+    hostile = '<img src="https://elsewhere.example/x.png" onerror="window.hit=1"> \\boxed{2}'
+    p.fill("#verify-response", hostile)
+    p.fill("#verify-reference", "2")
+    p.click("#verify-run")
+    expect(p.locator("#verify-highlight mark.answer")).to_have_text("2")
+    assert p.inner_text("#verify-highlight") == hostile
+    assert p.query_selector("#verify-result img") is None
+    assert p.evaluate("() => window.hit") is None  # and page.close() sees no foreign request
+
+
 def test_verify_reads_multiple_choice_options(page):
     p = page.page
     p.wait_for_selector('#verify-scorer option[value="verifier:choice"]', state="attached")
