@@ -181,6 +181,8 @@ def test_long_and_huge_literals_are_refused():
         (r"y \approx 0.707", r"y \approx 0.707"),
         (r"\approx 0.707", r"\approx 0.707"),
         (r"= \frac{3}{4}", r"\frac{3}{4}"),
+        ("312\\", "312"),
+        ("\\frac{1}{2}\\\\", "\\frac{1}{2}\\\\"),
     ],
 )
 def test_normalize_conformance_spellings(raw, normalised):

@@ -233,7 +233,10 @@ def normalize(answer: str) -> str:
         s = s.replace(" ", "")
     s = _PLAIN_MIXED.sub(r"\1\2\\frac{\3}{\4}", s)  # `2 1/2`
     s = _WORDS_AFTER_NUMBER.sub(r"\1", s)  # `5 bananas`: any words after a lone number are a unit
-    return s.strip().rstrip(".").strip()
+    s = s.strip().rstrip(".").strip()
+    if s.endswith("\\") and not s.endswith("\\\\"):
+        s = s[:-1].rstrip()  # `185\\`: a stray backslash at the end is no command
+    return s
 
 
 def _base_numeral(m: re.Match[str]) -> str:
