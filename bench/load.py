@@ -58,6 +58,21 @@ class Phase:
     name: str
     samples: list[Sample] = field(default_factory=list)
     sent: int = 0
+    server_cpu_s: float = 0.0
+    client_cpu_s: float = 0.0
+
+
+def tree_cpu_s(pid: int) -> float:
+    """CPU seconds of a process and its live children (the server, its sandbox workers)."""
+    total = 0.0
+    root = psutil.Process(pid)
+    for process in [root, *root.children(recursive=True)]:
+        try:
+            times = process.cpu_times()
+        except psutil.NoSuchProcess:
+            continue
+        total += times.user + times.system
+    return total
 
 
 # -- what the clients send -------------------------------------------------------------------
@@ -220,11 +235,18 @@ async def client(
 
 
 async def run_phase(
-    url: str, phase: Phase, clients: int, seconds: float, hostile_share: float, seed: int
+    url: str,
+    server_pid: int,
+    phase: Phase,
+    clients: int,
+    seconds: float,
+    hostile_share: float,
+    seed: int,
 ) -> None:
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     timeout = httpx.Timeout(180.0)
     counter = [0]
+    server_before, client_before = tree_cpu_s(server_pid), time.process_time()
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=timeout) as http:
         until = time.monotonic() + seconds
         await asyncio.gather(
@@ -233,6 +255,8 @@ async def run_phase(
                 for i in range(clients)
             )
         )
+    phase.server_cpu_s = tree_cpu_s(server_pid) - server_before
+    phase.client_cpu_s = time.process_time() - client_before
 
 
 async def faults(
@@ -294,6 +318,7 @@ def report(
     )
     print("| phase / requests | n | p50 ms | p99 ms | max ms | 4xx | 429 | >=500 | unanswered |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    cpu_notes: list[str] = []
     for phase in phases:
         ordinary_samples = [s for s in phase.samples if s.kind in ORDINARY]
         print(_row(f"{phase.name}: ordinary single-item, all", ordinary_samples))
@@ -310,12 +335,18 @@ def report(
         for kind in sorted(by_kind):
             print(_row(f"{phase.name}: hostile {kind}", by_kind[kind]))
         answered = sum(1 for s in phase.samples if s.status)
+        per_request = f"{1000 * phase.server_cpu_s / max(1, phase.sent):.1f}"
+        client_cpu = f"{1000 * phase.client_cpu_s / max(1, phase.sent):.1f}"
+        cpu_notes.append(
+            f"{phase.name}: server {per_request} ms CPU per request (sandbox included), "
+            f"load client {client_cpu} ms"
+        )
         print(
             f"| {phase.name}: every request | {phase.sent} sent, {answered} answered | | | | | | "
             f"{sum(s.status >= 500 for s in phase.samples)} | {phase.sent - answered} |"
         )
     print()
-    for line in fault_log:
+    for line in cpu_notes + fault_log:
         print(f"- {line}")
     wanted = re.compile(
         r"^(mmreward_sandbox_jobs_total|mmreward_cache_errors_total|mmreward_cache_up)"
@@ -358,12 +389,18 @@ def main() -> None:
         # Warm-up: the grounding detector and the recipe path load on first use.
         httpx.post(f"{url}/v1/verify", json=ordinary(random.Random(1), 0)[2], timeout=60)
         baseline, loaded = Phase("baseline"), Phase("hostile+faults")
-        asyncio.run(run_phase(url, baseline, args.clients, args.baseline_seconds, 0.0, args.seed))
+        asyncio.run(
+            run_phase(
+                url, server.pid, baseline, args.clients, args.baseline_seconds, 0.0, args.seed
+            )
+        )
         fault_log: list[str] = []
 
         async def hostile_phase() -> None:
             await asyncio.gather(
-                run_phase(url, loaded, args.clients, args.seconds, args.hostile, args.seed + 1000),
+                run_phase(
+                    url, server.pid, loaded, args.clients, args.seconds, args.hostile, args.seed + 1
+                ),
                 faults(server, redis, args.seconds, fault_log),
             )
 

@@ -16,10 +16,11 @@ class GroundingParams(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    box_format: Literal["pixel", "normalized", "normalized_1000"] = Field(
-        "pixel",
+    box_format: Literal["auto", "pixel", "normalized", "normalized_1000"] = Field(
+        "auto",
         description="pixel: pixels of the image the model saw; normalized: 0-1; "
-        "normalized_1000: 0-1000 (Qwen-VL style)",
+        "normalized_1000: 0-1000 (Qwen-VL style); auto: normalized when every coordinate of "
+        "every answered box is within [0, 1], else pixel",
     )
     model_input_size: tuple[PositiveInt, PositiveInt] | None = Field(
         None,

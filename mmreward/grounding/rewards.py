@@ -31,7 +31,7 @@ from mmreward.grounding.claims import (
 from mmreward.grounding.vocab import ANY_OBJECT, Vocabulary
 from mmreward.verifiers.verdict import Verdict
 
-BoxFormat = Literal["pixel", "normalized", "normalized_1000"]
+BoxFormat = Literal["auto", "pixel", "normalized", "normalized_1000"]
 GroundingMode = Literal["auto", "best", "matched"]
 MATCH_IOU = 0.5
 """Visual-RFT's matching threshold, and the IoU at which a box counts as `correct`."""
@@ -144,7 +144,7 @@ def grounding_reward(
     vocab: Vocabulary,
     *,
     image_size: tuple[int, int],
-    box_format: BoxFormat = "pixel",
+    box_format: BoxFormat = "auto",
     model_input_size: tuple[int, int] | None = None,
     mode: GroundingMode = "auto",
     source: str,
@@ -153,6 +153,7 @@ def grounding_reward(
     raw = parse_boxes(response)
     if not raw:
         return Verdict.failed("no_answer", "no [x1, y1, x2, y2] box in the answer")
+    box_format = resolve_box_format(raw, box_format)
     boxes = [rescale_box(b, image_size, box_format, model_input_size) for b in raw]
     cls, colour = question_target(question, vocab)
     if cls is None:
@@ -163,6 +164,7 @@ def grounding_reward(
         "target": cls,
         "colour": colour_used,
         "boxes": [[round(v, 1) for v in b] for b in boxes],
+        "box_format": box_format,
         "targets": _objects(candidates),
         "objects": _objects(targets),
         "mode": used,
@@ -238,6 +240,19 @@ def matched_iou(
             matches.append((i, j, value))
     total = sum(m[2] for m in matches)
     return total / max(len(predicted), len(targets)), matches
+
+
+def resolve_box_format(boxes: Sequence[Box], box_format: BoxFormat) -> BoxFormat:
+    """`auto`: boxes whose coordinates all lie in [0, 1] are normalised, any other are pixels.
+
+    A model that answers 0-1 boxes (many do, unasked) would otherwise score IoU 0 against a
+    pixel target; a genuine pixel box within [0, 1] covers at most one pixel, so the rule costs
+    nothing real. An item that means pixels says `box_format="pixel"`.
+    """
+    if box_format != "auto":
+        return box_format
+    unit = all(0.0 <= v <= 1.0 for box in boxes for v in box)
+    return "normalized" if unit else "pixel"
 
 
 def rescale_box(
