@@ -135,3 +135,21 @@ def test_a_wrong_type_beside_a_surrogate_is_still_a_clean_422(client):
     reply = client.post("/v1/verify", content=body, headers={"content-type": "application/json"})
     assert reply.status_code == 422
     reply.content.decode("utf-8")
+
+
+def test_reward_client_sends_a_lone_surrogate_and_gets_the_servers_422(tmp_path):
+    import httpx
+    from live_server import LiveServer
+
+    from mmreward.clients import RewardClient
+
+    app = create_app(Settings(sandbox_workers=1))
+    with LiveServer(app) as url, RewardClient(url, retries=0) as reward_client:
+        with pytest.raises(httpx.HTTPStatusError) as refused:
+            reward_client.verify([{"response": LONE, "reference": "5"}])
+        assert refused.value.response.status_code == 422
+        assert "lone surrogate" in refused.value.response.text
+        [verdict] = reward_client.verify(
+            [{"response": "\\boxed{5} \u00e9\U0001f600", "reference": "5"}]
+        )
+        assert verdict.correct is True

@@ -6,6 +6,7 @@ connection errors. Scoring is idempotent, so a retried batch gives the same verd
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any, TypeVar
 
@@ -56,6 +57,15 @@ def _retryable(error: BaseException) -> bool:
     return isinstance(error, httpx.TransportError)
 
 
+_JSON = {"content-type": "application/json"}
+
+
+def _encode(body: dict[str, Any]) -> bytes:
+    """ASCII JSON: a lone surrogate in an item travels as `\\ud800` and the server names the
+    field in a 422, where UTF-8 encoding here would fail the whole call with UnicodeEncodeError."""
+    return json.dumps(body, separators=(",", ":"), allow_nan=False).encode("ascii")
+
+
 def _auth(api_key: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
@@ -88,7 +98,7 @@ class RewardClient(_Base):
         """POST JSON with retries; 4xx other than 429 raise `httpx.HTTPStatusError` at once."""
         for attempt in Retrying(**self._retry_args):
             with attempt:
-                response = self._http.post(path, json=body)
+                response = self._http.post(path, content=_encode(body), headers=_JSON)
                 response.raise_for_status()
                 result: dict[str, Any] = response.json()
                 return result
@@ -143,7 +153,7 @@ class AsyncRewardClient(_Base):
     async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         async for attempt in AsyncRetrying(**self._retry_args):
             with attempt:
-                response = await self._http.post(path, json=body)
+                response = await self._http.post(path, content=_encode(body), headers=_JSON)
                 response.raise_for_status()
                 result: dict[str, Any] = response.json()
                 return result
