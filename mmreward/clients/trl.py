@@ -92,25 +92,32 @@ class _Config:
 
 
 class _Memo:
-    """Component functions of one recipe share one scoring call per batch."""
+    """The component functions of one recipe share one scoring call per batch: the first to
+    see a batch scores it, and the others read that result once each."""
 
-    def __init__(self) -> None:
+    def __init__(self, readers: int) -> None:
+        self.readers = readers
         self.lock = threading.Lock()
         self.key: tuple[Any, ...] | None = None
+        self.unread = 0
         self.scored: list[Scored] = []
         self.task: asyncio.Task[list[Scored]] | None = None
 
+    def _fresh(self, key: tuple[Any, ...]) -> bool:
+        if key == self.key and self.unread > 0:
+            self.unread -= 1
+            return False
+        self.key, self.unread = key, self.readers - 1
+        return True
+
     def score(self, config: _Config, rows: list[Row]) -> list[Scored]:
-        key = config.key(rows)
         with self.lock:
-            if key != self.key:
-                self.scored, self.key = score_rows(config.client, config.target, rows), key
+            if self._fresh(config.key(rows)):
+                self.scored = score_rows(config.client, config.target, rows)
             return self.scored
 
     async def ascore(self, config: _Config, rows: list[Row]) -> list[Scored]:
-        key = config.key(rows)
-        if key != self.key or self.task is None:
-            self.key = key
+        if self._fresh(config.key(rows)) or self.task is None:
             self.task = asyncio.ensure_future(ascore_rows(config.client, config.target, rows))
         return await asyncio.shield(self.task)
 
@@ -198,7 +205,7 @@ def trl_reward_func(
     target = _target(verifier, recipe, params)
     config = _Config(client, target, reference_column, image_column, abstain)
     label = name or unique_name(f"mmreward_{config.target.label}")
-    return TRLReward(config, label, None, _Memo())
+    return TRLReward(config, label, None, _Memo(1))
 
 
 def async_trl_reward_func(
@@ -216,7 +223,7 @@ def async_trl_reward_func(
     target = _target(verifier, recipe, params)
     config = _Config(client, target, reference_column, image_column, abstain)
     label = name or unique_name(f"mmreward_{config.target.label}")
-    return AsyncTRLReward(config, label, None, _Memo())
+    return AsyncTRLReward(config, label, None, _Memo(1))
 
 
 def trl_component_funcs(
@@ -235,7 +242,7 @@ def trl_component_funcs(
     total. The recipe is scored once per batch, whichever function TRL calls first."""
     config = _Config(client, Target(recipe=recipe), reference_column, image_column, abstain)
     base = prefix or f"mmreward_{recipe}"
-    memo = _Memo()
+    memo = _Memo(len(components))
     names = [unique_name(f"{base}_{component}") for component in components]
     if asynchronous:
         return [AsyncTRLReward(config, n, c, memo) for n, c in zip(names, components, strict=True)]

@@ -35,16 +35,16 @@ from mmreward.service.dependencies import (
 from mmreward.settings import Settings
 
 
-def require_key_or_query(
+async def require_key_or_query(
     request: Request,
     api_key: Annotated[
-        str | None, Query(description="the server's API key, for callers that send no headers")
+        str | None, Query(description="an API key, for callers that cannot send headers")
     ] = None,
 ) -> None:
     """Accept the key from the URL (OpenRLHF cannot send headers), else from the header."""
     if api_key is not None and key_is_accepted(request, api_key):
         return
-    require_api_key(request)
+    await require_api_key(request)
 
 
 class JSONBytes(Response):

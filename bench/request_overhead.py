@@ -1,0 +1,192 @@
+"""Per-request server overhead for per-sample callers, before and after, in one run.
+
+OpenRLHF posts one sample per request and verl's naive manager scores one sample per call, so
+what a server spends on a 1-item request beyond judging it is paid once per sample. Two servers
+run side by side: `--baseline REV` (the code at a git revision, unpacked with `git archive`) and
+the working tree. Requests alternate between them in rounds, so load on the machine hits both
+alike. Verdicts are cached after the first request: the figures are the cost of the request
+path, not of sympy. A second table times the TRL adapter per item over a GRPO-sized batch:
+in-process (`LocalClient`), over HTTP (`RewardClient`), against a bare `httpx` post of the same
+items to the same server.
+
+    python bench/request_overhead.py --baseline 948800e --rounds 30
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from io import BytesIO
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+FLOOR = "GET /healthz (round-trip floor)"
+VERIFY = {"items": [{"verifier": "math", "response": "so \\boxed{5}", "reference": "5"}]}
+CHAT = "<|im_start|>user\nWhat is 2+3?<|im_end|>\n<|im_start|>assistant\n"
+GET_REWARD = {
+    "query": [
+        "<|im_start|>user\nWhat is 2+3?<|im_end|>\n<|im_start|>assistant\n\\boxed{5}<|im_end|>"
+    ],
+    "prompts": ["<|im_start|>user\nWhat is 2+3?<|im_end|>\n<|im_start|>assistant\n"],
+    "labels": ["5"],
+}
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def _server(source: Path | None) -> Iterator[str]:
+    """uvicorn serving mmreward from `source` (an unpacked revision) or the working tree."""
+    port = _free_port()
+    env = dict(os.environ, MMREWARD_SANDBOX_WORKERS="1")
+    if source is not None:
+        env["PYTHONPATH"] = str(source)
+    command = [sys.executable, "-m", "uvicorn", "--factory", "mmreward.service.app:create_app"]
+    proc = subprocess.Popen([*command, "--port", str(port), "--log-level", "warning"], env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(600):
+            try:
+                if httpx.get(f"{url}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def _unpack(rev: str, into: Path) -> Path:
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", rev, "mmreward"], check=True, capture_output=True
+    ).stdout
+    with tarfile.open(fileobj=BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def _timed(fn: Callable[[], object], n: int) -> list[float]:
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def _requests(clients: dict[str, httpx.Client], rounds: int, per_round: int) -> dict:
+    calls = {
+        FLOOR: lambda c: c.get("/healthz"),
+        "POST /v1/verify, 1 item": lambda c: c.post("/v1/verify", json=VERIFY),
+        "POST /get_reward, 1 item": lambda c: c.post("/get_reward", json=GET_REWARD),
+    }
+    times: dict[tuple[str, str], list[float]] = {}
+    for client in clients.values():
+        for call in calls.values():
+            _timed(lambda call=call, client=client: call(client), 20)  # warm-up, cache fill
+    for _ in range(rounds):
+        for row, call in calls.items():
+            for side, client in clients.items():
+                times.setdefault((row, side), []).extend(
+                    _timed(lambda call=call, client=client: call(client), per_round)
+                )
+    return {key: statistics.median(values) * 1e3 for key, values in times.items()}
+
+
+def _trl(url: str, batch: int, rounds: int) -> dict[str, float]:
+    from mmreward import LocalClient, RewardClient
+    from mmreward.clients.adapters import trl_reward_func
+    from mmreward.settings import Settings
+
+    completions = [f"so the answer is \\boxed{{{i % 7}}}" for i in range(batch)]
+    solutions = [str(i % 5) for i in range(batch)]
+    items = [
+        {"verifier": "math", "response": c, "reference": s}
+        for c, s in zip(completions, solutions, strict=True)
+    ]
+    prompts = ["p"] * batch
+    with LocalClient(Settings(sandbox_workers=1)) as local, RewardClient(url) as http:
+        modes: dict[str, Callable[[], object]] = {
+            "raw httpx post + json (no adapter)": lambda: [
+                r["reward"] for r in raw.post("/v1/verify", json={"items": items}).json()["results"]
+            ],
+            "TRL adapter, RewardClient (HTTP)": lambda: http_fn(
+                prompts, completions, solution=solutions
+            ),
+            "TRL adapter, LocalClient (in-process)": lambda: local_fn(
+                prompts, completions, solution=solutions
+            ),
+        }
+        with httpx.Client(base_url=url) as raw:
+            http_fn, local_fn = trl_reward_func(http), trl_reward_func(local)
+            for fn in modes.values():
+                _timed(fn, 5)
+            times: dict[str, list[float]] = {name: [] for name in modes}
+            for _ in range(rounds):
+                for name, fn in modes.items():
+                    times[name].extend(_timed(fn, 5))
+    return {name: statistics.median(t) / batch * 1e6 for name, t in times.items()}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--baseline", default="948800e", help="git revision to compare with")
+    parser.add_argument("--after", default=None, help="git revision (default: working tree)")
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--per-round", type=int, default=20)
+    parser.add_argument("--batch", type=int, default=16, help="completions per TRL call")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        source = _unpack(args.baseline, Path(tmp))
+        with _server(source) as before, _server(None) as after:
+            clients = {
+                "before": httpx.Client(base_url=before),
+                "after": httpx.Client(base_url=after),
+            }
+            medians = _requests(clients, args.rounds, args.per_round)
+            for client in clients.values():
+                client.close()
+            trl = _trl(after, args.batch, args.rounds)
+
+    print(
+        f"# {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"httpx {httpx.__version__}; {args.baseline} vs {args.after or 'working tree'}; median of "
+        f"{args.rounds * args.per_round} sequential requests per cell, alternating"
+    )
+    floor = {
+        side: medians[("GET /healthz (round-trip floor)", side)] for side in ("before", "after")
+    }
+    print("\n| request | before ms | after ms | beyond the floor, before | after |")
+    print("|---|---|---|---|---|")
+    for row in dict.fromkeys(key[0] for key in medians):
+        b, a = medians[(row, "before")], medians[(row, "after")]
+        print(
+            f"| {row} | {b:.2f} | {a:.2f} | {b - floor['before']:.2f} | {a - floor['after']:.2f} |"
+        )
+    print(f"\n| TRL reward function, {args.batch} completions per call | us per item |")
+    print("|---|---|")
+    for name, us in trl.items():
+        print(f"| {name} | {us:.0f} |")
+
+
+if __name__ == "__main__":
+    main()
