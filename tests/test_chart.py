@@ -180,3 +180,26 @@ def test_the_builtin_table_has_no_name_in_two_groups():
 
     keys = [{key(name) for name in group} for group in builtin_groups()]
     assert sum(len(k) for k in keys) == len(set().union(*keys)) > 60
+
+
+@pytest.mark.slow
+def test_a_recipe_carries_its_own_alias_table(tmp_path):
+    """A deployment's recipe extends the table for every item it scores, through the engine."""
+    from mmreward.engine import Engine
+    from mmreward.items import RewardItem
+    from mmreward.settings import Settings
+
+    (tmp_path / "chart_de.yaml").write_text(
+        "name: chart_de\ncomponents:\n  - kind: accuracy\n    weight: 1.0\n"
+        "    params: {verifier: chart, aliases: {Germany: [Deutschland, BRD]}}\n"
+    )
+    engine = Engine(Settings(sandbox_workers=1, recipes_dir=tmp_path, cache_size=0))
+    try:
+        items = [
+            RewardItem(response="Deutschland", reference="Germany"),
+            RewardItem(response="Österreich", reference="Germany"),
+        ]
+        assert [r.reward for r in engine.reward("chart_de", items)] == [1.0, 0.0]
+        assert [r.reward for r in engine.reward("chart", items)] == [0.0, 0.0]
+    finally:
+        engine.close()
