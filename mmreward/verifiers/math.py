@@ -2,8 +2,9 @@
 
 Pipeline (cheap, bounded steps in the caller; only the numeric comparison in the sandbox):
 
-1. extract the final answer (`extract.py`: `\\boxed{}`, `<answer>`, "the answer is", …),
-   after the last `</think>`;
+1. extract the final answer (`extract.py`: `\\boxed{}` (boxes side by side are one list),
+   `<answer>`, "the answer is", …), after the last `</think>`; a phrase-marked sentence gives
+   the value it states ("The largest $n$ is 34.");
 2. normalise both sides' notation (`latex.normalize`) and parse them into trees
    (`latex.parse_answer`; the reference's parse is cached, GRPO groups share references);
 3. refuse exponent towers, giant factorials and the like (`guards.check_magnitude`);
@@ -73,9 +74,7 @@ def verify_math(
     if params:
         raise InvalidInputError(f"unknown math settings: {', '.join(sorted(params))}")
     if options:
-        verdict = judge_choice(response, reference, options)
-        verdict.details["delegated_to"] = "choice"
-        return verdict
+        return judge_choice(response, reference, options).with_details(delegated_to="choice")
     prepared = _prepare_reference(_reference_text(reference))
     if isinstance(prepared, Verdict):
         return prepared
@@ -178,8 +177,7 @@ def _judge_with_sympy(
     """Sandbox job: latex2sympy2 + sympy for what our parser does not read."""
     from mmreward.verifiers.symbolic import judge_with_sympy
 
-    verdict = judge_with_sympy(reference, answer_text, marker)
-    verdict.extracted = answer
+    verdict = judge_with_sympy(reference, answer_text, marker).with_extracted(answer)
     if verdict.status == "unparsable_reference" and reference_parsed:
         return Verdict.judged(False, answer, "unparsable_answer", marker=marker, via="sympy")
     return verdict
