@@ -12,8 +12,8 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Mapping, Sequence
+from typing import Generic, Protocol, TypeVar
 
 import redis
 from prometheus_client import Counter, Gauge
@@ -23,6 +23,8 @@ from mmreward.items import VerifyItem
 from mmreward.verifiers.verdict import Verdict
 
 log = logging.getLogger(__name__)
+K = TypeVar("K")
+V = TypeVar("V")
 
 CACHE_ERRORS = Counter(
     "mmreward_cache_errors_total",
@@ -50,31 +52,57 @@ class VerdictCache(Protocol):
     def set_many(self, entries: dict[str, Verdict]) -> None: ...
 
 
-class MemoryCache:
-    """Thread-safe LRU of verdicts."""
+class LRU(Generic[K, V]):
+    """Thread-safe map of at most `max_entries` entries that forgets the least recently used."""
 
     def __init__(self, max_entries: int) -> None:
-        self.max_entries = max_entries
-        self._data: OrderedDict[str, Verdict] = OrderedDict()
+        self.max_entries = max(max_entries, 0)
+        self._data: OrderedDict[K, V] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get_many(self, keys: Sequence[str]) -> list[Verdict | None]:
+    def get_many(self, keys: Sequence[K]) -> list[V | None]:
         with self._lock:
-            found: list[Verdict | None] = []
+            found: list[V | None] = []
             for key in keys:
-                verdict = self._data.get(key)
-                if verdict is not None:
+                value = self._data.get(key)
+                if value is not None:
                     self._data.move_to_end(key)
-                found.append(verdict)
+                found.append(value)
             return found
 
-    def set_many(self, entries: dict[str, Verdict]) -> None:
+    def get(self, key: K) -> V | None:
+        return self.get_many([key])[0]
+
+    def put_many(self, entries: Mapping[K, V]) -> None:
         with self._lock:
-            for key, verdict in entries.items():
-                self._data[key] = verdict
+            for key, value in entries.items():
+                self._data[key] = value
                 self._data.move_to_end(key)
             while len(self._data) > self.max_entries:
                 self._data.popitem(last=False)
+
+    def put(self, key: K, value: V) -> None:
+        self.put_many({key: value})
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
+class MemoryCache:
+    """In-process verdict cache: an LRU of each verdict's JSON, so that every hit is a new
+    verdict and nothing a caller does to one can reach the cache or another caller."""
+
+    def __init__(self, max_entries: int) -> None:
+        self._lru: LRU[str, bytes] = LRU(max_entries)
+
+    def get_many(self, keys: Sequence[str]) -> list[Verdict | None]:
+        return [
+            None if raw is None else Verdict.model_validate_json(raw)
+            for raw in self._lru.get_many(keys)
+        ]
+
+    def set_many(self, entries: dict[str, Verdict]) -> None:
+        self._lru.put_many({key: v.model_dump_json().encode() for key, v in entries.items()})
 
 
 class RedisCache:

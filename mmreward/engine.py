@@ -135,13 +135,14 @@ class Engine:
         """Detection-grounded verdicts for responses about images."""
         clipped = [self._clip_item(item) for item in items]
         grounding = self._get("grounding", GroundingScorer)
-        return self._clipped(items, grounding.score_batch(clipped))
+        return _count_grounding(items, self._clipped(items, grounding.score_batch(clipped)))
 
     async def agrounding_score(self, items: Sequence[GroundingItem]) -> list[Verdict]:
         """`grounding_score` from an event loop: detection batched across callers."""
         clipped = [self._clip_item(item) for item in items]
         grounding = self._get("grounding", GroundingScorer)
-        return self._clipped(items, await grounding.ascore_batch(clipped))
+        verdicts = await grounding.ascore_batch(clipped)
+        return _count_grounding(items, self._clipped(items, verdicts))
 
     # -- life cycle --------------------------------------------------------------------------
 
@@ -164,6 +165,12 @@ class Engine:
     def models_loaded(self) -> dict[str, bool]:
         """Which model-backed capabilities have their weights in memory."""
         return {name: capability.loaded for name, capability in self._capabilities.items()}
+
+    def __enter__(self) -> Engine:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def close(self) -> None:
         for capability in reversed(self._capabilities.values()):
@@ -274,7 +281,7 @@ def _cache_from(settings: Settings) -> VerdictCache | None:
 def _with_clipping(verdict: Verdict, dropped: int) -> Verdict:
     if dropped <= 0:
         return verdict
-    return verdict.model_copy(update={"details": {**verdict.details, "clipped_chars": dropped}})
+    return verdict.with_details(clipped_chars=dropped)
 
 
 _R = TypeVar("_R", PRMResult, ORMResult)
@@ -284,6 +291,12 @@ def _count(capability: str, results: list[_R]) -> list[_R]:
     for result in results:
         ITEMS.labels(verifier=capability, status="ok" if result.error is None else "error").inc()
     return results
+
+
+def _count_grounding(items: Sequence[GroundingItem], verdicts: list[Verdict]) -> list[Verdict]:
+    for item, verdict in zip(items, verdicts, strict=True):
+        ITEMS.labels(verifier=f"grounding:{item.task}", status=verdict.status).inc()
+    return verdicts
 
 
 def _run_blocking(job: Coroutine[Any, Any, _T]) -> _T:

@@ -1,4 +1,6 @@
+import pytest
 import redis
+from pydantic import ValidationError
 
 from mmreward.cache import MemoryCache, RedisCache, cache_key
 from mmreward.engine import Engine
@@ -61,3 +63,35 @@ def test_engine_shares_verdicts_through_redis(redis_url):
         assert second.verify([item]) == [verdict]
     finally:
         sandbox.close()
+
+
+def test_a_cached_verdict_cannot_be_changed_by_any_caller():
+    cache = MemoryCache(max_entries=4)
+    cache.set_many({"k": Verdict.judged(True, "1", "r", found=["1"])})
+    first, second = cache.get_many(["k", "k"])
+    assert first == second
+    assert first is not second
+    with pytest.raises(TypeError):
+        first.details["found"] = ["2"]
+    with pytest.raises(ValidationError):
+        first.reward = 0.0
+    first.details["found"].append("2")  # a nested value of one copy...
+    assert cache.get_many(["k"])[0].details["found"] == ["1"]  # ...is not the cache's
+
+
+def test_engine_verdicts_are_immutable_and_cache_hits_equal_misses():
+    with Engine(Settings(sandbox_workers=1)) as engine:
+        item = VerifyItem(verifier="math", response="\\boxed{3}", reference="3")
+        [miss] = engine.verify([item])
+        [hit] = engine.verify([item])
+        assert hit == miss
+        with pytest.raises(TypeError):
+            miss.details.clear()
+        assert engine.verify([item]) == [miss]
+
+
+def test_choice_delegation_marks_a_new_verdict_not_a_shared_one():
+    with Engine(Settings(sandbox_workers=1, cache_size=0)) as engine:
+        item = VerifyItem(verifier="math", response="(B)", reference="B", options=["x", "y"])
+        verdicts = engine.verify([item, item])
+        assert [v.details["delegated_to"] for v in verdicts] == ["choice", "choice"]

@@ -148,22 +148,33 @@ def test_normalised_and_rescaled_boxes(client, image):
         ("%%%", "base64"),
     ],
 )
-def test_bad_images_are_422_naming_the_item(client, image, image_field, message):
+def test_a_bad_image_is_an_error_for_its_item_only(client, image, image_field, message):
     response = _score(
         client,
         {"image": image, "response": "a circle"},
         {"image": image_field, "response": "a circle"},
     )
-    assert response.status_code == 422
-    assert "items[1].image" in response.json()["detail"]
-    assert message in response.json()["detail"]
+    assert response.status_code == 200, response.text
+    good, bad = response.json()["results"]
+    assert good["status"] == "ok"
+    assert bad["status"] == "error"
+    assert bad["reward"] == 0.0
+    assert "items[1].image" in bad["reason"]
+    assert message in bad["reason"]
 
 
-def test_oversized_image_is_422(client):
+def test_oversized_image_is_an_error_verdict(client, image):
     noise = np.random.default_rng(0).integers(0, 255, (400, 400, 3), dtype=np.uint8)
-    response = _score(client, {"image": encode_png(Image.fromarray(noise)), "response": "x"})
-    assert response.status_code == 422
-    assert "larger than" in response.json()["detail"]
+    response = _score(
+        client,
+        {"image": encode_png(Image.fromarray(noise)), "response": "x"},
+        {"image": image, "response": "a circle"},
+    )
+    assert response.status_code == 200, response.text
+    big, fine = response.json()["results"]
+    assert big["status"] == "error"
+    assert "larger than" in big["reason"]
+    assert fine["status"] == "ok"
 
 
 def test_unknown_fields_and_tasks_are_422(client, image):

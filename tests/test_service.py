@@ -151,3 +151,39 @@ def test_readiness_waits_for_preloaded_models():
         engine = loading.app.state.engine
         assert engine.models_loaded["prm"]
         assert engine.models_loaded["grounding"]
+
+
+def _series(metrics_text: str, name: str) -> list[str]:
+    return [line for line in metrics_text.splitlines() if line.startswith(name + "{")]
+
+
+def test_unknown_verifier_names_cannot_grow_the_metric_series(client):
+    before = len(_series(client.get("/metrics").text, "mmreward_items_total"))
+    for start in range(0, 1000, 200):
+        items = [
+            {"verifier": f"made-up-{n}", "response": "x", "reference": "y"}
+            for n in range(start, start + 200)
+        ]
+        reply = client.post("/v1/verify", json={"items": items})
+        assert reply.status_code == 200
+        assert {r["status"] for r in reply.json()["results"]} == {"error"}
+    series = _series(client.get("/metrics").text, "mmreward_items_total")
+    assert len(series) <= before + 1  # the one shared `unknown` label, at most
+    assert not any("made-up-" in line for line in series)
+    assert any('verifier="unknown"' in line and 'status="error"' in line for line in series)
+
+
+def test_a_missing_prm_checkpoint_is_503_with_the_reason_and_readyz_names_it(tmp_path):
+    missing = tmp_path / "nonexistent"
+    settings = Settings(sandbox_workers=1, prm_model=missing, prm_format="token-cls")
+    with TestClient(create_app(settings)) as broken:
+        body = {"items": [{"problem": "1 + 1?", "steps": ["1 + 1 = 2"]}]}
+        reply = broken.post("/v1/prm/score", json=body)
+        assert reply.status_code == 503
+        assert str(missing) in reply.json()["detail"]
+        ready = broken.get("/readyz")
+        assert ready.status_code == 503
+        assert str(missing) in ready.json()["problems"]["prm"]
+        assert set(ready.json()["problems"]) == {"prm"}
+        verified = broken.post("/v1/verify", json={"items": [{"response": "2", "reference": "2"}]})
+        assert verified.status_code == 200  # the rest of the server still scores

@@ -11,7 +11,6 @@ import asyncio
 import json
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from concurrent.futures import Executor
 from pathlib import Path
@@ -21,6 +20,7 @@ import numpy as np
 import yaml
 from prometheus_client import Counter
 
+from mmreward.cache import LRU
 from mmreward.errors import InvalidInputError, ModelNotLoadedError
 from mmreward.grounding.claims import MAX_ANSWER_CHARS, answer_text
 from mmreward.grounding.colours import box_colour
@@ -35,7 +35,6 @@ from mmreward.grounding.rewards import (
     hallucination_reward,
 )
 from mmreward.grounding.vocab import Vocabulary, vocabulary_for
-from mmreward.metrics import ITEMS
 from mmreward.settings import Settings
 from mmreward.verifiers.verdict import Verdict
 
@@ -69,8 +68,7 @@ class GroundingScorer:
         self._compute = compute
         self._vocabulary: Vocabulary | None = None
         self._lock = threading.Lock()
-        self._cache: OrderedDict[_CacheKey, list[Observed]] = OrderedDict()
-        self._cache_lock = threading.Lock()
+        self._cache: LRU[_CacheKey, tuple[Observed, ...]] = LRU(settings.grounding_cache_size)
 
     @property
     def detector(self) -> YoloDetector:
@@ -127,7 +125,7 @@ class GroundingScorer:
                 self._detector.close()
 
     def score_batch(self, items: Sequence[GroundingItem]) -> list[Verdict]:
-        """Score items in order; an undecodable image fails the call with `InvalidInputError`."""
+        """Score items in order; an undecodable image is an error verdict for its item."""
         images = self.decode(items)
         vocab = self.vocabulary
         wanted, known = self._wanted(items, images, vocab)
@@ -158,24 +156,27 @@ class GroundingScorer:
         DETECTED_IMAGES.inc(len(wanted))
         return await asyncio.to_thread(self._judge_all, items, images, vocab, known)
 
-    def decode(self, items: Sequence[GroundingItem]) -> list[DecodedImage]:
-        """Decode every image up front: a bad one is a 4xx naming the item, not a 500 later."""
-        decoded: list[DecodedImage] = []
-        seen: dict[str, DecodedImage] = {}
+    def decode(self, items: Sequence[GroundingItem]) -> list[DecodedImage | InvalidInputError]:
+        """Decode every image up front; one that cannot be decoded is that item's error
+        (naming it), and the other items are scored as usual."""
+        decoded: list[DecodedImage | InvalidInputError] = []
+        seen: dict[str, DecodedImage | InvalidInputError] = {}
         for i, item in enumerate(items):
-            if item.image in seen:
-                decoded.append(seen[item.image])
-                continue
-            try:
-                image = decode_image(
-                    item.image,
-                    max_bytes=self.settings.grounding_max_image_bytes,
-                    max_pixels=self.settings.grounding_max_pixels,
-                )
-            except InvalidInputError as error:
-                raise InvalidInputError(f"items[{i}].image: {error}") from None
-            seen[item.image] = image
-            decoded.append(image)
+            if item.image not in seen:
+                try:
+                    seen[item.image] = decode_image(
+                        item.image,
+                        max_bytes=self.settings.grounding_max_image_bytes,
+                        max_pixels=self.settings.grounding_max_pixels,
+                    )
+                except InvalidInputError as error:
+                    seen[item.image] = error
+            found = seen[item.image]
+            decoded.append(
+                InvalidInputError(f"items[{i}].image: {found}")
+                if isinstance(found, InvalidInputError)
+                else found
+            )
         return decoded
 
     def _thresholds(self, item: GroundingItem) -> Thresholds:
@@ -185,13 +186,16 @@ class GroundingScorer:
         return conf, iou
 
     def _wanted(
-        self, items: Sequence[GroundingItem], images: Sequence[DecodedImage], vocab: Vocabulary
+        self,
+        items: Sequence[GroundingItem],
+        images: Sequence[DecodedImage | InvalidInputError],
+        vocab: Vocabulary,
     ) -> tuple[dict[_CacheKey, DecodedImage], dict[_CacheKey, list[Observed]]]:
         """Images that need a detection pass (deduplicated), and the detections already cached."""
         wanted: dict[_CacheKey, DecodedImage] = {}
         known: dict[_CacheKey, list[Observed]] = {}
         for item, image in zip(items, images, strict=True):
-            if not _needs_detections(item, vocab):
+            if isinstance(image, InvalidInputError) or not _needs_detections(item, vocab):
                 continue
             key = (image.digest, *self._thresholds(item))
             if key in wanted or key in known:
@@ -208,15 +212,17 @@ class GroundingScorer:
     def _judge_all(
         self,
         items: Sequence[GroundingItem],
-        images: Sequence[DecodedImage],
+        images: Sequence[DecodedImage | InvalidInputError],
         vocab: Vocabulary,
         known: Mapping[_CacheKey, list[Observed]],
     ) -> list[Verdict]:
         verdicts = []
         for item, image in zip(items, images, strict=True):
-            detections = known.get((image.digest, *self._thresholds(item)))
-            verdict = self._judge(item, image, detections, vocab)
-            ITEMS.labels(verifier=f"grounding:{item.task}", status=verdict.status).inc()
+            if isinstance(image, InvalidInputError):
+                verdict = Verdict.failed("error", str(image))
+            else:
+                detections = known.get((image.digest, *self._thresholds(item)))
+                verdict = self._judge(item, image, detections, vocab)
             verdicts.append(verdict)
         return verdicts
 
@@ -261,19 +267,11 @@ class GroundingScorer:
             return Verdict.failed("error", f"grounding failed: {type(error).__name__}: {error}")
 
     def _recall(self, key: _CacheKey) -> list[Observed] | None:
-        with self._cache_lock:
-            found = self._cache.get(key)
-            if found is not None:
-                self._cache.move_to_end(key)
-            return found
+        found = self._cache.get(key)
+        return None if found is None else list(found)
 
     def _remember(self, key: _CacheKey, observed: list[Observed]) -> None:
-        size = self.settings.grounding_cache_size
-        with self._cache_lock:
-            self._cache[key] = observed
-            self._cache.move_to_end(key)
-            while len(self._cache) > max(size, 0):
-                self._cache.popitem(last=False)
+        self._cache.put(key, tuple(observed))
 
 
 def _needs_detections(item: GroundingItem, vocab: Vocabulary) -> bool:

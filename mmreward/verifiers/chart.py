@@ -80,9 +80,7 @@ def verify_chart(
     if not 0 <= tolerance < 1:
         raise InvalidInputError(f"tolerance must be in [0, 1) (got {tolerance})")
     if options:
-        verdict = judge_choice(response, reference, options)
-        verdict.details["delegated_to"] = "choice"
-        return verdict
+        return judge_choice(response, reference, options).with_details(delegated_to="choice")
     extra = parse_groups(aliases) if aliases is not None else ()
     references = _reference_items(reference)
     if references is None:

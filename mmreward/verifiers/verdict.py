@@ -6,15 +6,55 @@ to drop the first two from its batch statistics, while the last is a real 0.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Status = Literal["ok", "no_answer", "unparsable_reference", "timeout", "error"]
 
 
+class ReadOnlyDict(dict[str, Any]):
+    """A dict that refuses every change once built.
+
+    A verdict is shared: by the verdict cache, by a verifier's cache of prepared references and
+    by every caller it was handed to, so changing one caller's copy would change the others'.
+    """
+
+    def _refuse(self) -> NoReturn:
+        raise TypeError("a verdict cannot be changed; make a new one (Verdict.with_details)")
+
+    def __setitem__(self, key: str, value: Any) -> NoReturn:
+        self._refuse()
+
+    def __delitem__(self, key: str) -> NoReturn:
+        self._refuse()
+
+    def __ior__(self, other: Any) -> NoReturn:  # type: ignore[misc]
+        self._refuse()
+
+    def clear(self) -> NoReturn:
+        self._refuse()
+
+    def pop(self, *args: Any) -> NoReturn:
+        self._refuse()
+
+    def popitem(self) -> NoReturn:
+        self._refuse()
+
+    def setdefault(self, *args: Any) -> NoReturn:
+        self._refuse()
+
+    def update(self, *args: Any, **kwargs: Any) -> NoReturn:
+        self._refuse()
+
+    def __reduce__(self) -> tuple[type[ReadOnlyDict], tuple[dict[str, Any]]]:
+        return ReadOnlyDict, (dict(self),)
+
+
 class Verdict(BaseModel):
-    """Outcome of checking one response against one reference."""
+    """Outcome of checking one response against one reference; immutable (see `ReadOnlyDict`)."""
+
+    model_config = ConfigDict(frozen=True)
 
     reward: float
     correct: bool | None
@@ -22,6 +62,19 @@ class Verdict(BaseModel):
     status: Status = "ok"
     reason: str = ""
     details: dict[str, Any] = Field(default_factory=dict)
+
+    @field_validator("details", mode="after")
+    @classmethod
+    def _read_only(cls, details: dict[str, Any]) -> dict[str, Any]:
+        return ReadOnlyDict(details)
+
+    def with_details(self, **details: Any) -> Verdict:
+        """A copy with `details` added (replacing keys of the same name)."""
+        return self.model_copy(update={"details": ReadOnlyDict({**self.details, **details})})
+
+    def with_extracted(self, extracted: str | None) -> Verdict:
+        """A copy that reports `extracted` as the answer found."""
+        return self.model_copy(update={"extracted": extracted})
 
     @classmethod
     def judged(cls, correct: bool, extracted: str | None, reason: str, **details: Any) -> Verdict:
