@@ -49,6 +49,9 @@ CASES: list[tuple[str, str, str, bool, str]] = [
     ("sentence", "Final Answer: The smallest $k$ is 12.", "13", False, ""),
     ("sentence", "Final Answer: The area of $PQRS$ is 48. I hope it is correct.", "48", True, ""),
     ("sentence", "Final Answer: Tom bought 7 pencils in total.", "7", True, "its one number"),
+    ("sentence", "Final Answer: 15 is the smallest such number.", "15", True, ""),
+    ("sentence", "Final Answer: 15 is the smallest such number.", "16", False, ""),
+    ("sentence", "Final Answer: Tom bought 7 pencils for 3 dollars.", "7", False, "two numbers"),
     (
         "sentence",
         r"Each share is $\boxed{40}$, so all of them are worth $\$1,240$."

@@ -196,22 +196,22 @@ def _squashed(text: str) -> str:
 
 
 def sentence_value(answer: str) -> str:
-    """The value a worded final answer states: "The largest $n$ is 34" -> `34`, "Jane started
-    3 hours ago" -> `3` (its one number); anything else is returned unchanged."""
+    """The value a worded final answer states: "The largest $n$ is 34" -> `34` (after its last
+    "is"), "5 is the answer" and "Jane started 3 hours ago" -> its one number or math span,
+    "The direction is east" -> `east`; anything else is returned unchanged."""
     if len(answer) > MAX_SENTENCE_CHARS:
         return answer
     prose = _MATH_SPAN.sub(lambda m: " " * len(m.group()), answer)
     if len(_PROSE_WORD.findall(prose)) < 2:
         return answer
     copulas = list(_COPULA.finditer(prose))
-    if copulas:
-        rest = clean_answer(answer[copulas[-1].end() :])
-        return rest or answer
-    values = [m for m in _MATH_SPAN.finditer(answer)]
-    values += [m for m in _PROSE_NUMBER.finditer(prose)]
+    rest = clean_answer(answer[copulas[-1].end() :]) if copulas else ""
+    if rest and (any(c.isdigit() for c in rest) or "$" in rest or "\\" in rest):
+        return rest
+    values = [*_MATH_SPAN.finditer(answer), *_PROSE_NUMBER.finditer(prose)]
     if len(values) == 1:
         return clean_answer(values[0].group())
-    return answer
+    return rest or answer
 
 
 def _box_argument(text: str, i: int, limit: int) -> tuple[int, int] | None:
