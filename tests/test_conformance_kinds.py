@@ -51,7 +51,7 @@ CASES: list[tuple[str, str, str, bool, str]] = [
     ("sentence", "Final Answer: Tom bought 7 pencils in total.", "7", True, "its one number"),
     ("sentence", "Final Answer: 15 is the smallest such number.", "15", True, ""),
     ("sentence", "Final Answer: 15 is the smallest such number.", "16", False, ""),
-    ("sentence", "Final Answer: Tom bought 7 pencils for 3 dollars.", "7", False, "two numbers"),
+    ("sentence", "Final Answer: Tom bought 3 pencils for 7 dollars.", "7", False, "7 is the price"),
     (
         "sentence",
         r"Each share is $\boxed{40}$, so all of them are worth $\$1,240$."
