@@ -1,4 +1,8 @@
-"""`mmreward` command line: serve, verify, and the subcommands of each capability."""
+"""`mmreward` command line: serve, verify, and the subcommands of each capability.
+
+Every engine setting is a flag (`mmreward.cli_flags`); a bad value, an unknown verifier or a
+malformed argument ends with a one-line message and exit status 2, never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +11,6 @@ import json
 import os
 import sys
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 from mmreward.cli_flags import add_settings_arguments
 
@@ -35,53 +38,42 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+class UsageError(Exception):
+    """A command-line mistake found after parsing: reported like argparse's own errors."""
+
+
+def _verifier_name(name: str) -> str:
+    from mmreward.verifiers import verifier_names
+
+    known = verifier_names()
+    if name not in known:
+        raise argparse.ArgumentTypeError(f"unknown verifier {name!r}; known: {', '.join(known)}")
+    return name
+
+
+def _json_options(text: str) -> list[str]:
+    try:
+        options = json.loads(text)
+    except json.JSONDecodeError:
+        options = None
+    if not isinstance(options, list) or not all(isinstance(o, str) for o in options):
+        raise argparse.ArgumentTypeError(
+            f'expected a JSON list of strings such as \'["A", "B"]\', got {text!r}'
+        )
+    return options
+
+
 def _verify(args: argparse.Namespace) -> int:
     from mmreward.verifiers import verify
 
-    reference = json.loads(args.reference) if args.json_reference else args.reference
-    options = json.loads(args.options) if args.options else None
-    verdict = verify(args.verifier, args.response, reference, options=options)
-    print(verdict.model_dump_json(indent=2))
-    return 0
-
-
-def _relabel(args: argparse.Namespace) -> int:
-    from mmreward.jobs import RelabelQueue, RelabelSpec, relabel_file
-
-    spec = RelabelSpec(
-        verifier=args.verifier,
-        response_field=args.response_field,
-        reference_field=args.reference_field,
-        output_field=args.output_field,
-    )
-    if args.redis_url:
-        queue = RelabelQueue(args.redis_url, batch_size=args.batch_size)
-        stats = relabel_file(queue.judge, args.source, args.target, spec, chunk_size=args.chunk)
-    else:
-        from mmreward.engine import Engine
-
-        engine = Engine()
+    reference = args.reference
+    if args.json_reference:
         try:
-            stats = relabel_file(
-                engine.verify, args.source, args.target, spec, chunk_size=args.chunk
-            )
-        finally:
-            engine.close()
-    print(json.dumps({"records": stats.records, "by_status": stats.by_status}))
-    return 0
-
-
-def _worker(args: argparse.Namespace) -> int:
-    from mmreward.engine import Engine
-    from mmreward.jobs import StreamWorker
-
-    engine = Engine()
-    try:
-        StreamWorker(args.redis_url, engine.verify).run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        engine.close()
+            reference = json.loads(args.reference)
+        except json.JSONDecodeError as error:
+            raise UsageError(f"argument --reference: not JSON ({error})") from None
+    verdict = verify(args.verifier, args.response, reference, options=args.options)
+    print(verdict.model_dump_json(indent=2))
     return 0
 
 
@@ -94,28 +86,16 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=_serve)
 
     check = commands.add_parser("verify", help="judge one response from the command line")
-    check.add_argument("--verifier", default="math")
+    check.add_argument("--verifier", default="math", type=_verifier_name, help="verifier name")
     check.add_argument("--response", required=True)
     check.add_argument("--reference", required=True)
-    check.add_argument("--options", help="JSON list of answer choices")
+    check.add_argument("--options", type=_json_options, help='JSON list of choices: \'["A", "B"]\'')
     check.add_argument("--json-reference", action="store_true", help="parse reference as JSON")
     check.set_defaults(handler=_verify)
 
-    relabel = commands.add_parser("relabel", help="add verdicts to every record of a JSONL file")
-    relabel.add_argument("source", type=Path)
-    relabel.add_argument("target", type=Path)
-    relabel.add_argument("--verifier", default="math")
-    relabel.add_argument("--response-field", default="response")
-    relabel.add_argument("--reference-field", default="reference")
-    relabel.add_argument("--output-field", default="reward")
-    relabel.add_argument("--chunk", type=int, default=256, help="records per engine call")
-    relabel.add_argument("--redis-url", help="fan out to `mmreward worker` processes")
-    relabel.add_argument("--batch-size", type=int, default=32, help="items per stream entry")
-    relabel.set_defaults(handler=_relabel)
+    from mmreward.jobs.cli import add_relabel_command
 
-    worker = commands.add_parser("worker", help="judge relabel batches from Redis Streams")
-    worker.add_argument("--redis-url", required=True)
-    worker.set_defaults(handler=_worker)
+    add_relabel_command(commands)
 
     from mmreward.grounding.cli import add_grounding_command
 
@@ -132,9 +112,27 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from pydantic import ValidationError
+
+    from mmreward.errors import MMRewardError
+
     args = build_parser().parse_args(argv)
     handler: Handler = args.handler
-    return handler(args)
+    try:
+        return handler(args)
+    except (UsageError, MMRewardError, ValidationError) as error:
+        print(f"mmreward {args.command}: error: {_one_line(error)}", file=sys.stderr)
+        return 2
+
+
+def _one_line(error: Exception) -> str:
+    from pydantic import ValidationError
+
+    if isinstance(error, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'value'}: {e['msg']}" for e in error.errors()
+        )
+    return str(error)
 
 
 if __name__ == "__main__":
