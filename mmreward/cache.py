@@ -193,7 +193,7 @@ class RedisCache:
         CACHE_UP.set(1)
 
 
-def _parse(value: bytes | None) -> Verdict | None:
+def _parse(value: bytes | str | None) -> Verdict | None:
     """A stored verdict, or a miss for anything unreadable (another version, a corrupt value)."""
     if value is None:
         return None
