@@ -1,6 +1,6 @@
 """Killable worker processes for work that may hang or exhaust memory (sympy on user input)."""
 
-from mmreward.sandbox.pool import Sandbox, available_cores, default_sandbox, set_default_sandbox
+from mmreward.sandbox.pool import Sandbox, available_cores, default_sandbox
 from mmreward.sandbox.tickets import Ticket, current_ticket, request_scope
 
 __all__ = [
@@ -10,5 +10,4 @@ __all__ = [
     "current_ticket",
     "default_sandbox",
     "request_scope",
-    "set_default_sandbox",
 ]

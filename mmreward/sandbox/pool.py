@@ -90,7 +90,6 @@ class Sandbox:
         self.slow_queue = slow_queue or 2 * self.slow_workers
         self.wall_limit_s = timeout_s * wall_factor
         self.timeouts = 0
-        self.crashes = 0
         self.remembered = 0
         self._memory = TimeoutMemory(remember_timeouts_s)
         self._context = WorkerContext()
@@ -294,11 +293,9 @@ class Sandbox:
                 if not worker.slow:
                     self._job_s = 0.9 * self._job_s + 0.1 * (now - worker.started)
             elif kind == "memory":
-                self.crashes += 1
                 OUTCOMES.labels("memory").inc()
                 verdict = Verdict.failed("error", "evaluation exceeded the memory limit")
             else:
-                self.crashes += 1
                 OUTCOMES.labels("crashed").inc()
                 verdict = Verdict.failed("error", f"evaluation failed: {payload}")
             self._resolve(job, verdict)
@@ -317,7 +314,6 @@ class Sandbox:
                 self._next_start = time.monotonic() + 5.0
                 self._fail_waiting(self._broken)
         if worker.job is not None:
-            self.crashes += 1
             OUTCOMES.labels("crashed").inc()
             self._resolve(
                 worker.job, Verdict.failed("error", f"evaluation worker died (exit code {code})")
@@ -489,10 +485,3 @@ def default_sandbox() -> Sandbox:
         if _default is None:
             _default = Sandbox()
         return _default
-
-
-def set_default_sandbox(sandbox: Sandbox | None) -> None:
-    """Replace the process-wide sandbox (the server sizes it from its settings)."""
-    global _default
-    with _default_lock:
-        _default = sandbox
