@@ -129,7 +129,12 @@ def score_on_ray(
             resources: dict[str, float] = ray.cluster_resources()  # type: ignore[no-untyped-call]
             has_gpu = resources.get("GPU", 0) >= 1
             num_gpus = 1.0 if has_gpu and spec.capability in _MODEL_CAPABILITIES else 0.0
-        dataset = ray.data.read_datasource(ChunkSource(spec, source, todo)).map_batches(
+        # One block per chunk: Ray would otherwise split reads into more, smaller blocks, and a
+        # model scoring part of a chunk batches it differently (last-bit float differences).
+        read = ray.data.read_datasource(
+            ChunkSource(spec, source, todo), override_num_blocks=len(todo)
+        )
+        dataset = read.map_batches(
             EngineActor,
             fn_constructor_kwargs={"spec_json": spec.model_dump_json(), "settings": settings},
             batch_size=None,
