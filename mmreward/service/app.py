@@ -21,6 +21,7 @@ from mmreward.service.limits import (
     MetricsMiddleware,
     RequestScopeMiddleware,
 )
+from mmreward.service.openapi import document_error_details
 from mmreward.service.routers import catalog, compat, grounding, health, prm, reward, verify
 from mmreward.service.routers.playground import mount_playground
 from mmreward.settings import Settings
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.include_router(scoring.router, dependencies=guarded)
     app.include_router(compat.router)  # its own guard also takes the key from the URL
     mount_playground(app)
+    document_error_details(app)
     return app
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from mmreward.engine import Engine
@@ -45,7 +46,7 @@ async def readyz(
     return {"status": "ready" if ready else "not ready"}
 
 
-@router.get("/metrics")
+@router.get("/metrics", response_class=PlainTextResponse)
 async def metrics() -> Response:
     body = await run_in_threadpool(generate_latest)
     return Response(body, media_type=CONTENT_TYPE_LATEST)
