@@ -143,6 +143,15 @@ def main() -> None:
             f"{a.debatable_right:>5}{b.debatable_right:>5}{a.false_accepts:>12}/{b.false_accepts}"
         )
     print(f"seconds: mmreward {mm_seconds:.2f}, math-verify {mv_seconds:.2f}")
+    for name, accepted in (
+        ("mmreward", [v.correct is True for v in verdicts]),
+        ("math-verify", mv_judged),
+    ):
+        wrong = [row for row, ok in zip(rows, accepted, strict=True) if ok and not row.expected]
+        print(f"false accepts by {name}: {len(wrong)}")
+        for row in wrong:
+            flag = " (debatable)" if row.debatable else ""
+            print(f"  {row.label}{flag}: {row.response[-60:]!r} for {row.reference!r}")
     if args.show_misses:
         for row, verdict in zip(rows, verdicts, strict=True):
             if (verdict.correct is True) != row.expected:
