@@ -153,3 +153,118 @@ def test_reward_client_sends_a_lone_surrogate_and_gets_the_servers_422(tmp_path)
             [{"response": "\\boxed{5} \u00e9\U0001f600", "reference": "5"}]
         )
         assert verdict.correct is True
+
+
+# -- hostile requests: whole bodies that are too big, too deep, not JSON, bombs ----------------
+
+
+def _png_header(width: int, height: int) -> bytes:
+    """A PNG that declares `width` x `height` pixels: a decompression bomb as far as the header
+    goes (decoding it would need width * height * 3 bytes)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    idat = zlib.compress(b"\0" * 100_000, 9)
+    return (
+        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", idat) + chunk(b"IEND", b"")
+    )
+
+
+def _chunked(total: int):
+    yield b'{"items": [{"response": "'
+    for _ in range(total >> 20):
+        yield b"9" * (1 << 20)
+    yield b'", "reference": "1"}]}'
+
+
+@pytest.fixture(scope="module")
+def default_limits():
+    with TestClient(create_app(Settings(sandbox_workers=1))) as test_client:
+        yield test_client
+
+
+def test_a_50_mb_body_is_413_before_it_is_read(default_limits):
+    body = b'{"items": [{"response": "' + b"9" * (50 << 20) + b'", "reference": "1"}]}'
+    reply = default_limits.post(
+        "/v1/verify", content=body, headers={"content-type": "application/json"}
+    )
+    assert reply.status_code == 413
+
+
+def test_a_50_mb_chunked_body_is_413_after_at_most_the_limit(default_limits):
+    reply = default_limits.post(
+        "/v1/verify", content=_chunked(50 << 20), headers={"content-type": "application/json"}
+    )
+    assert reply.status_code == 413
+    assert default_limits.get("/healthz").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("[" * 100_000 + "]" * 100_000, {400, 422}),
+        ('{"items": [{"response": "x", "reference": ' + "[" * 5000 + "]" * 5000 + "}]}", {400}),
+        ('{"items": [{"response": "x", "reference": ' + "9" * 10_000 + "}]}", {400}),
+        ("not json at all", {400, 422}),
+        ("", {400, 422}),
+        ('{"items": [{"response": "x"}]', {400, 422}),
+        ('{"items": [{"response": ["a"], "reference": {"b": 1}}]}', {422}),
+        ('{"items": [{"response": "x", "options": "ABCD"}]}', {422}),
+        ('{"items": [{"response": "x", "verifier": "' + "v" * 10_000 + '"}]}', {422}),
+    ],
+    ids=[
+        "deep array",
+        "deep reference",
+        "huge int",
+        "text",
+        "empty",
+        "cut",
+        "types",
+        "options",
+        "name",
+    ],
+)
+def test_malformed_bodies_are_4xx(default_limits, body, expected):
+    reply = default_limits.post(
+        "/v1/verify", content=body.encode(), headers={"content-type": "application/json"}
+    )
+    assert reply.status_code in expected, reply.text[:200]
+
+
+@pytest.mark.parametrize("depth", [200, 900])
+def test_nesting_that_parses_is_a_per_item_verdict(default_limits, depth):
+    nested = "[" * depth + "]" * depth
+    body = '{"items": [{"response": "\\\\boxed{1}", "reference": ' + nested + "}, "
+    body += '{"response": "\\\\boxed{1}", "reference": "1"}]}'
+    reply = default_limits.post(
+        "/v1/verify", content=body.encode(), headers={"content-type": "application/json"}
+    )
+    assert reply.status_code == 200
+    deep, plain = reply.json()["results"]
+    assert deep["reward"] == 0.0
+    assert deep["status"] in ("error", "unparsable_reference", "ok")
+    assert plain["correct"] is True
+
+
+@pytest.mark.slow
+def test_image_bombs_and_bad_base64_are_per_item_errors(default_limits):
+    import base64
+
+    bomb = base64.b64encode(_png_header(60_000, 60_000)).decode()
+    items = [
+        {"image": bomb, "response": "<answer>two cats</answer>"},
+        {"image": "%%% not base64 %%%", "response": "x"},
+        {"image": base64.b64encode(b"\x89PNG\r\n\x1a\n truncated").decode(), "response": "x"},
+        {"image": "data:image/png;base64," + "A" * 101, "response": "x"},
+    ]
+    reply = default_limits.post("/v1/grounding/score", json={"items": items})
+    assert reply.status_code == 200
+    verdicts = reply.json()["results"]
+    assert [v["status"] for v in verdicts] == ["error"] * 4
+    assert "too large" in verdicts[0]["reason"]
+    assert "base64" in verdicts[1]["reason"]
