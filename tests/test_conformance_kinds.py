@@ -155,3 +155,36 @@ def test_a_right_sum_is_decided_without_sympy() -> None:
     assert isinstance(outcome, Deferred)
     verdict = outcome.run_inline()
     assert (verdict.correct, verdict.details["via"]) == (True, "numeric")
+
+
+@pytest.mark.slow
+def test_the_conformance_bench_reports_per_source_and_false_accepts(tmp_path) -> None:
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    rows = [
+        {"source": "ours:a", "response": r"\boxed{6}", "reference": "6", "expected": True},
+        {"source": "ours:a", "response": r"\boxed{2:00}", "reference": "11:00", "expected": False},
+        {"source": "ours:b", "response": r"\boxed{1, 2}", "reference": "1,2", "expected": True},
+        {
+            "source": "ours:b",
+            "response": r"\boxed{8, 3, 5}",
+            "reference": "3, 8, 5",
+            "expected": False,
+            "debatable": True,
+        },
+    ]
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows))
+    script = Path(__file__).resolve().parents[1] / "bench" / "conformance.py"
+    done = subprocess.run(
+        [sys.executable, str(script), str(path)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stderr
+    lines = {line.split()[0]: line.split() for line in done.stdout.splitlines() if line.strip()}
+    assert lines["ours"][1:4] == ["3", "3", "3"]
+    assert lines["total"][1:3] == ["3", "3"]
+    assert lines["total"][-1] == "0/1"  # math-verify accepts the reordered list
+    assert "false accepts by mmreward: 0" in done.stdout
