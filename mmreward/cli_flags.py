@@ -67,6 +67,8 @@ def _describe(field: FieldInfo) -> tuple[str, dict[str, Any]]:
         extra["choices"] = list(get_args(kind))
     elif isinstance(kind, type) and issubclass(kind, Enum):
         extra["choices"] = [member.value for member in kind]
+    elif isinstance(field.json_schema_extra, dict) and "choices" in field.json_schema_extra:
+        extra["choices"] = field.json_schema_extra["choices"]
     elif kind is Path:
         extra["metavar"] = "PATH"
     elif kind is SecretStr:

@@ -8,8 +8,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from mmreward.prm.config import PRM_FORMATS
 
 
 class Settings(BaseSettings):
@@ -78,8 +80,11 @@ class Settings(BaseSettings):
         "auto", description="where models run; auto: cuda when available"
     )
     prm_model: Path | None = Field(None, description="PRM checkpoint dir; bundled model if unset")
-    prm_format: Literal["token-cls", "qwen-prm", "step-tag-lm"] = Field(
-        "token-cls", description="checkpoint convention of prm_model"
+    prm_format: str = Field(
+        "token-cls",
+        description="checkpoint convention of prm_model: "
+        + "; ".join(f"{name}: {spec.description}" for name, spec in PRM_FORMATS.items()),
+        json_schema_extra={"choices": list(PRM_FORMATS)},
     )
     orm_model: Path | None = Field(None, description="sequence-classification reward model dir")
     prm_trust_remote_code: bool = Field(
@@ -120,3 +125,10 @@ class Settings(BaseSettings):
     grounding_max_pixels: int = Field(4096 * 4096, ge=1, description="per image, before decoding")
     grounding_cache_size: int = Field(4096, ge=0, description="images whose detections are kept")
     recipes_dir: Path | None = Field(None, description="extra recipe files (*.yaml, *.toml)")
+
+    @field_validator("prm_format")
+    @classmethod
+    def _known_prm_format(cls, name: str) -> str:
+        if name not in PRM_FORMATS:
+            raise ValueError(f"unknown PRM format {name!r}; one of {', '.join(PRM_FORMATS)}")
+        return name

@@ -161,3 +161,18 @@ def test_serve_refuses_a_bad_setting_before_starting(capsys):
         main(["serve", "--sandbox-memory-mb", "1"])
     assert exit_info.value.code == 2
     assert "--sandbox-memory-mb" in capsys.readouterr().err
+
+
+def test_prm_formats_come_from_one_registry(capsys):
+    from pydantic import ValidationError
+
+    from mmreward.prm.config import PRM_FORMATS
+
+    assert "{" + ",".join(PRM_FORMATS) + "}" in _serve_help()
+    for name in PRM_FORMATS:
+        assert _settings("--prm-format", name).prm_format == name
+    with pytest.raises(ValidationError, match="unknown PRM format"):
+        Settings(prm_format="nope")
+    with pytest.raises(SystemExit):
+        main(["serve", "--prm-format", "nope"])
+    assert "invalid choice" in capsys.readouterr().err

@@ -31,13 +31,16 @@ from transformers import (
 from mmreward.allocator import retain_freed_memory
 from mmreward.compute import resolve_device
 from mmreward.errors import InvalidInputError, NotFoundError
-from mmreward.prm.config import PRM_CONFIG_FILE, PRM_FORMATS, PRMFormat, PRMOptions
+from mmreward.prm.config import (
+    PRM_CONFIG_FILE,
+    PRMFormat,
+    PRMFormatSpec,
+    PRMOptions,
+    prm_format_spec,
+)
 from mmreward.prm.encoding import (
     Encoded,
     Tokenizer,
-    encode_qwen_prm,
-    encode_step_tag,
-    encode_token_cls,
 )
 
 log = logging.getLogger(__name__)
@@ -149,6 +152,7 @@ class LoadedPRM:
     """A loaded PRM: turns (problem, steps) into an `Encoded` and a batch into step scores."""
 
     format: PRMFormat
+    spec: PRMFormatSpec
     model: PreTrainedModel
     tokenizer: Tokenizer
     device: torch.device
@@ -178,21 +182,7 @@ class LoadedPRM:
 
     def encode(self, problem: str, steps: Sequence[str]) -> Encoded:
         """Token ids and scoring positions of one item, following the checkpoint's convention."""
-        if self.format == "token-cls":
-            return encode_token_cls(
-                self.tokenizer,
-                problem,
-                steps,
-                separator=self.separator,
-                max_tokens=self.max_tokens,
-            )
-        if self.format == "qwen-prm":
-            return encode_qwen_prm(
-                self.tokenizer, problem, steps, separator=self.separator, max_tokens=self.max_tokens
-            )
-        return encode_step_tag(
-            self.tokenizer, problem, steps, tag=self.separator, max_tokens=self.max_tokens
-        )
+        return self.spec.encode(self.tokenizer, problem, steps, self.separator, self.max_tokens)
 
     def sample(self) -> Encoded:
         """A small valid item, for warm-up forwards."""
@@ -252,8 +242,7 @@ def load_prm(
     opts = options or PRMOptions()
     meta = _read_prm_config(path)
     fmt: PRMFormat = prm_format or meta.get("format", "token-cls")
-    if fmt not in PRM_FORMATS:
-        raise InvalidInputError(f"unknown PRM format {fmt!r}; one of {', '.join(PRM_FORMATS)}")
+    spec = prm_format_spec(fmt)
     dev = prepare_device(device)
     kwargs: dict[str, Any] = {"local_files_only": True, **_dtype_and_attention(dev)}
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
@@ -261,13 +250,9 @@ def load_prm(
         path, local_files_only=True, trust_remote_code=opts.trust_remote_code
     )
     good_bad: tuple[int, int] | None = None
-    if fmt == "step-tag-lm":
+    separator = opts.separator or meta.get("separator") or spec.separator or opts.step_tag
+    if spec.loader == "causal-lm":
         model = AutoModelForCausalLM.from_pretrained(path, **kwargs)
-        separator = opts.separator or meta.get("separator", opts.step_tag)
-        good_bad = (
-            _single_token(tokenizer, opts.good_token, "good token"),
-            _single_token(tokenizer, opts.bad_token, "bad token"),
-        )
     else:
         remote = "AutoModel" in (getattr(config, "auto_map", None) or {})
         if remote and not opts.trust_remote_code:
@@ -279,12 +264,16 @@ def load_prm(
             model = AutoModel.from_pretrained(path, trust_remote_code=True, **kwargs)
         else:
             model = AutoModelForTokenClassification.from_pretrained(path, **kwargs)
-        default_sep = "<extra_0>" if fmt == "qwen-prm" else "\n"
-        separator = opts.separator or meta.get("separator", default_sep)
+    if spec.head == "good-token":
+        good_bad = (
+            _single_token(tokenizer, opts.good_token, "good token"),
+            _single_token(tokenizer, opts.bad_token, "bad token"),
+        )
     model.to(dev).eval()  # type: ignore[arg-type]
     max_tokens = _model_max_tokens(model, tokenizer, opts.max_tokens or meta.get("max_tokens"))
     return LoadedPRM(
         format=fmt,
+        spec=spec,
         model=model,
         tokenizer=tokenizer,
         device=dev,
