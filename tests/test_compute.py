@@ -111,3 +111,19 @@ def test_prm_scores_on_lanes_equal_scores_alone(tmp_path):
         pool.shutdown()
     for got, want in zip(batched, single, strict=True):
         assert got == pytest.approx(want, abs=1e-5)
+
+
+def test_the_engine_resolves_the_device_once_and_its_lanes_follow_it():
+    from mmreward.compute import resolve_device, usable_cores
+    from mmreward.engine import Engine
+    from mmreward.settings import Settings
+
+    with Engine(Settings(sandbox_workers=1, device="cuda")) as on_gpu:
+        assert on_gpu.device == "cuda"
+        assert on_gpu.compute.lanes == 1  # a GPU runs one batch at a time
+    with Engine(Settings(sandbox_workers=1, device="cpu")) as on_cpu:
+        assert on_cpu.compute.lanes == usable_cores()
+    with Engine(Settings(sandbox_workers=1, device="auto")) as auto:
+        assert auto.device == resolve_device("auto")
+        assert auto.device in {"cpu", "cuda:0"}
+        assert auto.compute.lanes == (1 if auto.device == "cuda:0" else usable_cores())

@@ -106,3 +106,15 @@ def test_detector_in_half_precision_finds_what_the_cpu_finds():
         )
     assert total > 0
     assert matched >= 0.95 * total
+
+
+def test_engine_on_auto_runs_every_model_on_the_gpu_with_one_lane():
+    from mmreward.engine import Engine
+    from mmreward.settings import Settings
+
+    with Engine(Settings(sandbox_workers=1, device="auto")) as engine:
+        assert engine.device == "cuda:0"
+        assert engine.compute.lanes == 1
+        results = engine.prm_score(ITEMS)
+        assert [r.error for r in results] == [None, None, None]
+        assert [len(r.step_scores) for r in results] == [len(it.steps) for it in ITEMS]
