@@ -203,3 +203,26 @@ def test_a_recipe_carries_its_own_alias_table(tmp_path):
         assert [r.reward for r in engine.reward("chart", items)] == [0.0, 0.0]
     finally:
         engine.close()
+
+
+@pytest.mark.parametrize(
+    ("response", "reference", "correct"),
+    [
+        ("9:30", "9:30", True),
+        ("The shop opens at 9:30.", "9:30", True),
+        ("3:10", "9:30", False),
+        ("3:15 pm", "3:15 am", False),
+        ("3:15 PM", "3:15 p.m.", True),
+        ("15:15", "3:15 pm", True),
+        ("3:15", "3:15 pm", False),
+        ("10:31", "10:30", False),
+        ("1:2", "2:4", True),
+    ],
+)
+def test_a_clock_time_is_a_time_not_a_ratio(response, reference, correct):
+    """`3:10` and `9:30` are both 0.33 as ratios; as times they are different answers."""
+    assert verify("chart", response, reference).correct is correct
+
+
+def test_two_times_in_an_answer_are_no_answer():
+    assert verify("chart", "from 9:30 to 10:30", "10:30").status == "no_answer"

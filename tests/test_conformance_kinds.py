@@ -96,6 +96,8 @@ CASES: list[tuple[str, str, str, bool, str]] = [
     ("ratio", r"$\boxed{3:4}$", "4:3", False, ""),
     ("ratio", r"$\boxed{\frac{3}{4}}$", "3:4", True, "a two-term ratio is its quotient"),
     ("ratio", r"$\boxed{12}$", "12:00", False, "a time is not a number"),
+    ("ratio", r"$\boxed{3:15 \text{ p.m.}}$", r"3:15 \text{ a.m.}", False, "am is not pm"),
+    ("ratio", r"$\boxed{15:15}$", r"3:15 \text{ pm}", True, "the 24-hour spelling"),
     # sums and products: read by our parser; the same index, bounds and body decide at once
     (
         "sum",

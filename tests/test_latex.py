@@ -182,6 +182,9 @@ def test_long_and_huge_literals_are_refused():
         (r"\approx 0.707", r"\approx 0.707"),
         (r"= \frac{3}{4}", r"\frac{3}{4}"),
         ("312\\", "312"),
+        ("3:15 pm", "15:15"),
+        (r"12:30 \text{ a.m.}", "0:30"),
+        ("13:15 pm", "13:15 pm"),
         ("\\frac{1}{2}\\\\", "\\frac{1}{2}\\\\"),
     ],
 )

@@ -10,7 +10,9 @@ the last `</think>`, else the whole response when it is short; a long unmarked r
   word on one side only is matched with and without it (`1.2 million` vs a chart labelled in
   millions, `1.2`), scale words on both sides are compared as values (lower-case `m`/`b` are
   scales only after a currency: `£1.2m`, not `12m`); `a/b` is a fraction; `a:b` is a ratio, and
-  a ratio reference needs an exact match; a number in words counts ("There are three bars.");
+  a ratio reference needs an exact match, and `h:mm` is a time of day, never a ratio
+  (`3:15 pm` is `15:15`, not `3:15 am`; `3:10` is not `9:30`); a number in words counts
+  ("There are three bars.");
   an answer with several numbers is `no_answer`, except that years beside one other number are
   context ("In 2015 it was 45") unless the reference itself is a year, when the one year is the
   answer ("2019, with 45 units"); a bound ("more than 45", "at least 45") is not the value;
@@ -37,7 +39,7 @@ from mmreward.errors import InvalidInputError
 from mmreward.verifiers.aliases import Groups, parse_groups, same_entity
 from mmreward.verifiers.choice import judge_choice
 from mmreward.verifiers.extract import clean_answer, extract_final_answer
-from mmreward.verifiers.quantity import AMBIGUOUS, Quantity, parse_quantity
+from mmreward.verifiers.quantity import AMBIGUOUS, Quantity, parse_quantity, parse_time
 from mmreward.verifiers.registry import register
 from mmreward.verifiers.text import after_reasoning, normalize_text
 from mmreward.verifiers.verdict import Verdict
@@ -144,6 +146,12 @@ def _reference_items(reference: Any) -> list[str] | None:
 def _match_one(
     answer: str, reference: str, tolerance: float, extra: Groups = ()
 ) -> tuple[bool, str]:
+    time = parse_time(reference, strict=True)
+    if isinstance(time, tuple):
+        said = parse_time(answer, strict=False)
+        if said is AMBIGUOUS:
+            raise _SeveralNumbers("the answer holds several times")
+        return said == time, "time"
     expected = parse_quantity(reference, strict=True)
     if isinstance(expected, Quantity):
         got = parse_quantity(

@@ -184,6 +184,11 @@ _BARE_NAME_LATEX = {"infinity": "\\infty", "inf": "\\infty"}
 _TRAILING_APPROX = re.compile(r"(?<=\S)\s*\\approx\s*[-+]?[0-9]*\.?[0-9]+\s*\.?$")
 _BARE_NAME = re.compile(r"[a-zA-Z](?:_\{?[a-zA-Z0-9]*\}?)?\s*=?")
 _LEADING_EQUALS = re.compile(r"^\s*=(?=\s*\S)")
+# `3:15 pm`, `9:00 \text{ a.m.}`: a 12-hour time, rewritten as 24-hour (`15:15`, `9:00`)
+_TWELVE_HOUR = re.compile(
+    r"(?<![0-9:])([0-9]{1,2}):([0-9]{2})\s*(?:\\(?:text|mathrm|textrm)\s*\{\s*)?"
+    r"([aApP])\.?\s*[mM]\.?(?:\s*\})?(?![a-zA-Z])"
+)
 
 
 def normalize(answer: str) -> str:
@@ -195,6 +200,8 @@ def normalize(answer: str) -> str:
     """
     s = _UNICODE_RE.sub(lambda m: _UNICODE[m.group()], answer)
     s = _SYNONYM_RE.sub(lambda m: _SYNONYMS[m.group()], s)
+    if ":" in s:
+        s = _TWELVE_HOUR.sub(_twenty_four_hour, s)
     approx = _TRAILING_APPROX.search(s)
     if approx is not None and not _BARE_NAME.fullmatch(s[: approx.start()].strip()):
         s = s[: approx.start()]  # but in `x \approx 11` the decimal is the answer
@@ -237,6 +244,14 @@ def normalize(answer: str) -> str:
     if s.endswith("\\") and not s.endswith("\\\\"):
         s = s[:-1].rstrip()  # `185\\`: a stray backslash at the end is no command
     return s
+
+
+def _twenty_four_hour(m: re.Match[str]) -> str:
+    """`3:15 pm` -> `15:15`, `12:30 am` -> `0:30`: am and pm are different answers."""
+    hour, minutes, half = int(m.group(1)), m.group(2), m.group(3).lower()
+    if not 1 <= hour <= 12:
+        return m.group()
+    return f"{hour % 12 + (12 if half == 'p' else 0)}:{minutes}"
 
 
 def _base_numeral(m: re.Match[str]) -> str:

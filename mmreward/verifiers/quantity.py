@@ -36,6 +36,10 @@ _SUFFIX = re.compile(
     r"\s*(?P<percent>%|(?i:per\s*cent|percent(?:age)?(?:\s+points?)?|pct)\b)?"
 )
 _YEARS = (1000.0, 2100.0)
+_CLOCK = re.compile(r"[0-9]{1,2}:[0-5][0-9]")
+_TIME = re.compile(
+    r"(?<![\d:.,])(\d{1,2}):([0-5]\d)(?![\d:])(?:\s*([AaPp])\.?\s*[Mm](?![A-Za-z])\.?)?"
+)
 _SCALES = {
     "k": 1e3,
     "thousand": 1e3,
@@ -126,8 +130,31 @@ def parse_quantity(
     return found[0]
 
 
+def parse_time(text: str, *, strict: bool) -> tuple[int, int] | Ambiguous | None:
+    """The one time of day in `text` as (hour on a 24-hour clock, minutes): `3:15 pm` and
+    `15:15` are (15, 15), `3:15` is (3, 15). strict=True (references): the time is the text."""
+    if len(text) > MAX_CHARS:
+        return None
+    found = list(_TIME.finditer(text))
+    if not found:
+        return None
+    if len(found) > 1:
+        return AMBIGUOUS
+    m = found[0]
+    if strict and text[: m.start()].strip() + text[m.end() :].strip(" .") != "":
+        return None
+    hour, minutes, half = int(m.group(1)), int(m.group(2)), m.group(3)
+    if half is not None:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if half in "Pp" else 0)
+    return hour, minutes
+
+
 def _quantity(text: str, number: re.Match[str]) -> Quantity | None:
     written = number.group()
+    if _CLOCK.fullmatch(written):
+        return None  # `3:10` is a time (or a duration), not 0.3: `9:30` must not equal it
     if "/" in written or ":" in written:
         numerator, denominator = (float(part) for part in re.split("[/:]", written))
         if denominator == 0:
