@@ -1,4 +1,5 @@
-"""A relabel run SIGKILLed mid-way and run again writes the same bytes as an uninterrupted run."""
+"""A relabel run stopped mid-way (SIGKILL, or Ctrl-C's SIGINT) and run again writes the same
+bytes as an uninterrupted run."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import time
 
 import pytest
 
-ROWS = 12_000
-CHUNK = 300
+ROWS = 8_000
+CHUNK = 250
 
 
 def _command(source, target, summary) -> list[str]:
@@ -40,35 +41,51 @@ def _command(source, target, summary) -> list[str]:
     ]
 
 
-@pytest.mark.slow
-def test_sigkill_then_rerun_gives_the_uninterrupted_output(tmp_path):
-    source = tmp_path / "in.jsonl"
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """The input and the output of a run that nothing stopped."""
+    root = tmp_path_factory.mktemp("whole")
+    source = root / "in.jsonl"
     with source.open("w") as out:
         for i in range(ROWS):
             answer = f"\\frac{{{i}}}{{{i % 7 + 1}}}"
             reference = str(i / (i % 7 + 1)) if i % 5 else str(i + 1)
             row = {"id": i, "completion": f"Thus \\boxed{{{answer}}}", "answer": reference}
             out.write(json.dumps(row) + "\n")
+    whole = root / "whole.jsonl"
+    subprocess.run(_command(source, whole, root / "summary.json"), check=True, timeout=600)
+    return source, whole.read_bytes()
 
-    whole = tmp_path / "whole.jsonl"
-    subprocess.run(_command(source, whole, tmp_path / "s0.json"), check=True, timeout=600)
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", [signal.SIGKILL, signal.SIGINT], ids=["sigkill", "sigint"])
+def test_stop_then_rerun_gives_the_uninterrupted_output(tmp_path, uninterrupted, stop):
+    source, whole = uninterrupted
 
     target, summary = tmp_path / "out.jsonl", tmp_path / "s1.json"
     parts = tmp_path / ".out.jsonl.relabel"
-    # A new session: the kill takes the sandbox workers too, as a power loss would.
-    run = subprocess.Popen(_command(source, target, summary), start_new_session=True)
+    # A new session: the signal reaches the sandbox workers too, as a power loss or a Ctrl-C
+    # in a terminal would.
+    run = subprocess.Popen(
+        _command(source, target, summary), start_new_session=True, stderr=subprocess.PIPE
+    )
     deadline = time.monotonic() + 300
     while len(list(parts.glob("part-*.jsonl"))) < 3:
         assert run.poll() is None, "the run ended before it could be killed"
         assert time.monotonic() < deadline
         time.sleep(0.01)
-    os.killpg(run.pid, signal.SIGKILL)
-    run.wait(timeout=30)
+    os.killpg(run.pid, stop)
+    _, err = run.communicate(timeout=60)
+    if stop == signal.SIGINT:
+        assert run.returncode == 130
+        assert b"run the same command again to continue" in err
+    else:
+        assert run.returncode == -signal.SIGKILL
     done = len(list(parts.glob("part-*.jsonl")))
     assert 3 <= done < ROWS // CHUNK
     assert not target.exists()
 
     subprocess.run(_command(source, target, summary), check=True, timeout=600)
-    assert target.read_bytes() == whole.read_bytes()
+    assert target.read_bytes() == whole
     assert json.loads(summary.read_text())["chunks_resumed"] >= done
     assert not parts.exists()
