@@ -148,10 +148,10 @@ def _match_one(
 ) -> tuple[bool, str]:
     time = parse_time(reference, strict=True)
     if isinstance(time, tuple):
-        said = parse_time(answer, strict=False)
-        if said is AMBIGUOUS:
+        given = parse_time(answer, strict=False)
+        if given is AMBIGUOUS:
             raise _SeveralNumbers("the answer holds several times")
-        return said == time, "time"
+        return given == time, "time"
     expected = parse_quantity(reference, strict=True)
     if isinstance(expected, Quantity):
         got = parse_quantity(
