@@ -135,6 +135,7 @@ def test_many_ands_in_a_list_answer_all_separate():
         ("America", "United States", False),
         ("Korea", "South Korea", False),
         ("England", "United Kingdom", False),
+        ("DC", "Washington, D.C.", False),
     ],
 )
 def test_builtin_aliases_name_one_entity(response, reference, correct):
