@@ -130,6 +130,7 @@ def test_a_box_still_open_past_the_limit_is_an_over_long_answer():
         ("\\boxed{1} hmm, or rather \\boxed{2}", "2"),
         ("\\boxed{1} blah blah blah \\boxed{2}", "2"),
         ("\\boxed{1}" + " and" * 40 + " \\boxed{2}", "2"),
+        ("\\boxed{\\boxed{5}}", "5"),
     ],
 )
 def test_boxes_joined_only_by_connectors_are_one_answer(response, text):

@@ -147,7 +147,9 @@ def boxed_answer(text: str) -> Extraction | None:
     for _ in range(MAX_JOINED_BOXES - 1):
         command = _box_start(text, start)
         before = last_boxed(text, command)
-        if before is None or not _connects(text[before.end + 1 : command]):
+        if before is None or before.end > command:  # none, or one that encloses this box
+            break
+        if not _connects(text[before.end + 1 : command]):
             break
         texts.append(before.text)
         start = before.start
