@@ -90,6 +90,33 @@ def test_output_onto_the_input_is_refused_and_the_input_unchanged(tmp_path, caps
     )
 
 
+def test_an_existing_directory_that_is_not_a_dataset_is_never_replaced(tmp_path, capsys):
+    source, target = tmp_path / "in.jsonl", tmp_path / "results"
+    _write_jsonl(source, _rows())
+    target.mkdir()
+    (target / "notes.txt").write_text("keep me")
+    assert _relabel(str(source), str(target), *MATH) == 2
+    assert "not a `datasets` one" in capsys.readouterr().err
+    assert _relabel(str(source), str(target), *MATH, "--output-format", "jsonl") == 2
+    assert "is a directory" in capsys.readouterr().err
+    assert [p.name for p in target.iterdir()] == ["notes.txt"]
+    assert (target / "notes.txt").read_text() == "keep me"
+
+
+def test_summary_json_onto_the_input_or_output_and_stray_params_are_refused(tmp_path, capsys):
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    _write_jsonl(source, _rows())
+    before = source.read_bytes()
+    assert _relabel(str(source), str(target), *MATH, "--summary-json", str(source)) == 2
+    assert "is the input" in capsys.readouterr().err
+    assert _relabel(str(source), str(target), *MATH, "--summary-json", str(target)) == 2
+    assert "must not be the output" in capsys.readouterr().err
+    assert _relabel(str(source), str(target), "--recipe", "math", "--param", "x=1") == 2
+    assert "--param" in capsys.readouterr().err
+    assert source.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+
+
 def test_a_missing_input_creates_nothing(tmp_path, capsys):
     assert _relabel(str(tmp_path / "nope.parquet"), str(tmp_path / "out.jsonl"), *MATH) == 2
     assert "does not exist" in capsys.readouterr().err

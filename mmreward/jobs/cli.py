@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from mmreward.errors import MMRewardError
-from mmreward.jobs.formats import FORMATS
+from mmreward.jobs.formats import FORMATS, JobError
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -135,11 +135,15 @@ def _spec(args: argparse.Namespace) -> Any:
 
 def _relabel(args: argparse.Namespace) -> int:
     from mmreward.cli_flags import settings_from_args
-    from mmreward.jobs.relabel import RayOptions, relabel, write_summary
+    from mmreward.jobs.relabel import RayOptions, check_paths, relabel, write_summary
     from mmreward.jobs.summary import render
 
     try:
         spec = _spec(args)
+        if args.summary_json is not None:
+            check_paths(args.source, args.summary_json)
+            if args.summary_json.resolve() == args.target.resolve():
+                raise JobError("--summary-json must not be the output")
         ray = None
         if args.ray_address:
             ray = RayOptions(args.ray_address, args.ray_actors, args.ray_cpus, args.ray_gpus)

@@ -74,6 +74,7 @@ def relabel(
     check_paths(source_path, target_path)
     source = Source(source_path, detect_format(source_path, input_format, "--input-format"))
     out_format = detect_format(target_path, output_format, "--output-format")
+    check_replaceable(target_path, out_format)
     check_scorable(spec, settings)
     check_columns(spec, source)
     total = source.count()
@@ -133,6 +134,18 @@ def check_paths(source: Path, target: Path) -> None:
         raise JobError(f"output {target} and input {source} contain one another")
     if not real_target.parent.is_dir():
         raise JobError(f"output directory {target.parent} does not exist")
+
+
+def check_replaceable(target: Path, fmt: Format) -> None:
+    """An existing output is replaced only by its own kind: a file by a file, a `datasets`
+    directory by a `datasets` directory, never any other directory."""
+    if not target.exists():
+        return
+    if target.is_dir() != (fmt == "hf"):
+        kind = "a directory" if target.is_dir() else "a file"
+        raise JobError(f"output {target} is {kind}; a {fmt} output cannot replace it")
+    if target.is_dir() and not (target / "state.json").is_file():
+        raise JobError(f"output {target} is a directory but not a `datasets` one; not replacing it")
 
 
 def check_scorable(spec: RelabelSpec, settings: Settings) -> None:

@@ -94,9 +94,20 @@ class ChunkScorer:
             except ValidationError as error:
                 out[i] = error_columns(self.spec, f"{labels[i]}: {_validation_reason(error)}")
         scored = self._call_each(call, items, [labels[i] for i in where])
-        for i, result in zip(where, scored, strict=True):
-            out[i] = result if isinstance(result, dict) else columns(self.spec, result)
+        for position, (i, result) in enumerate(zip(where, scored, strict=True)):
+            if isinstance(result, dict):
+                out[i] = result
+            else:
+                out[i] = self._labelled(columns(self.spec, result), labels[i], position)
         return [c if c is not None else error_columns(self.spec, "not scored") for c in out]
+
+    def _labelled(self, columns: Columns, label: str, position: int) -> Columns:
+        """An engine error names the item by its place in the call; the row label replaces it."""
+        status, reason = f"{self.spec.output}_status", f"{self.spec.output}_reason"
+        if columns.get(status) == "error":
+            text = str(columns.get(reason, "")).removeprefix(f"items[{position}]").lstrip(".: ")
+            columns[reason] = f"{label}: {text}"
+        return columns
 
     def _call_each(
         self,
