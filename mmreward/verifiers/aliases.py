@@ -4,9 +4,9 @@ A chart answer names a country, city or organisation the way its writer is used 
 comparing strings would call "USA" wrong against "United States". The built-in table
 (`aliases.json` in this package: a JSON list of groups, each a list of names of one entity) holds
 unambiguous names only: no "America" (a continent), "Korea" (two countries), "LA" (also
-Louisiana) or "DC" (also direct current). Callers extend it per item or per recipe with the chart verifier's `aliases` param:
-`[["Czechia", "Czech Republic"], …]` or `{"Czechia": ["Czech Republic"]}`; a group that shares
-a name with a built-in one joins it.
+Louisiana) or "DC" (also direct current). Callers extend it per item or per recipe with the
+chart verifier's `aliases` param: `[["Czechia", "Czech Republic"], …]` or
+`{"Czechia": ["Czech Republic"]}`; a group that shares a name with a built-in one joins it.
 
 Names are compared the way the chart verifier compares text (case, articles, punctuation and
 spacing do not count), so "the U.S." is "US".

@@ -104,8 +104,8 @@ class NumericLeaves:
     def equal(self, ref: Node, ans: Node) -> bool:
         if ref == ans:
             return True
-        if is_big_operator(ref) and is_big_operator(ans):
-            return self.same_big_operator(ref, ans)  # type: ignore[arg-type]
+        if isinstance(ref, Func) and isinstance(ans, Func) and is_big_operator(ref):
+            return is_big_operator(ans) and self.same_big_operator(ref, ans)
         try:
             return exact_equal(ref, ans)
         except NotExact:
