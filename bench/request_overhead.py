@@ -9,7 +9,7 @@ path, not of sympy. A second table times the TRL adapter per item over a GRPO-si
 in-process (`LocalClient`), over HTTP (`RewardClient`), against a bare `httpx` post of the same
 items to the same server.
 
-    python bench/request_overhead.py --baseline 948800e --rounds 30
+    python bench/request_overhead.py --baseline 4c99798 --after 37d341c
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
-FLOOR = "GET /healthz (round-trip floor)"
+FLOOR = "GET /healthz (no work)"
 VERIFY = {"items": [{"verifier": "math", "response": "so \\boxed{5}", "reference": "5"}]}
 CHAT = "<|im_start|>user\nWhat is 2+3?<|im_end|>\n<|im_start|>assistant\n"
 GET_REWARD = {
@@ -51,7 +51,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _server(source: Path | None) -> Iterator[str]:
+def _server(source: Path | None) -> Iterator[tuple[str, int]]:
     """uvicorn serving mmreward from `source` (an unpacked revision) or the working tree."""
     port = _free_port()
     env = dict(os.environ, MMREWARD_SANDBOX_WORKERS="1")
@@ -63,15 +63,21 @@ def _server(source: Path | None) -> Iterator[str]:
     try:
         for _ in range(600):
             try:
-                if httpx.get(f"{url}/healthz").status_code == 200:
+                if httpx.get(f"{url}/readyz").status_code == 200:
                     break
             except httpx.TransportError:
                 pass
             time.sleep(0.1)
-        yield url
+        yield url, proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process, all its threads (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _unpack(rev: str, into: Path) -> Path:
@@ -92,23 +98,30 @@ def _timed(fn: Callable[[], object], n: int) -> list[float]:
     return times
 
 
-def _requests(clients: dict[str, httpx.Client], rounds: int, per_round: int) -> dict:
+def _requests(
+    servers: dict[str, tuple[httpx.Client, int]], rounds: int, per_round: int
+) -> dict[tuple[str, str], tuple[float, float]]:
+    """(median wall ms, server CPU ms per request) per (request, side)."""
     calls = {
         FLOOR: lambda c: c.get("/healthz"),
         "POST /v1/verify, 1 item": lambda c: c.post("/v1/verify", json=VERIFY),
         "POST /get_reward, 1 item": lambda c: c.post("/get_reward", json=GET_REWARD),
     }
     times: dict[tuple[str, str], list[float]] = {}
-    for client in clients.values():
+    cpu: dict[tuple[str, str], float] = {}
+    for client, _ in servers.values():
         for call in calls.values():
             _timed(lambda call=call, client=client: call(client), 20)  # warm-up, cache fill
     for _ in range(rounds):
         for row, call in calls.items():
-            for side, client in clients.items():
+            for side, (client, pid) in servers.items():
+                start = _cpu_seconds(pid)
                 times.setdefault((row, side), []).extend(
                     _timed(lambda call=call, client=client: call(client), per_round)
                 )
-    return {key: statistics.median(values) * 1e3 for key, values in times.items()}
+                cpu[(row, side)] = cpu.get((row, side), 0.0) + _cpu_seconds(pid) - start
+    n = rounds * per_round
+    return {key: (statistics.median(t) * 1e3, cpu[key] / n * 1e3) for key, t in times.items()}
 
 
 def _trl(url: str, batch: int, rounds: int) -> dict[str, float]:
@@ -148,7 +161,7 @@ def _trl(url: str, batch: int, rounds: int) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--baseline", default="948800e", help="git revision to compare with")
+    parser.add_argument("--baseline", default="4c99798", help="git revision to compare with")
     parser.add_argument("--after", default=None, help="git revision (default: working tree)")
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--per-round", type=int, default=20)
@@ -156,32 +169,30 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        source = _unpack(args.baseline, Path(tmp))
-        with _server(source) as before, _server(None) as after:
-            clients = {
-                "before": httpx.Client(base_url=before),
-                "after": httpx.Client(base_url=after),
+        source = _unpack(args.baseline, Path(tmp) / "before")
+        changed = _unpack(args.after, Path(tmp) / "after") if args.after else None
+        with _server(source) as before, _server(changed) as after:
+            servers = {
+                side: (httpx.Client(base_url=url), pid)
+                for side, (url, pid) in (("before", before), ("after", after))
             }
-            medians = _requests(clients, args.rounds, args.per_round)
-            for client in clients.values():
+            medians = _requests(servers, args.rounds, args.per_round)
+            for client, _ in servers.values():
                 client.close()
-            trl = _trl(after, args.batch, args.rounds)
+            trl = _trl(after[0], args.batch, args.rounds)
 
     print(
         f"# {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
-        f"httpx {httpx.__version__}; {args.baseline} vs {args.after or 'working tree'}; median of "
+        f"httpx {httpx.__version__}; {args.baseline} vs {args.after or 'working tree'}; "
         f"{args.rounds * args.per_round} sequential requests per cell, alternating"
     )
-    floor = {
-        side: medians[("GET /healthz (round-trip floor)", side)] for side in ("before", "after")
-    }
-    print("\n| request | before ms | after ms | beyond the floor, before | after |")
+    print(
+        "\n| request | wall ms (median), before | after | server CPU ms/request, before | after |"
+    )
     print("|---|---|---|---|---|")
     for row in dict.fromkeys(key[0] for key in medians):
-        b, a = medians[(row, "before")], medians[(row, "after")]
-        print(
-            f"| {row} | {b:.2f} | {a:.2f} | {b - floor['before']:.2f} | {a - floor['after']:.2f} |"
-        )
+        (wall_b, cpu_b), (wall_a, cpu_a) = medians[(row, "before")], medians[(row, "after")]
+        print(f"| {row} | {wall_b:.2f} | {wall_a:.2f} | {cpu_b:.2f} | {cpu_a:.2f} |")
     print(f"\n| TRL reward function, {args.batch} completions per call | us per item |")
     print("|---|---|")
     for name, us in trl.items():

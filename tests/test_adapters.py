@@ -293,3 +293,27 @@ def test_coroutine_clients_in_an_async_caller(local, url):
             return [await f(["p"], ["\\boxed{2}"], solution=["2"]) for f in funcs]
 
     assert asyncio.run(main()) == [[1.0], [1.0]]
+
+
+def test_trl_completion_cut_at_the_length_limit_earns_nothing(local):
+    """With the EOS id, TRL's `completion_ids` tell a finished completion from a cut one."""
+    eos = 9
+    ids = [[3, 4, eos], [3, 4, 5]]
+    plain_fn = trl_reward_func(local, eos_token_id=eos)
+    recipe_fn = trl_reward_func(local, recipe="math", eos_token_id=eos)
+    args = (["p", "p"], ["\\boxed{1}", "\\boxed{1}"])
+    assert plain_fn(*args, solution=["1", "1"], completion_ids=ids) == [1.0, 0.0]
+    assert recipe_fn(*args, solution=["1", "1"], completion_ids=ids) == [1.0, 0.0]
+    assert plain_fn(*args, solution=["1", "1"], completion_ids=[ids[1], ids[1]]) == [0.0, 0.0]
+
+
+def test_openrlhf_query_without_eos_is_truncated(tmp_path):
+    tokenizer = chat_tokenizer()
+    tokenizer.save_pretrained(tmp_path)
+    fmt = openrlhf.query_format(str(tmp_path))
+    prompt = "<|im_start|>user\nQ<|im_end|>\n<|im_start|>assistant\n"
+    done, cut = openrlhf.rows(
+        [prompt + "\\boxed{2}<|im_end|>", prompt + "\\boxed{2}"], [prompt] * 2, ["2"] * 2, fmt
+    )
+    assert done.extra["truncated"] is False
+    assert cut.extra["truncated"] is True

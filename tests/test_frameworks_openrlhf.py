@@ -62,8 +62,8 @@ def chat(tokenizer, question: str) -> str:
     return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
 
 
-def run(executor, tokenizer, prompt: str, label: str, response: str, max_length: int = 256):
-    policy = ScriptedPolicy(tokenizer, response)
+def run(executor, tokenizer, prompt, label, response, max_length=256, finish_reason="stop"):
+    policy = ScriptedPolicy(tokenizer, response, finish_reason)
     params = SimpleNamespace(max_tokens=16, logprobs=None)
     return asyncio.run(executor.execute(prompt, label, params, max_length, tokenizer, policy))
 
@@ -140,3 +140,10 @@ def test_reward_func_file_in_process_with_a_recipe(tokenizer, monkeypatch, tmp_p
     assert out["extra_logs"]["format"] == [1.0]
     sloppy = run(executor, tokenizer, chat(tokenizer, "What is 2 + 3?"), "5", "<answer>5</answer>")
     assert sloppy["reward"] == [0.5]
+    # Cut at max_tokens (no EOS): the tokenizer names the EOS, so the answer earns nothing.
+    cut = run(
+        executor, tokenizer, chat(tokenizer, "What is 2 + 3?"), "5", good, finish_reason="length"
+    )
+    assert cut["truncated"] is True
+    assert cut["reward"] == [0.0]
+    assert cut["extra_logs"]["truncated"] == [1.0]

@@ -262,13 +262,31 @@ def from_result(result: RewardResult | Mapping[str, Any]) -> Scored:
     )
 
 
+TRUNCATED = Scored(0.0, "truncated", False, None)
+"""A response cut at the length limit: no reward for its answer, as the recipes' accuracy
+component does (`RewardItem.truncated`), and no sympy spent on it."""
+
+
+def _judged(rows: Sequence[Row]) -> list[int]:
+    return [i for i, row in enumerate(rows) if not row.extra.get("truncated")]
+
+
+def _merged(rows: Sequence[Row], judged: list[int], scored: Sequence[Scored]) -> list[Scored]:
+    out = [TRUNCATED] * len(rows)
+    for i, s in zip(judged, scored, strict=True):
+        out[i] = s
+    return out
+
+
 def score_rows(client: Any, target: Target, rows: Sequence[Row]) -> list[Scored]:
     """Score rows from synchronous code; one result per row, in order."""
     if not rows:
         return []
     if target.recipe is None:
-        verdicts = call(client.verify, verify_items(target, rows))
-        return [from_verdict(v) for v in verdicts]
+        judged = _judged(rows)
+        items = verify_items(target, [rows[i] for i in judged])
+        verdicts = call(client.verify, items) if items else []
+        return _merged(rows, judged, [from_verdict(v) for v in verdicts])
     results = call(client.reward, target.recipe, reward_items(rows))
     return [from_result(r) for r in results]
 
@@ -278,8 +296,10 @@ async def ascore_rows(client: Any, target: Target, rows: Sequence[Row]) -> list[
     if not rows:
         return []
     if target.recipe is None:
-        verdicts = await acall(client.verify, verify_items(target, rows))
-        return [from_verdict(v) for v in verdicts]
+        judged = _judged(rows)
+        items = verify_items(target, [rows[i] for i in judged])
+        verdicts = await acall(client.verify, items) if items else []
+        return _merged(rows, judged, [from_verdict(v) for v in verdicts])
     results = await acall(client.reward, target.recipe, reward_items(rows))
     return [from_result(r) for r in results]
 

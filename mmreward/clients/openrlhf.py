@@ -55,6 +55,9 @@ class QueryFormat:
 
     special_tokens: tuple[str, ...] = COMMON_SPECIAL_TOKENS
     assistant_markers: tuple[str, ...] = COMMON_ASSISTANT_MARKERS
+    eos_token: str | None = None
+    """Known only from the policy's tokenizer; a query not ending with it was cut at the
+    length limit, and its answer earns nothing."""
 
 
 @lru_cache(maxsize=8)
@@ -72,7 +75,9 @@ def query_format(tokenizer_dir: str | None = None) -> QueryFormat:
         if marker:
             markers.insert(0, marker)
     return QueryFormat(
-        special_tokens=(*COMMON_SPECIAL_TOKENS, *specials), assistant_markers=tuple(markers)
+        special_tokens=(*COMMON_SPECIAL_TOKENS, *specials),
+        assistant_markers=tuple(markers),
+        eos_token=tokenizer.eos_token or None,
     )
 
 
@@ -105,10 +110,16 @@ def rows(
     queries: Sequence[str], prompts: Sequence[str], labels: Sequence[Any], fmt: QueryFormat
 ) -> list[Row | None]:
     """One row per located response, None where the response could not be found."""
-    located = []
+    located: list[Row | None] = []
     for query, prompt, label in zip(queries, prompts, labels, strict=True):
         response = locate_response(query, prompt, fmt)
-        located.append(None if response is None else Row(response, label, {"prompt": prompt}))
+        if response is None:
+            located.append(None)
+            continue
+        extra: dict[str, Any] = {"prompt": prompt}
+        if fmt.eos_token:
+            extra["truncated"] = not query.rstrip().endswith(fmt.eos_token)
+        located.append(Row(response, label, extra))
     return located
 
 
@@ -133,6 +144,7 @@ def openrlhf_rewards(scored: Sequence[Scored]) -> dict[str, Any]:
         "accuracy": [1.0 if s.correct else 0.0 for s in scored],
         "timeouts": [1.0 if s.status == "timeout" else 0.0 for s in scored],
         "errors": [1.0 if s.status == "error" else 0.0 for s in scored],
+        "truncated": [1.0 if s.status == "truncated" else 0.0 for s in scored],
     }
     for part in scored[0].parts if scored else ():
         logs[part] = [s.parts.get(part, 0.0) for s in scored]

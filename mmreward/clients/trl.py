@@ -60,12 +60,14 @@ class _Config:
         reference_column: str,
         image_column: str,
         abstain: bool,
+        eos_token_id: int | None,
     ) -> None:
         self.client = client
         self.target = target
         self.reference_column = reference_column
         self.image_column = image_column
         self.abstain = abstain
+        self.eos_token_id = eos_token_id
 
     def rows(self, prompts: Sequence[Any], completions: Sequence[Any], columns: Any) -> list[Row]:
         references = columns.get(self.reference_column)
@@ -77,6 +79,7 @@ class _Config:
                 )
             references = [None] * len(completions)
         images = columns.get(self.image_column, columns.get("images"))
+        ids = columns.get("completion_ids") if self.eos_token_id is not None else None
         rows = []
         for i, (prompt, completion) in enumerate(zip(prompts, completions, strict=True)):
             extra = {f: columns[f][i] for f in ROW_FIELDS if f in columns and f != "image"}
@@ -84,6 +87,8 @@ class _Config:
             extra.setdefault("question", extra["prompt"])
             if images is not None:
                 extra["image"] = images[i]
+            if ids is not None:  # no EOS at the end: cut at max_completion_length
+                extra["truncated"] = not ids[i] or ids[i][-1] != self.eos_token_id
             rows.append(Row(completion_text(completion), references[i], extra))
         return rows
 
@@ -194,6 +199,7 @@ def trl_reward_func(
     reference_column: str = "solution",
     image_column: str = "image",
     abstain: bool = False,
+    eos_token_id: int | None = None,
     **params: Any,
 ) -> TRLReward:
     """One reward function scoring with `verifier` (settings in `params`) or with `recipe`.
@@ -201,9 +207,11 @@ def trl_reward_func(
     Its name (TRL's metric key) is `name`, else `mmreward_<verifier or recipe>`, numbered when
     taken. With `abstain=True`, timeouts, errors and unparsable references give None (TRL skips
     them) instead of 0. A recipe's component scores go to TRL's logs as `<name>/<component>`.
+    With `eos_token_id`, a completion that does not end with it (cut at
+    `max_completion_length`) is truncated: no reward for its answer.
     """
     target = _target(verifier, recipe, params)
-    config = _Config(client, target, reference_column, image_column, abstain)
+    config = _Config(client, target, reference_column, image_column, abstain, eos_token_id)
     label = name or unique_name(f"mmreward_{config.target.label}")
     return TRLReward(config, label, None, _Memo(1))
 
@@ -217,11 +225,12 @@ def async_trl_reward_func(
     reference_column: str = "solution",
     image_column: str = "image",
     abstain: bool = False,
+    eos_token_id: int | None = None,
     **params: Any,
 ) -> AsyncTRLReward:
     """`trl_reward_func` as an `async def` function (for `AsyncRewardClient` especially)."""
     target = _target(verifier, recipe, params)
-    config = _Config(client, target, reference_column, image_column, abstain)
+    config = _Config(client, target, reference_column, image_column, abstain, eos_token_id)
     label = name or unique_name(f"mmreward_{config.target.label}")
     return AsyncTRLReward(config, label, None, _Memo(1))
 
@@ -235,12 +244,14 @@ def trl_component_funcs(
     reference_column: str = "solution",
     image_column: str = "image",
     abstain: bool = False,
+    eos_token_id: int | None = None,
     asynchronous: bool = False,
 ) -> list[TRLReward] | list[AsyncTRLReward]:
     """One function per recipe component, returning its weighted share: TRL logs each under
     `<prefix>_<component>` and, with its default reward weights of 1, sums them to the recipe's
     total. The recipe is scored once per batch, whichever function TRL calls first."""
-    config = _Config(client, Target(recipe=recipe), reference_column, image_column, abstain)
+    target = Target(recipe=recipe)
+    config = _Config(client, target, reference_column, image_column, abstain, eos_token_id)
     base = prefix or f"mmreward_{recipe}"
     memo = _Memo(len(components))
     names = [unique_name(f"{base}_{component}") for component in components]

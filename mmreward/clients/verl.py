@@ -94,7 +94,9 @@ def compute_score_batch(
 ) -> list[dict[str, Any]]:
     """Batch manager: every sample of the step in one request."""
     infos = list(extra_infos) if extra_infos is not None else [None] * len(solution_strs)
-    scores = [verl_score(s) for s in _score(list(solution_strs), list(ground_truths), infos, kwargs)]
+    scores = [
+        verl_score(s) for s in _score(list(solution_strs), list(ground_truths), infos, kwargs)
+    ]
     # The batch manager appends each key's values to one list per key: keys must not differ
     # between samples, even when their extra_info picks different recipes.
     keys = dict.fromkeys(k for score in scores for k in score)
