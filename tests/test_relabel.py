@@ -255,7 +255,7 @@ def test_unknown_recipe_or_verifier_or_orm_without_model_is_refused(tmp_path, ca
 
 
 @pytest.mark.slow
-def test_prm_scores_steps_and_splits_responses(tmp_path):
+def test_prm_scores_each_step_and_an_empty_chain_is_an_error_row(tmp_path):
     source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
     rows = [
         {"q": "1+1?", "chain": ["1+1=2", "so 2"]},
@@ -359,3 +359,32 @@ def test_each_chunk_read_on_its_own_equals_the_streamed_chunks(tmp_path, fmt):
     assert len(starts) == -(-len(streamed) // 5)
     pieces = [source.read_chunk(start, 5) for start in starts]
     assert [row for piece in pieces for row in piece] == streamed
+
+
+@pytest.mark.slow
+def test_orm_scores_every_row_with_the_configured_model(tmp_path):
+    from prm_checkpoints import build_orm
+
+    from mmreward.engine import Engine
+    from mmreward.prm.items import ORMItem
+
+    model = build_orm(tmp_path / "orm")
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    rows = [
+        {"q": "2+2?", "a": "4"},
+        {"q": "2+2?", "a": "five"},
+        {"q": "2+2?", "a": 5},
+    ]
+    _write_jsonl(source, rows)
+    argv = [str(source), str(target), "--orm", "--orm-model", str(model)]
+    assert _relabel(*argv, "--map", "prompt=q", "response=a") == 0
+    out = _read_jsonl(target)
+    assert [r["reward_status"] for r in out] == ["ok", "ok", "error"]
+    engine = Engine(Settings(sandbox_workers=1, orm_model=model))
+    try:
+        direct = engine.orm_score([ORMItem(prompt="2+2?", response=a) for a in ("4", "five")])
+    finally:
+        engine.close()
+    assert [r["reward"] for r in out[:2]] == [d.reward for d in direct]
+    assert [r["reward_score"] for r in out[:2]] == [d.score for d in direct]
+    assert out[2]["reward_reason"].startswith("line 3:")
