@@ -40,3 +40,8 @@ class RewardItem(EncodableModel):
     response_length: int | None = Field(
         None, ge=0, description="response length in tokens; estimated from characters if unset"
     )
+    truncated: bool = Field(
+        False,
+        description="the response was cut at the generation length limit: accuracy and format "
+        "score 0 (else a policy learns to run to the limit past a lenient verifier)",
+    )

@@ -20,6 +20,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from mmreward.rl.curves import plot_curves, read_metrics
 
 HERE = Path(__file__).resolve().parent
@@ -31,7 +33,12 @@ def run_dir(out: Path, algorithm: str, seed: int) -> Path:
     return out / f"{algorithm}-seed{seed}"
 
 
-def launch(out: Path, algorithm: str, seed: int, budget: float) -> subprocess.Popen[bytes]:
+def config_budget(algorithm: str) -> float:
+    data = yaml.safe_load((HERE / f"{algorithm}.yaml").read_text(encoding="utf-8"))
+    return float(data.get("time_budget_s", 0.0))
+
+
+def launch(out: Path, algorithm: str, seed: int, budget: float | None) -> subprocess.Popen[bytes]:
     env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE", "OMP_NUM_THREADS": "1"}
     target = run_dir(out, algorithm, seed)
     target.mkdir(parents=True, exist_ok=True)
@@ -40,11 +47,18 @@ def launch(out: Path, algorithm: str, seed: int, budget: float) -> subprocess.Po
         "--config", str(HERE / f"{algorithm}.yaml"),
         "--output-dir", str(target),
         "--set", f"seed={seed}",
-        "--set", f"time_budget_s={budget}",
         "--no-progress",
     ]  # fmt: skip
+    if budget is not None:
+        command += ["--set", f"time_budget_s={budget}"]
     log = (target / "train.log").open("ab")
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+
+def finished(target: Path, budget: float) -> bool:
+    """A run whose metrics reached the budget; anything less is resumed from its checkpoint."""
+    path = target / "metrics.jsonl"
+    return path.is_file() and read_metrics(path)[-1]["elapsed_s"] >= budget
 
 
 def accuracy_at(lines: list[dict[str, Any]], seconds: float) -> float | None:
@@ -53,18 +67,19 @@ def accuracy_at(lines: list[dict[str, Any]], seconds: float) -> float | None:
     return evals[-1]["eval/accuracy"] if evals else None
 
 
-def summary(path: Path) -> dict[str, Any]:
+def summary(path: Path, budget: float) -> dict[str, Any]:
     lines = read_metrics(path)
     evals = [line["eval/accuracy"] for line in lines if "eval/accuracy" in line]
     steps = [line for line in lines if line["step"] > 0]
     return {
         "start": evals[0],
-        "300s": accuracy_at(lines, 300),
+        "half": accuracy_at(lines, budget / 2),
         "end": evals[-1],
         "last3": sum(evals[-3:]) / len(evals[-3:]),
         "peak": max(evals),
         "steps": steps[-1]["step"] if steps else 0,
-        "minutes": steps[-1]["elapsed_s"] / 60 if steps else 0.0,
+        "budget_s": steps[-1]["elapsed_s"] if steps else 0.0,
+        "wall_min": steps[-1]["wall_s"] / 60 if steps else 0.0,
     }
 
 
@@ -72,22 +87,22 @@ def pct(value: float | None) -> str:
     return "—" if value is None else f"{100 * value:.1f}"
 
 
-def table(out: Path, seeds: list[int]) -> str:
+def table(out: Path, seeds: list[int], budget: float | None) -> str:
     rows = [
-        "| algorithm | seed | start | at 5 min | end | last3 | gain (last3 - start) | peak "
-        "| steps | minutes |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| algorithm | seed | start | half budget | end | last3 | gain (last3 - start) | peak "
+        "| steps | budget clock s | wall min |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for algorithm in ALGORITHMS:
         for seed in seeds:
             path = run_dir(out, algorithm, seed) / "metrics.jsonl"
             if not path.is_file():
                 continue
-            s = summary(path)
+            s = summary(path, budget or config_budget(algorithm))
             rows.append(
-                f"| {algorithm} | {seed} | {pct(s['start'])} | {pct(s['300s'])} | {pct(s['end'])} "
+                f"| {algorithm} | {seed} | {pct(s['start'])} | {pct(s['half'])} | {pct(s['end'])} "
                 f"| {pct(s['last3'])} | {100 * (s['last3'] - s['start']):+.1f} | {pct(s['peak'])} "
-                f"| {s['steps']} | {s['minutes']:.1f} |"
+                f"| {s['steps']} | {s['budget_s']:.0f} | {s['wall_min']:.1f} |"
             )
     return "\n".join(rows)
 
@@ -95,7 +110,9 @@ def table(out: Path, seeds: list[int]) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "arith")
-    parser.add_argument("--budget", type=float, default=600.0, help="training seconds per run")
+    parser.add_argument(
+        "--budget", type=float, help="training seconds per run; default: each config's"
+    )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--algorithms", nargs="+", default=list(ALGORITHMS))
     parser.add_argument("--parallel", type=int, default=2)
@@ -111,7 +128,12 @@ def main(argv: list[str] | None = None) -> None:
                 check=True,
                 env={**os.environ, "OMP_WAIT_POLICY": "PASSIVE", "OMP_NUM_THREADS": "1"},
             )
-        queue = [(a, s) for s in args.seeds for a in args.algorithms]
+        queue = [
+            (a, s)
+            for s in args.seeds
+            for a in args.algorithms
+            if not finished(run_dir(args.out, a, s), args.budget or config_budget(a))
+        ]
         running: list[subprocess.Popen[bytes]] = []
         while queue or running:
             while queue and len(running) < args.parallel:
@@ -121,7 +143,7 @@ def main(argv: list[str] | None = None) -> None:
             time.sleep(5)
             running = [p for p in running if p.poll() is None]
 
-    result = table(args.out, args.seeds)
+    result = table(args.out, args.seeds, args.budget)
     print(result)
     (args.out / "results.md").write_text(result + "\n", encoding="utf-8")
     runs = {

@@ -97,22 +97,35 @@ async def _length(
 async def _verified(
     engine: Engine, items: Sequence[RewardItem], verifier: str, settings: dict[str, Any]
 ) -> list[ComponentScore]:
-    """Verifier components go through the engine: its cache, metrics and sympy sandbox."""
+    """Verifier components go through the engine: its cache, metrics and sympy sandbox.
+
+    A truncated response scores 0 unjudged: its answer may be right, but rewarding it teaches
+    a policy to stop ending its responses.
+    """
+    judged = [i for i, item in enumerate(items) if not item.truncated]
     batch = [
         VerifyItem(
             verifier=verifier,
-            response=item.response,
-            reference=item.reference,
-            options=item.options,
+            response=items[i].response,
+            reference=items[i].reference,
+            options=items[i].options,
             params=settings,
         )
-        for item in items
+        for i in judged
     ]
-    verdicts = await engine.averify(batch)
-    return [
-        ComponentScore(score=verdict.reward, details=verdict.model_dump(exclude={"reward"}))
-        for verdict in verdicts
-    ]
+    verdicts = await engine.averify(batch) if batch else []
+    scores = [TRUNCATED.model_copy(deep=True) for _ in items]
+    for i, verdict in zip(judged, verdicts, strict=True):
+        scores[i] = ComponentScore(
+            score=verdict.reward, details=verdict.model_dump(exclude={"reward"})
+        )
+    return scores
+
+
+TRUNCATED = ComponentScore(
+    score=0.0,
+    details={"status": "truncated", "reason": "response cut at the length limit (truncated)"},
+)
 
 
 VERIFIER_KINDS = {

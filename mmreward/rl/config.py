@@ -20,6 +20,7 @@ Algorithm = Literal["grpo", "dapo", "dr_grpo", "ppo"]
 LossAggregation = Literal["token-mean", "seq-mean-token-mean", "seq-mean-token-sum-norm"]
 RewardScaling = Literal["group", "batch", "none"]
 PromptOrder = Literal["uniform", "curriculum", "prioritized"]
+BudgetClock = Literal["wall", "cpu"]
 
 ALGORITHM_DEFAULTS: dict[str, dict[str, Any]] = {
     # GRPO (DeepSeekMath, Shao et al. 2024): (r - mean) / std within the group, each sequence's
@@ -163,7 +164,11 @@ class RLConfig:
     seed: int = 0
     max_steps: int = 1000
     time_budget_s: float = 0.0
-    """Stop after this many seconds of training (summed over resumes); 0 = no limit."""
+    """Stop after this many seconds of training (summed over resumes, evaluations excluded);
+    0 = no limit."""
+    budget_clock: BudgetClock = "wall"
+    """wall: elapsed time; cpu: CPU time of the training process, which on a shared machine
+    measures the work done rather than how busy the neighbours were."""
     eval_every: int = 10
     eval_size: int = 500
     """Held-out prompts per evaluation."""
@@ -191,6 +196,8 @@ class RLConfig:
             raise InvalidInputError(f"{self.algorithm} needs group_size >= 2")
         if self.process_rewards and self.algorithm != "ppo":
             raise InvalidInputError("process_rewards needs a critic: use algorithm ppo")
+        if self.budget_clock not in ("wall", "cpu"):
+            raise InvalidInputError(f"budget_clock must be wall or cpu, not {self.budget_clock!r}")
         if self.prompt_order not in ("uniform", "curriculum", "prioritized"):
             raise InvalidInputError(f"unknown prompt_order {self.prompt_order!r}")
 

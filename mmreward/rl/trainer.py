@@ -43,9 +43,6 @@ from mmreward.rl.sampling import fill_batch, varied_groups
 
 log = logging.getLogger(__name__)
 
-ZEROED_WHEN_TRUNCATED = ("format",)
-"""Components besides the accuracy one that a truncated response loses."""
-
 
 class RewardScorer(Protocol):
     """What the loop needs from a client: `LocalClient` and `RewardClient` both fit."""
@@ -133,6 +130,8 @@ class Trainer:
         )
         self.step = 0
         self.elapsed = 0.0
+        """Training seconds on the budget clock; `wall` is always wall-clock."""
+        self.wall = 0.0
         self.evaluations: list[float] = []
         self._scoring = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rl-rewards")
         if resuming:
@@ -145,12 +144,16 @@ class Trainer:
         written: list[dict[str, Any]] = []
         try:
             if self.step == 0 and self.eval_rows and not self.metrics_path.exists():
-                written.append(self._write({"step": 0, "elapsed_s": 0.0, **self.evaluate()}))
+                start = {"step": 0, "elapsed_s": 0.0, "wall_s": 0.0}
+                written.append(self._write({**start, **self.evaluate()}))
+            clock = time.process_time if self.config.budget_clock == "cpu" else time.perf_counter
             while not self._done():
-                started = time.perf_counter()
+                started, wall = clock(), time.perf_counter()
                 line = self.train_step()
-                self.elapsed += time.perf_counter() - started
+                self.elapsed += clock() - started
+                self.wall += time.perf_counter() - wall
                 line["elapsed_s"] = round(self.elapsed, 3)
+                line["wall_s"] = round(self.wall, 3)
                 if self.eval_rows and (self.step % self.config.eval_every == 0 or self._done()):
                     line.update(self.evaluate())
                 written.append(self._write(line))
@@ -282,7 +285,8 @@ class Trainer:
                 "prompt": record["prompt"],
                 "response": text,
                 "response_length": length,
-                "truncated": truncated,
+                # The accuracy and format components score a truncated response 0.
+                "truncated": truncated and self.config.zero_truncated,
             }
             for record, text, length, truncated in zip(
                 records, rollout.texts, lengths, rollout.truncated, strict=True
@@ -292,30 +296,17 @@ class Trainer:
         totals: list[float] = []
         accuracy: list[float] = []
         components: dict[str, list[float]] = {}
-        for result, truncated in zip(results, rollout.truncated, strict=True):
-            total, parts = self._apply_truncation(result, truncated)
-            totals.append(total)
-            accuracy.append(parts.get(self.config.accuracy_component, total))
-            for name, score in parts.items():
-                components.setdefault(name, []).append(score)
+        for result in results:
+            totals.append(result.reward)
+            parts = result.components
+            chosen = parts.get(self.config.accuracy_component)
+            accuracy.append(result.reward if chosen is None else chosen.score)
+            for name, part in parts.items():
+                components.setdefault(name, []).append(part.score)
         dense = self._process_rewards(records, rollout) if self.config.process_rewards else None
         return Scored(
             torch.tensor(totals), accuracy, components, dense, time.perf_counter() - began
         )
-
-    def _apply_truncation(
-        self, result: RewardResult, truncated: bool
-    ) -> tuple[float, dict[str, float]]:
-        """Zero the accuracy and format terms of a response cut at the length limit."""
-        parts = {name: c.score for name, c in result.components.items()}
-        if not (truncated and self.config.zero_truncated):
-            return result.reward, parts
-        total = result.reward
-        for name in (self.config.accuracy_component, *ZEROED_WHEN_TRUNCATED):
-            if name in result.components:
-                total -= result.components[name].weighted
-                parts[name] = 0.0
-        return total, parts
 
     def _process_rewards(self, records: list[dict[str, Any]], rollout: Rollout) -> torch.Tensor:
         """PRM step scores placed on the token that ends each step (dense rewards for PPO).
@@ -370,7 +361,11 @@ class Trainer:
             old_values = returns = torch.zeros_like(mask)
         line["advantage/abs_mean"] = float((advantages.abs() * mask).sum() / mask.sum())
 
-        train_policy = self.critic is None or self.step >= cfg.value_pretrain_steps
+        pretraining_critic = self.critic is not None and self.step < cfg.value_pretrain_steps
+        # A batch whose advantages are all zero has no policy gradient; stepping Adam on it
+        # would still move the weights along its stale momentum.
+        has_signal = bool(advantages.abs().max() > 1e-8) or cfg.kl_coef > 0 or cfg.entropy_coef > 0
+        train_policy = not pretraining_critic and has_signal
         model.train()
         sums: dict[str, float] = {}
         for rows in self._mini_batches(len(batch)):
@@ -523,6 +518,7 @@ class Trainer:
         state = {
             "step": self.step,
             "elapsed": self.elapsed,
+            "wall": self.wall,
             "evaluations": self.evaluations,
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(),
@@ -550,6 +546,7 @@ class Trainer:
         state = torch.load(self.checkpoint_dir / "state.pt", weights_only=False)
         self.step = int(state["step"])
         self.elapsed = float(state["elapsed"])
+        self.wall = float(state["wall"])
         self.evaluations = list(state["evaluations"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
