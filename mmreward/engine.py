@@ -3,9 +3,11 @@
 One method per capability (verify, recipe reward, PRM, ORM, grounding), each with a sync and an
 async twin, and one policy across them: a response longer than `max_response_chars` keeps its
 tail and the result says so; an item that cannot be scored is an error in its place while the
-rest are scored; every item is counted in `mmreward_items_total`. Verdicts are cached here.
-The capabilities themselves are listed in `mmreward.capabilities`. Doors only parse their input
-and format the output.
+rest are scored; every item is counted in `mmreward_items_total`. What is pure and repeats in a
+GRPO group is cached: verdicts here (in-process or in Redis), detections per image in the
+grounding capability; model scores are not (a repeated chain is rare, and the batcher makes a
+forward cheap). The capabilities themselves are listed in `mmreward.capabilities`. Doors only
+parse their input and format the output.
 """
 
 from __future__ import annotations

@@ -95,3 +95,13 @@ def test_choice_delegation_marks_a_new_verdict_not_a_shared_one():
         item = VerifyItem(verifier="math", response="(B)", reference="B", options=["x", "y"])
         verdicts = engine.verify([item, item])
         assert [v.details["delegated_to"] for v in verdicts] == ["choice", "choice"]
+
+
+def test_an_over_long_response_keeps_its_tail_and_says_how_much_went():
+    with Engine(Settings(sandbox_workers=1, max_response_chars=40)) as engine:
+        response = "x" * 100 + " so the answer is \\boxed{4}"
+        [verdict] = engine.verify([VerifyItem(response=response, reference="4")])
+        assert verdict.correct is True
+        assert verdict.details["clipped_chars"] == len(response) - 40
+        [short] = engine.verify([VerifyItem(response="\\boxed{4}", reference="4")])
+        assert "clipped_chars" not in short.details
