@@ -28,7 +28,7 @@ from mmreward.metrics import CACHE_HITS, ITEMS, SANDBOX_TIMEOUTS, item_label
 from mmreward.prm.items import ORMItem, ORMResult, PRMItem, PRMResult
 from mmreward.prm.orm import ORMScorer
 from mmreward.prm.scorer import Aggregate, PRMScorer
-from mmreward.recipes import RecipeBook, RewardResult, evaluate_recipe
+from mmreward.recipes import Recipe, RecipeBook, RewardResult, evaluate_recipe
 from mmreward.sandbox import Sandbox
 from mmreward.settings import Settings
 from mmreward.verifiers import Deferred, Verdict
@@ -103,6 +103,10 @@ class Engine:
     async def areward(self, recipe: str, items: Sequence[RewardItem]) -> list[RewardResult]:
         """Score items with a named recipe: total reward plus the per-component breakdown."""
         return await evaluate_recipe(self, self.recipes.get(recipe), items)
+
+    def recipe_list(self) -> list[Recipe]:
+        """The recipes this engine knows (built-ins and `recipes_dir`), by name."""
+        return self.recipes.recipes()
 
     # -- process and outcome reward models ---------------------------------------------------
 

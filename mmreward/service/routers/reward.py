@@ -31,7 +31,7 @@ class RecipeList(BaseModel):
 @router.get("/reward")
 async def list_recipes(engine: Annotated[Engine, Depends(get_engine)]) -> RecipeList:
     """The recipes this server knows, with their components and weights."""
-    return RecipeList(recipes=engine.recipes.recipes())
+    return RecipeList(recipes=engine.recipe_list())
 
 
 @router.post("/reward/{recipe}")
