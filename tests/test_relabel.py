@@ -388,3 +388,26 @@ def test_orm_scores_every_row_with_the_configured_model(tmp_path):
     assert [r["reward"] for r in out[:2]] == [d.reward for d in direct]
     assert [r["reward_score"] for r in out[:2]] == [d.score for d in direct]
     assert out[2]["reward_reason"].startswith("line 3:")
+
+
+def test_a_run_stopped_while_assembling_rescores_nothing(tmp_path, monkeypatch):
+    import mmreward.jobs.runner as job
+
+    source, target, whole = tmp_path / "in.jsonl", tmp_path / "out.jsonl", tmp_path / "w.jsonl"
+    _write_jsonl(source, _rows())
+    settings = Settings(sandbox_workers=1)
+    spec = RelabelSpec(columns={"response": "completion", "reference": "answer"}, chunk_rows=5)
+    relabel(spec, source, whole, settings=settings, progress=False)
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(job, "_assemble", stopped)
+        with pytest.raises(KeyboardInterrupt):
+            relabel(spec, source, target, settings=settings, progress=False)
+    assert not target.exists()
+    monkeypatch.setattr(job, "_score_missing", stopped)
+    summary = relabel(spec, source, target, settings=settings, progress=False)
+    assert summary.chunks_resumed == 3
+    assert target.read_bytes() == whole.read_bytes()

@@ -135,7 +135,7 @@ def _spec(args: argparse.Namespace) -> Any:
 
 def _relabel(args: argparse.Namespace) -> int:
     from mmreward.cli_flags import settings_from_args
-    from mmreward.jobs.relabel import RayOptions, check_paths, relabel, write_summary
+    from mmreward.jobs.runner import RayOptions, check_paths, relabel, write_summary
     from mmreward.jobs.summary import render
 
     try:

@@ -28,7 +28,7 @@ from mmreward.settings import Settings
 if TYPE_CHECKING:
     from ray.data import DataContext
 
-    from mmreward.jobs.relabel import RayOptions
+    from mmreward.jobs.runner import RayOptions
 
 _MODEL_CAPABILITIES = frozenset({"prm", "orm", "grounding"})
 
@@ -120,8 +120,6 @@ def score_on_ray(
         ray.init(address=None if options.address == "local" else options.address)
         started = True
     try:
-        if not todo:
-            return
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
         num_gpus = options.num_gpus

@@ -95,15 +95,8 @@ def relabel(
             checkpoint.write(index, columns)
             bar.update(len(columns))
 
-        if ray is None:
-            pending = (c for c in iter_chunks(source, spec) if not checkpoint.done(c.index))
-            _score_here(spec, settings, pending, sink)
-        else:
-            from mmreward.jobs.ray_data import score_on_ray
-
-            starts = source.chunk_starts(spec.chunk_rows)
-            todo = {k: start for k, start in enumerate(starts) if not checkpoint.done(k)}
-            score_on_ray(spec, settings, source, todo, ray, sink)
+        if resumed < n_chunks:  # else an earlier run stopped while assembling the output
+            _score_missing(spec, settings, source, checkpoint, ray, sink)
     added = [columns for k in range(n_chunks) for columns in checkpoint.read(k)]
     if len(added) != total:
         raise JobError(f"{len(added)} scored rows for {total} input rows; re-run with --restart")
@@ -191,6 +184,25 @@ def _manifest(spec: RelabelSpec, source: Source, total: int) -> dict[str, Any]:
         "input_mtime_ns": max((s.st_mtime_ns for s in stats), default=0),
         "rows": total,
     }
+
+
+def _score_missing(
+    spec: RelabelSpec,
+    settings: Settings,
+    source: Source,
+    checkpoint: Checkpoint,
+    ray: RayOptions | None,
+    sink: ChunkSink,
+) -> None:
+    if ray is None:
+        pending = (c for c in iter_chunks(source, spec) if not checkpoint.done(c.index))
+        _score_here(spec, settings, pending, sink)
+        return
+    from mmreward.jobs.ray_data import score_on_ray
+
+    starts = source.chunk_starts(spec.chunk_rows)
+    todo = {k: start for k, start in enumerate(starts) if not checkpoint.done(k)}
+    score_on_ray(spec, settings, source, todo, ray, sink)
 
 
 def _score_here(
