@@ -82,6 +82,17 @@ def test_an_item_without_steps_is_an_error_for_that_item_only(client):
     assert len(scored["step_scores"]) == 3
 
 
+def test_steps_longer_than_the_window_are_an_error_for_that_item_only(client):
+    long_chain = {"problem": "Compute: 1 + 1", "steps": ["1 + 1 = 2"] * 60}  # > 256 tokens
+    reply = client.post("/v1/prm/score", json={"items": [CHAIN, long_chain, CHAIN]})
+    assert reply.status_code == 200, reply.text
+    first, too_long, last = reply.json()["results"]
+    assert "over the model's limit" in too_long["error"]
+    assert too_long["step_scores"] == []
+    assert first == last
+    assert first["error"] is None
+
+
 def test_orm_without_a_model_is_503(client):
     reply = client.post("/v1/orm/score", json={"items": [{"prompt": "a", "response": "b"}]})
     assert reply.status_code == 503
