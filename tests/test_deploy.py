@@ -75,6 +75,13 @@ def test_kubernetes_redis_is_the_service_the_api_points_at():
     assert url.startswith(f"redis://{service['metadata']['name']}:6379/")
 
 
+def test_the_image_can_carry_the_ray_extra_the_job_example_needs():
+    dockerfile = (DEPLOY / "Dockerfile").read_text()
+    assert "ARG EXTRAS=" in dockerfile
+    assert 'pip install --no-cache-dir ".${EXTRAS}"' in dockerfile
+    assert "EXTRAS=[ray]" in (DEPLOY / "ray" / "relabel-job.sh").read_text()
+
+
 def test_the_ray_job_example_submits_a_relabel_command_the_cli_accepts():
     script = (DEPLOY / "ray" / "relabel-job.sh").read_text()
     command = script[script.index("ray job submit") :].replace("\\\n", " ")

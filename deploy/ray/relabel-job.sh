@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Relabel a dataset on a Ray cluster whose nodes have mmreward installed (same image or venv)
+# Relabel a dataset on a Ray cluster whose nodes have mmreward installed (the image built with
+# `docker build --build-arg EXTRAS=[ray] -f deploy/Dockerfile .`, or `pip install mmreward[ray]`)
 # and see the same filesystem (NFS, or a mounted bucket) for INPUT and OUTPUT.
 # The driver runs on the head node and writes the checkpointed parts next to OUTPUT, so
 # submitting the same job again after a failure continues where it stopped.
