@@ -7,7 +7,8 @@ Why two lanes: nearly every item needs milliseconds, a few need seconds and some
 item starts in the fast lane; one still running after `fast_budget_s` moves, on its worker, to
 the bounded slow lane (reniced, so it yields the CPU to fast items) and that worker is replaced
 by a spare that is already running. A slow item that used `timeout_s` of its own CPU time is
-killed and remembered, so a retried batch does not pay for it again. Waiting jobs are served
+killed and remembered, so a retried batch does not pay for it again; one that merely went past
+the fast budget goes straight to the slow lane next time. Waiting jobs are served
 round-robin across requests (`Ticket`s); a request that ended (deadline, caller gone) stops
 occupying workers. Every job ends in a `Verdict`: futures never carry exceptions.
 """
@@ -43,6 +44,7 @@ log = logging.getLogger(__name__)
 _TICK_S = 0.02
 """How often running jobs are checked against their budgets."""
 _SLOW_NICE = 5
+"""How much lower than the server a slow-lane worker runs (relative, so it never starves)."""
 _FAILED_STARTS_BEFORE_BROKEN = 3
 
 
@@ -92,6 +94,7 @@ class Sandbox:
         self.timeouts = 0
         self.remembered = 0
         self._memory = TimeoutMemory(remember_timeouts_s)
+        self._known_slow = TimeoutMemory(remember_timeouts_s)  # went past the fast budget
         self._context = WorkerContext()
         self._lock = threading.Lock()
         self._fast: FairQueue[_Job] = FairQueue()
@@ -161,9 +164,12 @@ class Sandbox:
                     OUTCOMES.labels("remembered").inc()
                     reason = f"{self._own_timeout_reason()} when last tried (remembered)"
                     future.set_result(self._timed_out(job, reason))
+                elif key is not None and key in self._known_slow:
+                    self._queue_slow(_Job(job, ticket, future, key))
                 else:
                     self._fast.push(ticket, _Job(job, ticket, future, key))
             QUEUED.labels("fast").set(len(self._fast))
+            QUEUED.labels("slow").set(len(self._slow))
         self._wake()
         return futures
 
@@ -352,18 +358,26 @@ class Sandbox:
         self._pool.remove(worker)
         worker.slow = True
         if len(self._slow_running) < self.slow_workers:
+            if job.key is not None:
+                self._known_slow.add(job.key)
             _renice(worker)
             self._slow_running.append(worker)
             return
         worker.job = None
         worker.process.kill()
         self._reaping.append(worker)
+        self._queue_slow(job)
+
+    def _queue_slow(self, job: _Job) -> None:
+        """Wait for the slow lane; a job known to be slow never holds a fast worker again."""
+        if job.key is not None:
+            self._known_slow.add(job.key)
         if len(self._slow) < self.slow_queue:
             self._slow.push(job.ticket, job)
-        else:
-            OUTCOMES.labels("slow_lane_full").inc()
-            reason = f"evaluation took over {self.fast_budget_s:g}s and the slow lane is full"
-            self._resolve(job, self._timed_out(job.deferred, reason))
+            return
+        OUTCOMES.labels("slow_lane_full").inc()
+        reason = f"evaluation takes over {self.fast_budget_s:g}s and the slow lane is full"
+        self._resolve(job, self._timed_out(job.deferred, reason))
 
     def _dispatch(self, now: float) -> None:
         idle = [w for w in self._pool if w.ready and w.job is None]
@@ -377,6 +391,10 @@ class Sandbox:
                 busy += 1
         while self._slow and len(self._slow_running) < self.slow_workers and idle:
             job = self._slow.pop()
+            if not job.started:
+                if not job.future.set_running_or_notify_cancel():
+                    continue
+                job.started = True
             worker = idle.pop()
             self._pool.remove(worker)
             worker.slow = True
@@ -471,7 +489,8 @@ class Sandbox:
 def _renice(worker: Worker) -> None:
     # A lower priority is a courtesy to fast items, not a requirement.
     with contextlib.suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, worker.pid, _SLOW_NICE)
+        current = os.getpriority(os.PRIO_PROCESS, worker.pid)
+        os.setpriority(os.PRIO_PROCESS, worker.pid, min(19, current + _SLOW_NICE))
 
 
 _default: Sandbox | None = None
