@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import types
 from collections.abc import Callable
-from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
@@ -65,8 +64,6 @@ def _describe(field: FieldInfo) -> tuple[str, dict[str, Any]]:
         extra["metavar"] = "{true,false}"
     elif get_origin(kind) is Literal:
         extra["choices"] = list(get_args(kind))
-    elif isinstance(kind, type) and issubclass(kind, Enum):
-        extra["choices"] = [member.value for member in kind]
     elif isinstance(field.json_schema_extra, dict) and "choices" in field.json_schema_extra:
         extra["choices"] = field.json_schema_extra["choices"]
     elif kind is Path:
@@ -79,14 +76,11 @@ def _describe(field: FieldInfo) -> tuple[str, dict[str, Any]]:
     return help_text.strip(), extra
 
 
-def add_settings_arguments(
-    parser: argparse.ArgumentParser, *, skip: frozenset[str] = frozenset()
-) -> None:
-    """Add one `--flag` per `Settings` field (except `skip`); unset flags leave the namespace."""
+def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
+    """Add one `--flag` per `Settings` field; a flag not given leaves the namespace untouched,
+    so the environment (`MMREWARD_<NAME>`) and the defaults decide."""
     group = parser.add_argument_group("settings (also MMREWARD_<NAME> environment variables)")
     for name, field in Settings.model_fields.items():
-        if name in skip:
-            continue
         help_text, extra = _describe(field)
         group.add_argument(
             flag_name(name),
