@@ -202,10 +202,11 @@ def normalize(answer: str) -> str:
     s = _SYNONYM_RE.sub(lambda m: _SYNONYMS[m.group()], s)
     if ":" in s:
         s = _TWELVE_HOUR.sub(_twenty_four_hour, s)
-    approx = _TRAILING_APPROX.search(s)
+    approx = _TRAILING_APPROX.search(s) if "\\approx" in s else None
     if approx is not None and not _BARE_NAME.fullmatch(s[: approx.start()].strip()):
         s = s[: approx.start()]  # but in `x \approx 11` the decimal is the answer
-    s = _LEADING_EQUALS.sub("", s)
+    if "=" in s:
+        s = _LEADING_EQUALS.sub("", s)
     s = _THOUSANDS_BRACED.sub("", s)
     s = _SPACED_THOUSANDS.sub("", s)
     s = _DROP.sub(" ", s)

@@ -138,7 +138,9 @@ def verify_math(
         same = text_form(ref_text) == text_form(ans_text)
         reason = "same_text" if same else "text_mismatch"
         return Verdict.judged(same, answer, reason, marker=marker, via="text")
-    if has_big_operator(ref_node) or has_big_operator(ans_node):
+    if _mentions_big_operator(ref_text, ans_text) and (
+        has_big_operator(ref_node) or has_big_operator(ans_node)
+    ):
         return Deferred(
             fn=_judge_big_operators,
             args=(ref_node, ans_node, ref_text, ans_text, answer, marker),
@@ -181,6 +183,11 @@ def _judge_with_sympy(
     if verdict.status == "unparsable_reference" and reference_parsed:
         return Verdict.judged(False, answer, "unparsable_answer", marker=marker, via="sympy")
     return verdict
+
+
+def _mentions_big_operator(*texts: str) -> bool:
+    """Cheap text test before the tree walk: most answers hold no `\\sum` or `\\prod`."""
+    return any("\\sum" in text or "\\prod" in text for text in texts)
 
 
 def _no_answer(reference: str) -> Verdict:
