@@ -39,6 +39,12 @@ class Policy:
         pad = self.tokenizer.pad_token_id
         return int(pad if pad is not None else self.tokenizer.eos_token_id)
 
+    @property
+    def suppressed(self) -> list[int]:
+        """Tokens a response may not contain: a VLM's image placeholder."""
+        image = getattr(self.model.config, "image_token_id", None)
+        return [] if self.processor is None or image is None else [int(image)]
+
     def decode(self, ids: list[int]) -> str:
         return str(self.tokenizer.decode(ids, skip_special_tokens=True))
 
@@ -111,6 +117,7 @@ class ValueModel(nn.Module):
 
 
 def build_critic(policy_path: Path, device: str = "cpu") -> ValueModel:
-    model = AutoModelForCausalLM.from_pretrained(policy_path, local_files_only=True)
+    auto = AutoModelForImageTextToText if is_vision_language(policy_path) else AutoModelForCausalLM
+    model = auto.from_pretrained(policy_path, local_files_only=True)
     hidden = int(model.config.get_text_config().hidden_size)
     return ValueModel(model.base_model, hidden).to(device)

@@ -93,11 +93,13 @@ def generate(
     temperature: float = 1.0,
     top_p: float = 1.0,
     extras: dict[str, torch.Tensor] | None = None,
+    suppress: list[int] | None = None,
 ) -> Rollout:
     """Sample one response per prompt row (repeat rows for a group), with the KV cache.
 
     `top_k=0` so sampling draws from the policy's own distribution (transformers' default 50
-    would truncate it and bias the log-probs the loss assumes).
+    would truncate it and bias the log-probs the loss assumes). `suppress` lists tokens a
+    response must never hold (a VLM's image placeholder would make the forward expect pixels).
     """
     extras = extras or {}
     sampling: dict[str, Any] = (
@@ -112,6 +114,7 @@ def generate(
         eos_token_id=eos_id,
         pad_token_id=pad_id,
         use_cache=True,
+        suppress_tokens=suppress or None,
         **sampling,
         **extras,
     )

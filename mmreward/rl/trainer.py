@@ -273,6 +273,7 @@ class Trainer:
             temperature=self.config.temperature,
             top_p=self.config.top_p,
             extras={k: v.to(device) for k, v in extras.items()},
+            suppress=self.policy.suppressed,
         )
 
     def _score(self, records: list[dict[str, Any]], rollout: Rollout) -> Scored:
@@ -464,7 +465,10 @@ class Trainer:
         assert self.critic is not None
         mask = batch.attention_mask
         values: torch.Tensor = self.critic(
-            input_ids=batch.input_ids, attention_mask=mask, position_ids=position_ids(mask)
+            input_ids=batch.input_ids,
+            attention_mask=mask,
+            position_ids=position_ids(mask),
+            **batch.extras,
         )
         width = batch.prompt_ids.shape[1]
         return values[:, width - 1 : -1] * batch.response_mask
