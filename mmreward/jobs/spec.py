@@ -54,7 +54,10 @@ class RelabelSpec(BaseModel):
             known = ", ".join(sorted(ITEM_FIELDS))
             raise ValueError(f"--map: unknown field(s) {', '.join(unknown)}; known: {known}")
         if self.params and self.capability not in ("verifier", "grounding"):
-            raise ValueError("--param is for verifiers and grounding; a recipe sets its own")
+            raise ValueError(
+                "--param is for verifiers and grounding; a recipe's parameters live in its "
+                "file (add files with --recipes DIR)"
+            )
         if self.keep_best_of is not None and self.group_by is None:
             raise ValueError("--keep-best-of needs --group-by (the column naming the prompt)")
         return self
