@@ -411,3 +411,34 @@ def test_a_run_stopped_while_assembling_rescores_nothing(tmp_path, monkeypatch):
     summary = relabel(spec, source, target, settings=settings, progress=False)
     assert summary.chunks_resumed == 3
     assert target.read_bytes() == whole.read_bytes()
+
+
+def test_a_recipe_from_the_recipes_directory(tmp_path):
+    recipes = tmp_path / "recipes"
+    recipes.mkdir()
+    (recipes / "double.yaml").write_text(
+        "name: double\n"
+        "components:\n"
+        "  - {kind: accuracy, name: right, weight: 2.0, params: {verifier: math}}\n"
+    )
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    _write_jsonl(source, _rows(4))
+    summary = tmp_path / "summary.json"
+    argv = [str(source), str(target), "--recipe", "double", "--recipes", str(recipes)]
+    assert (
+        _relabel(
+            *argv,
+            "--map",
+            "response=completion",
+            "reference=answer",
+            "--summary-json",
+            str(summary),
+        )
+        == 0
+    )
+    out = _read_jsonl(target)
+    assert [r["reward"] for r in out] == [0.0, 2.0, 2.0, 0.0]
+    assert [r["reward_right"] for r in out] == [0.0, 1.0, 1.0, 0.0]
+    components = json.loads(summary.read_text())["components"]
+    assert components["right"] == {"mean": 0.5, "accuracy": 0.5}
+    assert components["total"] == {"mean": 1.0, "accuracy": 0.5}
