@@ -33,7 +33,7 @@ CACHE_ERRORS = Counter(
 )
 CACHE_UP = Gauge("mmreward_cache_up", "1 while the Redis verdict cache answers, 0 while skipped")
 
-CACHE_VERSION = "2"
+CACHE_VERSION = "3"
 """Bump when verifier behaviour changes, so stale verdicts are not served."""
 
 
