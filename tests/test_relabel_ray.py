@@ -85,3 +85,25 @@ def test_a_killed_ray_worker_loses_and_duplicates_no_rows(tmp_path, ray_cluster)
     assert target.read_bytes() == here.read_bytes()
     assert summary.rows == ROWS
     assert summary.by_status == {"ok": ROWS}
+
+
+@pytest.mark.slow
+@pytest.mark.filterwarnings("ignore::DeprecationWarning:ray")
+def test_ray_reads_parquet_row_groups_into_the_same_chunks_as_a_local_run(tmp_path, ray_cluster):
+    """Chunks of 10 rows over row groups of 7: most chunks span two groups."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [
+        {"id": i, "completion": f"\\boxed{{{i}}}", "answer": str(i if i % 3 else -i)}
+        for i in range(55)
+    ]
+    source = tmp_path / "in.parquet"
+    pq.write_table(pa.Table.from_pylist(rows), source, row_group_size=7)
+    spec = SPEC.model_copy(update={"chunk_rows": 10})
+    here, there = tmp_path / "local.jsonl", tmp_path / "ray.jsonl"
+    relabel(spec, source, here, settings=SETTINGS, progress=False)
+    options = RayOptions(actors=2, num_cpus=0.5)
+    relabel(spec, source, there, settings=SETTINGS, ray=options, progress=False)
+    assert there.read_bytes() == here.read_bytes()
+    assert [json.loads(line)["id"] for line in there.read_text().splitlines()] == list(range(55))
