@@ -87,6 +87,8 @@ def test_unset_flags_leave_the_environment_in_charge(monkeypatch):
         (["verify", "--response", "x", "--reference", "y", "--options", "a,b"], "JSON list"),
         (["verify", "--response", "x", "--reference", "y", "--verifier", "nope"], "known: "),
         (["serve", "--no-such-flag"], "unrecognized arguments"),
+        (["train", "--config", "c.yaml", "--output-dir", "o", "--device", "gpu"], "--device"),
+        (["relabel", "in.jsonl", "out.jsonl", "--max-items", "0"], "--max-items"),
         (["nope"], "invalid choice"),
     ],
 )

@@ -26,6 +26,9 @@ def add_train_command(commands: Any) -> None:
         help="override one config field (YAML value), e.g. --set seed=1",
     )
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    from mmreward.cli_flags import add_settings_arguments
+
+    add_settings_arguments(train)  # the in-process engine's settings
     train.set_defaults(handler=_train)
 
 
@@ -42,6 +45,7 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
 def _train(args: argparse.Namespace) -> int:
     # Under a shared CPU, spinning OpenMP threads steal time from everything else.
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    from mmreward.cli_flags import given_settings, settings_from_args
     from mmreward.rl.run import train
 
     train(
@@ -49,5 +53,6 @@ def _train(args: argparse.Namespace) -> int:
         args.output_dir,
         overrides=parse_overrides(args.overrides),
         progress=not args.no_progress,
+        settings=settings_from_args(args) if given_settings(args) else None,
     )
     return 0

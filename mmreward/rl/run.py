@@ -10,19 +10,22 @@ from tqdm import tqdm
 from mmreward.rl.config import RLConfig, load_config
 from mmreward.rl.curves import plot_curves
 from mmreward.rl.trainer import RewardScorer, Trainer
+from mmreward.settings import Settings
 
 
-def make_client(config: RLConfig) -> Any:
-    """`RewardClient(url)` when the config names a server, else an in-process `LocalClient`."""
+def make_client(config: RLConfig, settings: Settings | None = None) -> Any:
+    """`RewardClient(url)` when the config names a server, else an in-process `LocalClient`
+    on `settings` (the CLI's engine flags), whose recipes directory the config may name."""
     if config.reward_url:
         from mmreward.clients import RewardClient
 
         return RewardClient(config.reward_url)
     from mmreward.clients import LocalClient
-    from mmreward.settings import Settings
 
-    recipes = config.path(config.recipes_dir) if config.recipes_dir else None
-    return LocalClient(Settings(recipes_dir=recipes, sandbox_workers=1))
+    settings = settings or Settings(sandbox_workers=1)
+    if config.recipes_dir and settings.recipes_dir is None:
+        settings = settings.model_copy(update={"recipes_dir": config.path(config.recipes_dir)})
+    return LocalClient(settings)
 
 
 def train(
@@ -32,11 +35,12 @@ def train(
     overrides: dict[str, Any] | None = None,
     progress: bool = True,
     client: RewardScorer | None = None,
+    settings: Settings | None = None,
 ) -> Path:
     """Train (or resume) into `output_dir`; returns the path of `curves.png`."""
     config = load_config(config_path, **(overrides or {}))
     owned = client is None
-    scorer: Any = make_client(config) if client is None else client
+    scorer: Any = make_client(config, settings) if client is None else client
     try:
         trainer = Trainer(config, output_dir, scorer)
         with tqdm(
