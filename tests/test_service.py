@@ -173,17 +173,25 @@ def test_unknown_verifier_names_cannot_grow_the_metric_series(client):
     assert any('verifier="unknown"' in line and 'status="error"' in line for line in series)
 
 
-def test_a_missing_prm_checkpoint_is_503_with_the_reason_and_readyz_names_it(tmp_path):
-    missing = tmp_path / "nonexistent"
-    settings = Settings(sandbox_workers=1, prm_model=missing, prm_format="token-cls")
+def test_missing_checkpoints_are_503_with_the_reason_and_readyz_names_each(tmp_path):
+    prm, orm, detector = tmp_path / "prm", tmp_path / "orm", tmp_path / "yolo.pt"
+    settings = Settings(sandbox_workers=1, prm_model=prm, orm_model=orm, detector=detector)
     with TestClient(create_app(settings)) as broken:
-        body = {"items": [{"problem": "1 + 1?", "steps": ["1 + 1 = 2"]}]}
-        reply = broken.post("/v1/prm/score", json=body)
-        assert reply.status_code == 503
-        assert str(missing) in reply.json()["detail"]
+        calls = {
+            prm: ("/v1/prm/score", {"problem": "1 + 1?", "steps": ["1 + 1 = 2"]}),
+            orm: ("/v1/orm/score", {"prompt": "1 + 1?", "response": "2"}),
+            detector: ("/v1/grounding/score", {"image": "aGk=", "response": "a circle"}),
+        }
+        for missing, (route, item) in calls.items():
+            reply = broken.post(route, json={"items": [item]})
+            assert reply.status_code == 503, route
+            assert str(missing) in reply.json()["detail"], route
         ready = broken.get("/readyz")
         assert ready.status_code == 503
-        assert str(missing) in ready.json()["problems"]["prm"]
-        assert set(ready.json()["problems"]) == {"prm"}
+        problems = ready.json()["problems"]
+        assert set(problems) == {"prm", "orm", "grounding"}
+        assert str(prm) in problems["prm"]
+        assert str(orm) in problems["orm"]
+        assert str(detector) in problems["grounding"]
         verified = broken.post("/v1/verify", json={"items": [{"response": "2", "reference": "2"}]})
         assert verified.status_code == 200  # the rest of the server still scores
