@@ -5,6 +5,7 @@ The local runner and every Ray actor use this same class, so both give the same 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -28,6 +29,7 @@ from mmreward.recipes import RewardItem
 if TYPE_CHECKING:
     from mmreward.engine import Engine
 
+_ITEM_PLACE = re.compile(r"^items\[\d+\][.:]?\s*")
 _Item = TypeVar("_Item", bound=BaseModel)
 _Result = TypeVar("_Result")
 Columns = dict[str, Any]
@@ -94,18 +96,18 @@ class ChunkScorer:
             except ValidationError as error:
                 out[i] = error_columns(self.spec, f"{labels[i]}: {_validation_reason(error)}")
         scored = self._call_each(call, items, [labels[i] for i in where])
-        for position, (i, result) in enumerate(zip(where, scored, strict=True)):
+        for i, result in zip(where, scored, strict=True):
             if isinstance(result, dict):
                 out[i] = result
             else:
-                out[i] = self._labelled(columns(self.spec, result), labels[i], position)
+                out[i] = self._labelled(columns(self.spec, result), labels[i])
         return [c if c is not None else error_columns(self.spec, "not scored") for c in out]
 
-    def _labelled(self, columns: Columns, label: str, position: int) -> Columns:
+    def _labelled(self, columns: Columns, label: str) -> Columns:
         """An engine error names the item by its place in the call; the row label replaces it."""
         status, reason = f"{self.spec.output}_status", f"{self.spec.output}_reason"
         if columns.get(status) == "error":
-            text = str(columns.get(reason, "")).removeprefix(f"items[{position}]").lstrip(".: ")
+            text = _ITEM_PLACE.sub("", str(columns.get(reason, "")), count=1)
             columns[reason] = f"{label}: {text}"
         return columns
 
