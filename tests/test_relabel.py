@@ -442,3 +442,39 @@ def test_a_recipe_from_the_recipes_directory(tmp_path):
     components = json.loads(summary.read_text())["components"]
     assert components["right"] == {"mean": 0.5, "accuracy": 0.5}
     assert components["total"] == {"mean": 1.0, "accuracy": 0.5}
+
+
+def test_rows_become_items_per_capability():
+    from mmreward.jobs.rows import prepare
+
+    chat = [{"role": "user", "content": "2+2?"}, {"role": "assistant", "content": "\\boxed{4}"}]
+    verifier = RelabelSpec(columns={"response": "out"}, params={"tolerance": 0.1})
+    assert prepare({"out": chat, "reference": "4"}, verifier, "row 1") == {
+        "verifier": "math",
+        "response": "2+2?\n\\boxed{4}",
+        "reference": "4",
+        "options": None,
+        "params": {"tolerance": 0.1},
+    }
+    assert prepare({"out": "x"}, verifier, "row 2") == "row 2: column 'reference' is missing"
+    assert prepare({"out": "x", "reference": 1, "options": "AB"}, verifier, "row 3") == (
+        "row 3: column 'options' is not a list of strings"
+    )
+    grounding = RelabelSpec(capability="grounding", name="", task="count")
+    png = b"\x89PNG..."
+    item = prepare({"image": {"bytes": png, "path": None}, "response": "2"}, grounding, "row 4")
+    assert isinstance(item, dict)
+    assert base64.b64decode(item["image"]) == png
+    assert item["task"] == "count"
+    assert prepare({"image": b"", "response": "2"}, grounding, "row 5").startswith("row 5:")
+    prm = RelabelSpec(capability="prm", name="", step_separator="\n")
+    assert prepare({"prompt": "p", "response": "a\n\n b \nc"}, prm, "row 6") == {
+        "problem": "p",
+        "steps": ["a", "b", "c"],
+    }
+    recipe = RelabelSpec(capability="recipe", name="r1v", columns={"image": "img"})
+    assert prepare({"response": "r", "img": png, "steps": ["s"]}, recipe, "row 7") == {
+        "response": "r",
+        "steps": ["s"],
+        "image": base64.b64encode(png).decode(),
+    }
