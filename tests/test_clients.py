@@ -183,3 +183,13 @@ def test_openrlhf_get_reward_honours_the_item_bound(local):
         reply = client.post("/get_reward", json=body)
         assert reply.status_code == 422
         assert "at most 2 items" in reply.json()["detail"]
+
+
+def test_blocking_reward_inside_an_event_loop_says_to_await_the_async_twin(local):
+    async def inside_a_loop():
+        return local.reward("math", [{"response": "\\boxed{1}", "reference": "1"}])
+
+    with pytest.raises(RuntimeError, match="await its a\\* twin"):
+        asyncio.run(inside_a_loop())
+    [result] = local.reward("math", [{"response": "\\boxed{1}", "reference": "1"}])
+    assert result.reward == 1.0
