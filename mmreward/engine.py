@@ -46,7 +46,8 @@ _INLINE_CHARS = 8192
 
 
 class Engine:
-    """Owns the sandbox, the cache and the model components of one server process."""
+    """Owns the sandbox, the verdict cache, the compute lanes and the capabilities of one
+    process; `capabilities` defaults to the list in `mmreward.capabilities`."""
 
     def __init__(
         self,
