@@ -9,7 +9,7 @@ path, not of sympy. A second table times the TRL adapter per item over a GRPO-si
 in-process (`LocalClient`), over HTTP (`RewardClient`), against a bare `httpx` post of the same
 items to the same server.
 
-    python bench/request_overhead.py --baseline 4c99798 --after 37d341c
+    python bench/request_overhead.py --baseline 4c99798 --after 0526e06
 """
 
 from __future__ import annotations
@@ -28,8 +28,10 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import httpx
+import orjson
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOOR = "GET /healthz (no work)"
@@ -98,30 +100,71 @@ def _timed(fn: Callable[[], object], n: int) -> list[float]:
     return times
 
 
+class _RawHTTP:
+    """HTTP/1.1 over one kept-alive TCP_NODELAY socket: the request path without a client
+    library, so what remains is the server's time and the loopback round trip."""
+
+    def __init__(self, url: str) -> None:
+        host, port = url.removeprefix("http://").split(":")
+        self.sock = socket.create_connection((host, int(port)))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def get(self, path: str) -> bytes:
+        return self._send(f"GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode())
+
+    def post(self, path: str, json: object) -> bytes:
+        body = orjson.dumps(json)
+        head = f"POST {path} HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+        return self._send(f"{head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
+
+    def _send(self, request: bytes) -> bytes:
+        self.sock.sendall(request)
+        data = b""
+        while b"\r\n\r\n" not in data:
+            data += self.sock.recv(65536)
+        head, body = data.split(b"\r\n\r\n", 1)
+        length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
+        while len(body) < length:
+            body += self.sock.recv(65536)
+        return body
+
+    def close(self) -> None:
+        self.sock.close()
+
+
 def _requests(
-    servers: dict[str, tuple[httpx.Client, int]], rounds: int, per_round: int
-) -> dict[tuple[str, str], tuple[float, float]]:
-    """(median wall ms, server CPU ms per request) per (request, side)."""
-    calls = {
+    servers: dict[str, tuple[httpx.Client, _RawHTTP, int]], rounds: int, per_round: int
+) -> dict[tuple[str, str], tuple[float, float, float]]:
+    """(median ms through httpx, median ms on a raw socket, server CPU ms per request)."""
+    calls: dict[str, Callable[[Any], object]] = {
         FLOOR: lambda c: c.get("/healthz"),
-        "POST /v1/verify, 1 item": lambda c: c.post("/v1/verify", json=VERIFY),
-        "POST /get_reward, 1 item": lambda c: c.post("/get_reward", json=GET_REWARD),
+        "POST /v1/verify": lambda c: c.post("/v1/verify", json=VERIFY),
+        "POST /get_reward": lambda c: c.post("/get_reward", json=GET_REWARD),
     }
-    times: dict[tuple[str, str], list[float]] = {}
+    library: dict[tuple[str, str], list[float]] = {}
+    raw: dict[tuple[str, str], list[float]] = {}
     cpu: dict[tuple[str, str], float] = {}
-    for client, _ in servers.values():
+    for client, sock, _ in servers.values():
         for call in calls.values():
             _timed(lambda call=call, client=client: call(client), 20)  # warm-up, cache fill
+            _timed(lambda call=call, sock=sock: call(sock), 20)
     for _ in range(rounds):
         for row, call in calls.items():
-            for side, (client, pid) in servers.items():
+            for side, (client, sock, pid) in servers.items():
+                key = (row, side)
                 start = _cpu_seconds(pid)
-                times.setdefault((row, side), []).extend(
+                library.setdefault(key, []).extend(
                     _timed(lambda call=call, client=client: call(client), per_round)
                 )
-                cpu[(row, side)] = cpu.get((row, side), 0.0) + _cpu_seconds(pid) - start
-    n = rounds * per_round
-    return {key: (statistics.median(t) * 1e3, cpu[key] / n * 1e3) for key, t in times.items()}
+                raw.setdefault(key, []).extend(
+                    _timed(lambda call=call, sock=sock: call(sock), per_round)
+                )
+                cpu[key] = cpu.get(key, 0.0) + _cpu_seconds(pid) - start
+    n = 2 * rounds * per_round
+    return {
+        key: (statistics.median(t) * 1e3, statistics.median(raw[key]) * 1e3, cpu[key] / n * 1e3)
+        for key, t in library.items()
+    }
 
 
 def _trl(url: str, batch: int, rounds: int) -> dict[str, float]:
@@ -138,7 +181,7 @@ def _trl(url: str, batch: int, rounds: int) -> dict[str, float]:
     prompts = ["p"] * batch
     with LocalClient(Settings(sandbox_workers=1)) as local, RewardClient(url) as http:
         modes: dict[str, Callable[[], object]] = {
-            "raw httpx post + json (no adapter)": lambda: [
+            "bare httpx post of the items + json (no adapter)": lambda: [
                 r["reward"] for r in raw.post("/v1/verify", json={"items": items}).json()["results"]
             ],
             "TRL adapter, RewardClient (HTTP)": lambda: http_fn(
@@ -173,12 +216,13 @@ def main() -> None:
         changed = _unpack(args.after, Path(tmp) / "after") if args.after else None
         with _server(source) as before, _server(changed) as after:
             servers = {
-                side: (httpx.Client(base_url=url), pid)
+                side: (httpx.Client(base_url=url), _RawHTTP(url), pid)
                 for side, (url, pid) in (("before", before), ("after", after))
             }
             medians = _requests(servers, args.rounds, args.per_round)
-            for client, _ in servers.values():
+            for client, sock, _ in servers.values():
                 client.close()
+                sock.close()
             trl = _trl(after[0], args.batch, args.rounds)
 
     print(
@@ -187,12 +231,17 @@ def main() -> None:
         f"{args.rounds * args.per_round} sequential requests per cell, alternating"
     )
     print(
-        "\n| request | wall ms (median), before | after | server CPU ms/request, before | after |"
+        "\n| 1-item request | httpx ms, before | after | raw socket ms, before | after "
+        "| server CPU ms, before | after |"
     )
-    print("|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for row in dict.fromkeys(key[0] for key in medians):
-        (wall_b, cpu_b), (wall_a, cpu_a) = medians[(row, "before")], medians[(row, "after")]
-        print(f"| {row} | {wall_b:.2f} | {wall_a:.2f} | {cpu_b:.2f} | {cpu_a:.2f} |")
+        lib_b, raw_b, cpu_b = medians[(row, "before")]
+        lib_a, raw_a, cpu_a = medians[(row, "after")]
+        print(
+            f"| {row} | {lib_b:.2f} | {lib_a:.2f} | {raw_b:.2f} | {raw_a:.2f} "
+            f"| {cpu_b:.2f} | {cpu_a:.2f} |"
+        )
     print(f"\n| TRL reward function, {args.batch} completions per call | us per item |")
     print("|---|---|")
     for name, us in trl.items():
