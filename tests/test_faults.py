@@ -72,16 +72,6 @@ def test_redis_outage_scoring_goes_on_uncached_then_the_cache_reconnects(caplog)
         server.stop()
 
 
-def _sandbox_workers() -> list[psutil.Process]:
-    """Children of this process's fork server: the sandbox workers."""
-    servers = [
-        p
-        for p in psutil.Process(os.getpid()).children()
-        if "forkserver" in " ".join(p.cmdline())
-    ]
-    return [child for server in servers for child in server.children()]
-
-
 @pytest.mark.slow
 def test_sigkilled_worker_mid_request_is_an_error_verdict_and_the_next_request_is_served():
     settings = Settings(sandbox_workers=1, sandbox_timeout_s=30.0, cache_size=0)
@@ -96,19 +86,68 @@ def test_sigkilled_worker_mid_request_is_an_error_verdict_and_the_next_request_i
         request = threading.Thread(target=post)
         request.start()
 
-        def busy() -> list[psutil.Process]:
-            return [w for w in _sandbox_workers() if w.cpu_times().user > 0.2]
+        sandbox = client.app.state.engine.sandbox
+        running: list[int] = []
 
-        _until(lambda: bool(busy()))
-        for worker in busy():
-            os.kill(worker.pid, signal.SIGKILL)
+        def cpu(pid: int) -> float:
+            try:
+                return float(psutil.Process(pid).cpu_times().user)
+            except psutil.NoSuchProcess:
+                return 0.0
+
+        def busy() -> bool:
+            running[:] = [pid for pid in sandbox.running_pids() if cpu(pid) > 0.2]
+            return bool(running)
+
+        _until(busy)
+        for pid in running:
+            os.kill(pid, signal.SIGKILL)
         request.join(HANG_GUARD_S)
         [reply] = replies
         assert reply.status_code == 200
         runaway, half = reply.json()["results"]
-        assert runaway["status"] == "error"
+        assert runaway["status"] == "error", runaway
         assert "died" in runaway["reason"]
         assert half["correct"] is True
         again = client.post("/v1/verify", json={"items": [HALF.model_dump()]})
         assert again.status_code == 200
         assert again.json()["results"][0]["correct"] is True
+
+
+@pytest.mark.slow
+def test_an_ordinary_request_is_answered_while_requests_of_runaway_items_are_still_running():
+    """Head-of-line blocking, as a user saw it: 10 requests of 2 runaway items each, then an
+    ordinary one. It must come back while the runaway requests are still being worked on."""
+    settings = Settings(sandbox_workers=2, sandbox_timeout_s=2.0, cache_size=0)
+    runaway_items = [
+        {"response": RUNAWAY.replace("x^3", f"x^{{{n}}}"), "reference": "0.2"} for n in range(3, 23)
+    ]
+    with TestClient(create_app(settings)) as client:
+        assert client.get("/readyz").status_code == 200
+        statuses: list[int] = []
+        lock = threading.Lock()
+
+        def post(items: list[dict]) -> None:
+            reply = client.post("/v1/verify", json={"items": items})
+            with lock:
+                statuses.append(reply.status_code)
+
+        slow = [
+            threading.Thread(target=post, args=(runaway_items[2 * i : 2 * i + 2],))
+            for i in range(10)
+        ]
+        for thread in slow:
+            thread.start()
+        time.sleep(0.5)  # let the runaway items reach the workers first
+        ordinary = {
+            "response": "so \\boxed{\\frac{\\sqrt{3}}{3}}",
+            "reference": "\\frac{1}{\\sqrt{3}}",
+        }
+        reply = client.post("/v1/verify", json={"items": [ordinary]})
+        still_running = sum(thread.is_alive() for thread in slow)
+        assert reply.status_code == 200
+        assert reply.json()["results"][0]["correct"] is True
+        assert still_running > 0  # answered before the runaway requests were
+        for thread in slow:
+            thread.join(HANG_GUARD_S)
+        assert statuses == [200] * 10

@@ -202,6 +202,12 @@ class Sandbox:
                 "slow_queued": len(self._slow),
             }
 
+    def running_pids(self) -> list[int]:
+        """Process ids of the workers running a job now (fault injection, debugging)."""
+        with self._lock:
+            busy = [w for w in self._pool if w.job is not None] + self._slow_running
+            return [w.pid for w in busy]
+
     def close(self) -> None:
         with self._lock:
             if self._closed:
