@@ -189,7 +189,7 @@ def sandbox_workers(server: subprocess.Popen[bytes]) -> list[psutil.Process]:
     found = []
     for child in psutil.Process(server.pid).children():
         if "forkserver" in " ".join(child.cmdline()):
-            found += child.children()
+            found += [w for w in child.children() if w.status() != psutil.STATUS_ZOMBIE]
     return found
 
 
