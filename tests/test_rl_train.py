@@ -168,3 +168,33 @@ def test_resumed_run_continues_the_same_metrics_stream(workdir, client):
         for key in ("reward/mean", "loss/policy", "loss/value", "eval/accuracy", "response_length"):
             if key in x:
                 assert y[key] == pytest.approx(x[key], rel=1e-4, abs=1e-6), (x["step"], key)
+
+
+def test_step_end_tokens_find_the_last_token_of_each_step(workdir):
+    from mmreward.rl.policy import load_policy
+    from mmreward.rl.trainer import _step_end_tokens
+
+    policy = load_policy(workdir / "policy")
+    text = "1+1==22 =4"
+    ids = torch.tensor(policy.tokenizer(text, add_special_tokens=False)["input_ids"] + [1])
+    # one token per character: steps "1+1" (0-2), "" (skipped), "22 " (5-7), "4" (9);
+    # the EOS belongs to none
+    assert _step_end_tokens(policy, ids, text, "=") == [2, 7, 9]
+
+
+@pytest.mark.slow
+def test_ppo_with_prm_step_rewards(workdir, client):
+    config = write_config(
+        workdir, "prm", algorithm="ppo", process_rewards=True, step_separator="=", max_steps=1
+    )
+    out = workdir / "out-prm"
+    trainer = Trainer(load_config(config), out, client)
+    rollout = trainer._generate(trainer.train_rows[:3], greedy=False)
+    dense = trainer._process_rewards(trainer.train_rows[:3], rollout)
+    assert dense.shape == rollout.response_mask.shape
+    assert bool((dense * (1 - rollout.response_mask)).eq(0).all())  # nothing on padding
+    for row, text in enumerate(rollout.texts):
+        if any(step.strip() for step in text.split("=")):
+            assert float(dense[row].abs().sum()) > 0  # the PRM scored its steps
+    trainer.run()
+    assert lines(out)[-1]["step"] == 1

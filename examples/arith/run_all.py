@@ -1,12 +1,16 @@
-"""Every algorithm on the arith task, two seeds each, then one results table and one figure.
+"""Every algorithm on the arith task, then one results table and one figure.
 
-    python -m examples.arith.run_all            # SFT warm-up if missing, then 4 x 2 runs
-    python -m examples.arith.run_all --table    # only rebuild table and figure from runs/
+    python -m examples.arith.run_all                 # SFT warm-up if missing, then 4 x 2 runs
+    python -m examples.arith.run_all --seeds 0       # one seed
+    python -m examples.arith.run_all --table         # only rebuild table and figure from runs/
 
-Each run trains for `--budget` seconds of wall clock (evaluations excluded) with one torch
-thread; `--parallel` runs that many at once. Accuracy is greedy exact-match on 500 held-out
-prompts, scored by the math verifier with truncated responses counted wrong; "last3" is the
-mean of the last three evaluations, since adjacent evaluations swing by several points.
+Each run trains for its config's `time_budget_s` on its `budget_clock` (the configs use CPU
+seconds of the training process: on a shared machine that is the work done, not how busy the
+neighbours were), evaluations excluded, with one torch thread; `--parallel` runs that many at
+once. Accuracy is greedy exact-match on 500 held-out prompts, scored by the math verifier with
+truncated responses counted wrong; "last3" is the mean of the last three evaluations, since
+adjacent evaluations swing by several points. A run already at its budget is skipped, a
+shorter one resumes from its checkpoint.
 """
 
 from __future__ import annotations

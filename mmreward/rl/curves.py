@@ -37,7 +37,7 @@ def plot_curves(metrics: Path, target: Path, runs: dict[str, Path] | None = None
                 xs, ys = zip(*points, strict=True)
                 ax.plot(xs, ys, label=label, linewidth=1.2)
         ax.set_title(title)
-        ax.set_xlabel("training minutes")
+        ax.set_xlabel("training minutes (budget clock)")
         ax.grid(alpha=0.3)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     if len(series) > 1 and handles:

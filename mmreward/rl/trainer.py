@@ -49,6 +49,8 @@ class RewardScorer(Protocol):
 
     def reward(self, recipe: str, items: Sequence[dict[str, Any]]) -> list[RewardResult]: ...
 
+    def prm_score(self, items: Sequence[dict[str, Any]]) -> list[Any]: ...
+
 
 @dataclass
 class Scored:
@@ -322,7 +324,7 @@ class Trainer:
         if not asked:
             return dense
         items = [{"problem": records[i]["prompt"], "steps": steps_of[i]} for i in asked]
-        results = self.client.prm_score(items)  # type: ignore[attr-defined]
+        results = self.client.prm_score(items)
         for i, result in zip(asked, results, strict=True):
             ends = _step_end_tokens(self.policy, rollout.response_ids[i], rollout.texts[i], sep)
             previous = 0.0
