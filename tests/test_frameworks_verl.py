@@ -154,6 +154,7 @@ def test_extra_info_picks_the_verifier_per_sample(tokenizer, shared):
     assert out["reward_tensor"].sum(dim=-1).tolist() == [1.0, 1.0]
 
 
+@pytest.mark.slow
 def test_prime_manager_gets_floats_from_worker_processes(tokenizer, server, shared):
     """Prime scores in forked worker processes and wants a bare float per sample."""
     fn = reward.get_custom_reward_fn(config("compute_score_float", url=server))
