@@ -317,3 +317,14 @@ def test_openrlhf_query_without_eos_is_truncated(tmp_path):
     )
     assert done.extra["truncated"] is False
     assert cut.extra["truncated"] is True
+
+
+def test_a_missing_policy_tokenizer_is_a_clear_503(local, tmp_path):
+    from fastapi.testclient import TestClient
+
+    settings = Settings(policy_tokenizer=tmp_path / "missing")
+    with TestClient(create_app(settings, engine=local.engine)) as http:
+        body = {"query": ["Q \\boxed{1}"], "prompts": ["Q"], "labels": ["1"]}
+        answer = http.post("/get_reward", json=body)
+    assert answer.status_code == 503
+    assert "policy tokenizer" in answer.json()["detail"]

@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 from mmreward.clients._adapt import Row, Scored, Target, score_rows, shared_client
+from mmreward.errors import ModelNotLoadedError
 
 COMMON_SPECIAL_TOKENS = (
     "<|im_end|>",
@@ -46,8 +47,6 @@ COMMON_ASSISTANT_MARKERS = (
 )
 """Where the assistant turn starts in ChatML/Qwen, Llama 3, Gemma, Phi, DeepSeek and Mistral."""
 
-UNLOCATED = "response_not_located"
-
 
 @dataclass(frozen=True)
 class QueryFormat:
@@ -67,7 +66,12 @@ def query_format(tokenizer_dir: str | None = None) -> QueryFormat:
         return QueryFormat()
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir, local_files_only=True)
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(tokenizer_dir, local_files_only=True)
+    except (OSError, ValueError) as error:
+        raise ModelNotLoadedError(
+            f"policy tokenizer {tokenizer_dir!r} cannot be loaded: {error}"
+        ) from error
     specials = [t for t in tokenizer.all_special_tokens if t and t not in COMMON_SPECIAL_TOKENS]
     markers = list(COMMON_ASSISTANT_MARKERS)
     if getattr(tokenizer, "chat_template", None):
