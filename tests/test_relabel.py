@@ -478,3 +478,21 @@ def test_rows_become_items_per_capability():
         "steps": ["s"],
         "image": base64.b64encode(png).decode(),
     }
+
+
+def test_a_second_run_of_the_same_job_is_kept_out_while_the_first_holds_it(tmp_path):
+    import fcntl
+
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    _write_jsonl(source, _rows())
+    parts = tmp_path / ".out.jsonl.relabel"
+    parts.mkdir()
+    settings = Settings(sandbox_workers=1)
+    spec = RelabelSpec(columns={"response": "completion", "reference": "answer"})
+    with (parts / "lock").open("w") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)
+        with pytest.raises(Exception, match="another run is writing"):
+            relabel(spec, source, target, settings=settings, progress=False)
+    assert not target.exists()
+    assert relabel(spec, source, target, settings=settings, progress=False).rows == 12
+    assert not parts.exists()

@@ -9,6 +9,7 @@ the same bytes however many runs it took.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -18,6 +19,7 @@ from typing import Any
 from mmreward.jobs.formats import JobError
 
 _MANIFEST = "job.json"
+_LOCK = "lock"
 
 
 def _fsync_dir(path: Path) -> None:
@@ -45,21 +47,37 @@ class Checkpoint:
     def __init__(self, target: Path, manifest: dict[str, Any]) -> None:
         self.directory = target.parent / f".{target.name}.relabel"
         self.manifest = manifest
+        self._lock: int | None = None
 
     def open(self, *, restart: bool) -> None:
-        """Create the directory, or reuse it when it belongs to the same job."""
-        if restart and self.directory.exists():
-            shutil.rmtree(self.directory)
+        """Create the directory, or reuse it when it belongs to the same job.
+
+        A lock held for the run keeps a second run of the same job out; the kernel drops it
+        when the process dies, however it dies, so a re-run can resume."""
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._lock = os.open(self.directory / _LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._lock)
+            self._lock = None
+            raise JobError(f"another run is writing {self.directory}; wait for it") from None
+        if restart:
+            for stale in self.directory.iterdir():
+                if stale.is_dir():
+                    shutil.rmtree(stale)
+                elif stale.name != _LOCK:
+                    stale.unlink()
         path = self.directory / _MANIFEST
         if path.exists():
             found = json.loads(path.read_text())
             if found != self.manifest:
+                self.release()
                 raise JobError(
                     f"{self.directory} holds the checkpoint of another job (other arguments, or "
                     "the input changed); re-run with the same arguments, or pass --restart"
                 )
             return
-        self.directory.mkdir(parents=True, exist_ok=True)
         write_atomic(path, json.dumps(self.manifest, sort_keys=True).encode())
 
     def _part(self, index: int) -> Path:
@@ -82,3 +100,9 @@ class Checkpoint:
 
     def remove(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)
+        self.release()
+
+    def release(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None

@@ -80,6 +80,31 @@ def relabel(
     total = source.count()
     checkpoint = Checkpoint(target_path, _manifest(spec, source, total))
     checkpoint.open(restart=restart)
+    try:
+        resumed = _score(spec, settings, source, checkpoint, total, ray, progress)
+        n_chunks = -(-total // spec.chunk_rows)
+        added = [columns for k in range(n_chunks) for columns in checkpoint.read(k)]
+        if len(added) != total:
+            reason = f"{len(added)} scored rows for {total} input rows; re-run with --restart"
+            raise JobError(reason)
+        keep = _select(spec, source, added)
+        _assemble(source, out_format, checkpoint, target_path, added, keep)
+        checkpoint.remove()
+        return summarize(added, spec.output, spec.passing, sum(keep), resumed)
+    finally:
+        checkpoint.release()
+
+
+def _score(
+    spec: RelabelSpec,
+    settings: Settings,
+    source: Source,
+    checkpoint: Checkpoint,
+    total: int,
+    ray: RayOptions | None,
+    progress: bool,
+) -> int:
+    """Score every chunk without a part, behind a progress bar; returns the parts reused."""
     n_chunks = -(-total // spec.chunk_rows)
     resumed = sum(checkpoint.done(k) for k in range(n_chunks))
     with tqdm(
@@ -97,13 +122,7 @@ def relabel(
 
         if resumed < n_chunks:  # else an earlier run stopped while assembling the output
             _score_missing(spec, settings, source, checkpoint, ray, sink)
-    added = [columns for k in range(n_chunks) for columns in checkpoint.read(k)]
-    if len(added) != total:
-        raise JobError(f"{len(added)} scored rows for {total} input rows; re-run with --restart")
-    keep = _select(spec, source, added)
-    _assemble(source, out_format, checkpoint, target_path, added, keep)
-    checkpoint.remove()
-    return summarize(added, spec.output, spec.passing, sum(keep), resumed)
+    return resumed
 
 
 def write_summary(path: Path, summary: Summary) -> None:
