@@ -11,8 +11,8 @@ from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import Response
-from pydantic import Field, model_validator
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, model_validator
 
 from mmreward.clients._adapt import (
     Scored,
@@ -47,10 +47,8 @@ async def require_key_or_query(
     await require_api_key(request)
 
 
-class JSONBytes(Response):
+class JSONBytes(JSONResponse):
     """orjson-encoded body: plain dicts and lists, no per-field encoder walk."""
-
-    media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
         return orjson.dumps(content)
@@ -71,7 +69,15 @@ class OpenRLHFRequest(EncodableModel):
         return self
 
 
-@router.post("/get_reward", response_class=JSONBytes)
+class OpenRLHFResponse(BaseModel):
+    rewards: list[float] = Field(description="one per query, for advantages")
+    scores: list[float] = Field(description="the same, for OpenRLHF's dynamic filtering")
+    extra_logs: dict[str, list[float]] = Field(
+        description="accuracy, timeouts, errors, truncated and each recipe component, per query"
+    )
+
+
+@router.post("/get_reward", response_class=JSONBytes, responses={200: {"model": OpenRLHFResponse}})
 async def get_reward(
     request: OpenRLHFRequest,
     engine: Annotated[Engine, Depends(get_engine)],
