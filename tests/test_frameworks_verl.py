@@ -172,3 +172,16 @@ def test_a_file_path_from_another_directory_loads_too(tokenizer, shared, tmp_pat
     fn = reward.get_custom_reward_fn(cfg)
     out = NaiveRewardManager(tokenizer, 0, compute_score=fn)(batch(tokenizer, SAMPLES[:2]), True)
     assert out["reward_tensor"].sum(dim=-1).tolist() == [1.0, 1.0]
+
+
+def test_the_example_reward_config_loads_and_scores(tokenizer, server, shared):
+    """examples/verl/reward.yaml, as a user would merge it, with its server URL pointed here."""
+    from pathlib import Path
+
+    example = OmegaConf.load(Path(__file__).parent.parent / "examples" / "verl" / "reward.yaml")
+    example.reward.custom_reward_function.reward_kwargs.url = server
+    fn = reward.get_custom_reward_fn(example)
+    out = NaiveRewardManager(tokenizer, 0, compute_score=fn)(batch(tokenizer, SAMPLES), True)
+    # r1v: half for the answer, half for the <think>/<answer> layout (only the sixth has it)
+    assert out["reward_tensor"].sum(dim=-1).tolist()[5] == 1.0
+    assert out["reward_extra_info"]["format"] == [0.0] * 5 + [1.0] + [0.0] * 2
