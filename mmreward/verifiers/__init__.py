@@ -1,20 +1,17 @@
 """Outcome verifiers: extract an answer from a response and judge it against a reference.
 
-`verify()` is the one entry point; each verifier module registers itself by name.
+`verify()` is the one entry point; the verifiers by name are listed in `registry.VERIFIERS`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import mmreward.verifiers.math as _math  # noqa: F401  (registers "math")
-from mmreward.verifiers import chart as _chart  # noqa: F401  (registers "chart")
-from mmreward.verifiers import choice as _choice  # noqa: F401  (registers "choice")
-from mmreward.verifiers import format as _format  # noqa: F401  (registers "format")
-from mmreward.verifiers.registry import Deferred, get_verifier, register, verifier_names
+from mmreward.verifiers.deferred import Deferred
+from mmreward.verifiers.registry import get_verifier, verifier_names
 from mmreward.verifiers.verdict import Status, Verdict
 
-__all__ = ["Deferred", "Status", "Verdict", "register", "verifier_names", "verify"]
+__all__ = ["Deferred", "Status", "Verdict", "verifier_names", "verify"]
 
 
 def verify(

@@ -40,7 +40,6 @@ from mmreward.verifiers.aliases import Groups, parse_groups, same_entity
 from mmreward.verifiers.choice import judge_choice
 from mmreward.verifiers.extract import clean_answer, extract_final_answer
 from mmreward.verifiers.quantity import AMBIGUOUS, Quantity, parse_quantity, parse_time
-from mmreward.verifiers.registry import register
 from mmreward.verifiers.text import after_reasoning, normalize_text
 from mmreward.verifiers.verdict import Verdict
 
@@ -64,7 +63,6 @@ class _SeveralNumbers(Exception):
     """The answer names several numbers where one is expected."""
 
 
-@register("chart")
 def verify_chart(
     response: str,
     reference: Any,

@@ -28,7 +28,6 @@ from typing import Any
 from mmreward.errors import InvalidInputError
 from mmreward.verifiers.extract import clean_answer, extract_final_answer, last_boxed
 from mmreward.verifiers.quantity import Quantity, parse_quantity
-from mmreward.verifiers.registry import register
 from mmreward.verifiers.text import after_reasoning, normalize_text, strip_latex_wrappers
 from mmreward.verifiers.verdict import Verdict
 
@@ -68,7 +67,6 @@ class Reading:
     where: str
 
 
-@register("choice")
 def verify_choice(
     response: str, reference: Any, *, options: Options | None = None, **params: Any
 ) -> Verdict:

@@ -30,7 +30,6 @@ from typing import Any
 
 from mmreward.errors import InvalidInputError
 from mmreward.verifiers.extract import closing_brace
-from mmreward.verifiers.registry import register
 from mmreward.verifiers.verdict import Verdict
 
 SPECS = ("think_answer", "boxed", "think_boxed")
@@ -45,7 +44,6 @@ class _Violation(Exception):
     """A format rule the response breaks; the message is the verdict's reason."""
 
 
-@register("format")
 def verify_format(
     response: str,
     reference: Any = None,

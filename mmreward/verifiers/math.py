@@ -40,6 +40,7 @@ from mmreward.verifiers.compare import (
     equivalent,
     has_big_operator,
 )
+from mmreward.verifiers.deferred import Deferred
 from mmreward.verifiers.extract import extract_final_answer, sentence_value
 from mmreward.verifiers.guards import TooLargeError, check_magnitude, is_growing_tower
 from mmreward.verifiers.latex import (
@@ -53,7 +54,6 @@ from mmreward.verifiers.latex import (
 )
 from mmreward.verifiers.mathtree import Node, Text
 from mmreward.verifiers.numbers import NotExact, exact_value
-from mmreward.verifiers.registry import Deferred, register
 from mmreward.verifiers.text import after_reasoning
 from mmreward.verifiers.verdict import Verdict
 
@@ -66,7 +66,6 @@ _CHOICE_LABEL = re.compile(
 _CHOICE_LETTER = re.compile(r"\s*(?:\\text(?:bf|rm|normal)?\s*\{)?\s*\(?([A-J])\)?\s*\}?\s*")
 
 
-@register("math")
 def verify_math(
     response: str, reference: Any, *, options: list[str] | None = None, **params: Any
 ) -> Verdict | Deferred:

@@ -1,64 +1,40 @@
-"""Name -> verifier function, and the `Deferred` hand-off to the sandbox.
+"""Name -> verifier function: the one list of verifiers, written out here.
 
-A verifier does its cheap, safe work (extraction, string and plain-number checks) in the caller's
-process and returns a `Verdict`. Work that can blow up (sympy) is returned as a `Deferred`: a
-module-level function plus picklable arguments, which the caller runs in a killable worker.
+Nothing registers itself by being imported: a new verifier is a function in its own module of
+`mmreward.verifiers` and one entry in `VERIFIERS`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import Mapping
 
 from mmreward.errors import UnknownVerifierError
-from mmreward.verifiers.verdict import Verdict
+from mmreward.verifiers.chart import verify_chart
+from mmreward.verifiers.choice import verify_choice
+from mmreward.verifiers.deferred import Deferred as Deferred  # where the sandbox finds it
+from mmreward.verifiers.deferred import Verifier
+from mmreward.verifiers.format import verify_format
+from mmreward.verifiers.math import verify_math
 
-
-@dataclass(frozen=True)
-class Deferred:
-    """A unit of sandboxed work: `fn(*args)` must return a `Verdict`."""
-
-    fn: Callable[..., Verdict]
-    args: tuple[Any, ...]
-    fallback: Verdict | None = None
-    """What to answer when the sandbox kills the job, if a better guess than "timeout" exists."""
-
-    def run_inline(self) -> Verdict:
-        """Run in this process; only for code that is already inside a sandbox worker."""
-        return self.fn(*self.args)
-
-
-class Verifier(Protocol):
-    def __call__(
-        self, response: str, reference: Any, *, options: list[str] | None = None, **params: Any
-    ) -> Verdict | Deferred: ...
-
-
-_VERIFIERS: dict[str, Verifier] = {}
-
-
-def register(name: str) -> Callable[[Verifier], Verifier]:
-    """Class the decorated function as the verifier called `name`."""
-
-    def decorate(fn: Verifier) -> Verifier:
-        _VERIFIERS[name] = fn
-        return fn
-
-    return decorate
+VERIFIERS: Mapping[str, Verifier] = {
+    "math": verify_math,
+    "chart": verify_chart,
+    "choice": verify_choice,
+    "format": verify_format,
+}
 
 
 def get_verifier(name: str) -> Verifier:
     try:
-        return _VERIFIERS[name]
+        return VERIFIERS[name]
     except KeyError:
-        known = ", ".join(sorted(_VERIFIERS))
+        known = ", ".join(sorted(VERIFIERS))
         raise UnknownVerifierError(f"unknown verifier {name!r}; known: {known}") from None
 
 
 def is_registered(name: str) -> bool:
-    return name in _VERIFIERS
+    return name in VERIFIERS
 
 
 def verifier_names() -> list[str]:
-    return sorted(_VERIFIERS)
+    return sorted(VERIFIERS)
