@@ -1,4 +1,4 @@
-"""OpenRLHF: the remote reward protocol's shapes, and `reward_func` for `--remote_rm_url file.py`.
+"""OpenRLHF: the remote reward protocol's shapes, and `reward_func` for a `.py` reward URL.
 
 OpenRLHF's `query` is `decode(prompt_ids + response_ids, skip_special_tokens=False)`: the chat
 template and the EOS token are in it, and when the prompt was cut from the left to fit
@@ -7,11 +7,11 @@ template and the EOS token are in it, and when the prompt was cut from the left 
 itself), then stripped of special tokens, and only then judged. A response that cannot be
 located is an `error` item with reward 0 rather than a judgement of prompt text.
 
-`--remote_rm_url /path/to/mmreward/clients/openrlhf.py` loads this file and calls `reward_func`
-in-process; it reads `MMREWARD_URL`/`MMREWARD_API_KEY` (score on a server; in-process engine
-when unset), `MMREWARD_ADAPTER_VERIFIER` (default `math`) or `MMREWARD_ADAPTER_RECIPE`, and
-`MMREWARD_POLICY_TOKENIZER` (the policy's tokenizer directory: its special tokens and
-assistant marker).
+`--reward.remote_url /path/to/mmreward/clients/openrlhf.py` loads this file and calls
+`reward_func` in-process; it reads `MMREWARD_URL`/`MMREWARD_API_KEY` (score on a server;
+in-process engine when unset), `MMREWARD_ADAPTER_VERIFIER` (default `math`) or
+`MMREWARD_ADAPTER_RECIPE`, and `MMREWARD_POLICY_TOKENIZER` (the policy's tokenizer directory:
+its special tokens, assistant marker and EOS).
 """
 
 # No `from __future__ import annotations`: OpenRLHF executes this file as a module it does not
@@ -163,7 +163,7 @@ def _env_target() -> Target:
 def reward_func(
     queries: Sequence[str], prompts: Sequence[str], labels: Sequence[Any], **kwargs: Any
 ) -> dict[str, Any]:
-    """OpenRLHF's in-process reward hook (`--remote_rm_url path/to/this/file.py`)."""
+    """OpenRLHF's in-process reward hook (`--reward.remote_url path/to/this/file.py`)."""
     fmt = query_format(os.environ.get("MMREWARD_POLICY_TOKENIZER") or None)
     located = rows(queries, prompts, labels, fmt)
     return openrlhf_rewards(score_located(shared_client(), _env_target(), located))

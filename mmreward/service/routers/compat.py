@@ -1,7 +1,7 @@
 """Framework-native endpoints: OpenRLHF's remote reward protocol at `POST /get_reward`.
 
 OpenRLHF sends no headers, so besides `Authorization: Bearer` the key may ride in the URL it is
-given: `--remote_rm_url 'http://host:8000/get_reward?api_key=KEY'`. The same query string picks
+given: `--reward.remote_url 'http://host:8000/get_reward?api_key=KEY'`. The same query picks
 the scorer (`verifier=chart`, `recipe=r1v`); the body is OpenRLHF's own.
 """
 
@@ -85,7 +85,7 @@ async def get_reward(
     verifier: Annotated[str, Query(max_length=64, description="verifier for every item")] = "math",
     recipe: Annotated[str | None, Query(max_length=64, description="recipe instead")] = None,
 ) -> JSONBytes:
-    """OpenRLHF `--remote_rm_url`: `{"rewards", "scores", "extra_logs"}` in request order.
+    """OpenRLHF `--reward.remote_url`: `{"rewards", "scores", "extra_logs"}` in request order.
 
     The response is located in each query (after the prompt, else after the assistant marker)
     and stripped of special tokens; one that cannot be located scores 0 as an error.
