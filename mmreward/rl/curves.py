@@ -9,11 +9,14 @@ from typing import Any
 PANELS = (
     ("eval/accuracy", "held-out accuracy"),
     ("reward/mean", "reward (sampled)"),
-    ("kl", "KL to reference"),
-    ("clip_frac", "clip fraction"),
     ("entropy", "entropy"),
     ("response_length", "response length (tokens)"),
+    ("truncated_frac", "truncated fraction"),
+    ("kl", "KL to reference"),
+    ("clip_frac", "clip fraction"),
+    ("loss/value", "value loss"),
 )
+"""Candidates in order; the first six any run logged are drawn."""
 
 
 def read_metrics(path: Path) -> list[dict[str, Any]]:
@@ -29,8 +32,9 @@ def plot_curves(metrics: Path, target: Path, runs: dict[str, Path] | None = None
     import matplotlib.pyplot as plt
 
     series = {label: read_metrics(p) for label, p in (runs or {"run": metrics}).items()}
+    logged = [p for p in PANELS if any(p[0] in line for lines in series.values() for line in lines)]
     fig, axes = plt.subplots(2, 3, figsize=(13, 7))
-    for ax, (key, title) in zip(axes.flat, PANELS, strict=True):
+    for ax, (key, title) in zip(axes.flat, logged[:6], strict=False):
         for label, lines in series.items():
             points = [(line["elapsed_s"] / 60, line[key]) for line in lines if key in line]
             if points:

@@ -167,6 +167,12 @@ class Trainer:
             self._scoring.shutdown(wait=True)
         return written
 
+    def _progress(self) -> float:
+        """How far the run is, by steps or by its time budget, whichever is further."""
+        by_steps = self.step / max(self.config.max_steps, 1)
+        budget = self.config.time_budget_s
+        return min(1.0, max(by_steps, self.elapsed / budget if budget > 0 else 0.0))
+
     def _done(self) -> bool:
         budget = self.config.time_budget_s
         return self.step >= self.config.max_steps or (budget > 0 and self.elapsed >= budget)
@@ -185,8 +191,7 @@ class Trainer:
         rounds = 1 + (cfg.max_refill_rounds if cfg.dynamic_sampling else 0)
         kept_groups = 0
         for _ in range(rounds):
-            progress = min(1.0, self.step / max(cfg.max_steps, 1))
-            indices = self.pool.sample(cfg.prompts_per_step, progress)
+            indices = self.pool.sample(cfg.prompts_per_step, self._progress())
             rollout, scored = self._rollout_and_score(indices, timings)
             sampled.append(scored)
             sampled_lengths.append(rollout.lengths)
