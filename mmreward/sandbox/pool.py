@@ -46,8 +46,6 @@ _TICK_S = 0.02
 _SLOW_NICE = 5
 """How much lower than the server a slow-lane worker runs (relative, so it never starves)."""
 _FAILED_STARTS_BEFORE_BROKEN = 3
-_FAST_WALL_FACTOR = 4.0
-"""A fast-lane item leaves the lane at its CPU budget, or at this many times it in wall-clock."""
 
 
 def available_cores() -> int:
@@ -337,13 +335,8 @@ class Sandbox:
 
     def _supervise(self, now: float) -> None:
         for worker in [w for w in self._pool if w.job is not None]:
-            # The item's own CPU time decides (a 10 ms item starved by a busy machine is not a
-            # slow item); the wall clock only bounds how long it may hold the fast lane.
-            ran = now - worker.started
-            if ran >= self.fast_budget_s and (
-                ran >= _FAST_WALL_FACTOR * self.fast_budget_s
-                or worker.job_cpu_seconds() >= self.fast_budget_s
-            ):
+            # Wall-clock, not CPU time: what a fast worker owes the lane is to be free again soon.
+            if now - worker.started >= self.fast_budget_s:
                 self._overrun(worker)
         for worker in list(self._slow_running):
             job = worker.job
