@@ -7,7 +7,8 @@ the working tree. Requests alternate between them in rounds, so load on the mach
 alike. Verdicts are cached after the first request: the figures are the cost of the request
 path, not of sympy. A second table times the TRL adapter per item over a GRPO-sized batch:
 in-process (`LocalClient`), over HTTP (`RewardClient`), against a bare `httpx` post of the same
-items to the same server.
+items to the same server. A third times OpenRLHF 0.11's own request code on both servers
+(installed as for the tests: `tests/frameworks-nodeps.txt`).
 
     python bench/request_overhead.py --baseline 4c99798 --after 0526e06
 """
@@ -202,6 +203,33 @@ def _trl(url: str, batch: int, rounds: int) -> dict[str, float]:
     return {name: statistics.median(t) / batch * 1e6 for name, t in times.items()}
 
 
+def _openrlhf(servers: dict[str, str], rounds: int) -> dict[str, float]:
+    """OpenRLHF 0.11's own request path: `SingleTurnAgentExecutor._fetch_rewards_via_http`
+    (a new aiohttp session, hence a new connection, per sample), median ms per sample."""
+    import asyncio
+
+    from openrlhf.utils.agent import SingleTurnAgentExecutor
+
+    args = (GET_REWARD["query"], GET_REWARD["prompts"], GET_REWARD["labels"])
+    executors = {
+        side: SingleTurnAgentExecutor(f"{url}/get_reward") for side, url in servers.items()
+    }
+
+    async def timed(executor: Any) -> float:
+        start = time.perf_counter()
+        await executor._fetch_rewards_via_http(*args)
+        return time.perf_counter() - start
+
+    async def run() -> dict[str, float]:
+        times: dict[str, list[float]] = {side: [] for side in executors}
+        for _ in range(rounds):
+            for side, executor in executors.items():
+                times[side] += [await timed(executor) for _ in range(10)]
+        return {side: statistics.median(t) * 1e3 for side, t in times.items()}
+
+    return asyncio.run(run())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--baseline", default="4c99798", help="git revision to compare with")
@@ -223,6 +251,7 @@ def main() -> None:
             for client, sock, _ in servers.values():
                 client.close()
                 sock.close()
+            openrlhf = _openrlhf({"before": before[0], "after": after[0]}, args.rounds)
             trl = _trl(after[0], args.batch, args.rounds)
 
     print(
@@ -246,6 +275,10 @@ def main() -> None:
     print("|---|---|")
     for name, us in trl.items():
         print(f"| {name} | {us:.0f} |")
+    print("\n| OpenRLHF's own request to /get_reward, 1 sample | ms, before | after |")
+    print("|---|---|---|")
+    before_ms, after_ms = openrlhf["before"], openrlhf["after"]
+    print(f"| aiohttp, a new session per request | {before_ms:.2f} | {after_ms:.2f} |")
 
 
 if __name__ == "__main__":
