@@ -82,7 +82,7 @@ class Engine:
         clipped = [self._clip_item(item) for item in items]
         verdicts, keys, pending = self._start(clipped)
         order = list(pending)
-        done = self.sandbox.run_many([pending[i] for i in order])
+        done = self.sandbox.run_many([pending[i] for i in order]) if order else []
         for i, verdict in zip(order, done, strict=True):
             verdicts[i] = verdict
         return self._clipped(items, self._finish(clipped, keys, verdicts, pending))
