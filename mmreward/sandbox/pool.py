@@ -337,7 +337,7 @@ class Sandbox:
         for worker in [w for w in self._pool if w.job is not None]:
             # Wall-clock, not CPU time: what a fast worker owes the lane is to be free again soon.
             if now - worker.started >= self.fast_budget_s:
-                self._overrun(worker)
+                self._overrun(worker, now)
         for worker in list(self._slow_running):
             job = worker.job
             if job is None:
@@ -358,13 +358,21 @@ class Sandbox:
                 )
                 self._kill(worker, self._timed_out(job.deferred, reason))
 
-    def _overrun(self, worker: Worker) -> None:
-        """A fast-lane job past its budget: on to the slow lane, or wait for a slow worker."""
+    def _overrun(self, worker: Worker, now: float) -> None:
+        """A fast-lane job past its budget: on to the slow lane, or wait for a slow worker.
+
+        With the slow lane full, a job that has barely had the CPU (a busy machine, not a slow
+        item) keeps its fast worker a while longer rather than being killed.
+        """
         job = worker.job
         assert job is not None
+        slow_has_room = len(self._slow_running) < self.slow_workers
+        starved = worker.job_cpu_seconds() < self.fast_budget_s / 2
+        if not slow_has_room and starved and now - worker.started < 4 * self.fast_budget_s:
+            return
         self._pool.remove(worker)
         worker.slow = True
-        if len(self._slow_running) < self.slow_workers:
+        if slow_has_room:
             if job.key is not None:
                 self._known_slow.add(job.key)
             _renice(worker)
