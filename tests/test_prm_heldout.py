@@ -7,7 +7,11 @@ import operator
 import re
 from collections import Counter
 
-from prm_heldout_chains import heldout_chains, parse
+import pytest
+from prm_heldout_chains import HeldoutChain, heldout_chains, parse
+
+from mmreward.prm.metrics import first_error_f1
+from mmreward.prm.scorer import PRMItem, PRMScorer
 
 STEP = re.compile(r"^(-?\d+) ([+*-]) (-?\d+) = (-?\d+)$")
 ANSWER = re.compile(r"^The answer is (-?\d+)\.$")
@@ -89,3 +93,28 @@ def test_last_place_puts_every_step_error_on_the_last_operation():
 def test_same_seed_same_chains():
     assert heldout_chains(40, seed=5) == heldout_chains(40, seed=5)
     assert heldout_chains(40, seed=5) != heldout_chains(40, seed=6)
+
+
+def _score(chains: list[HeldoutChain]) -> tuple[float, float, float]:
+    scorer = PRMScorer(device="cpu")
+    try:
+        scored = scorer.score([PRMItem(problem=c.problem, steps=c.steps) for c in chains])
+    finally:
+        scorer.close()
+    result = first_error_f1([s.first_error for s in scored], [c.first_error for c in chains])
+    return result.f1, result.error_accuracy, result.correct_accuracy
+
+
+@pytest.mark.slow
+def test_bundled_prm_on_independently_generated_chains():
+    """Issue 15's bar (F1 >= 0.94, erroneous chains >= 0.92) on chains it was never trained on."""
+    f1, erroneous, correct = _score(heldout_chains(1000, seed=424_242))
+    assert f1 >= 0.94, (f1, erroneous, correct)
+    assert erroneous >= 0.92, (f1, erroneous, correct)
+
+
+@pytest.mark.slow
+def test_bundled_prm_catches_errors_in_the_last_operation():
+    """The former weak spot: every step error on the last operation."""
+    f1, erroneous, correct = _score(heldout_chains(600, seed=515_151, place="last"))
+    assert erroneous >= 0.9, (f1, erroneous, correct)
