@@ -230,6 +230,33 @@ def _openrlhf(servers: dict[str, str], rounds: int) -> dict[str, float]:
     return asyncio.run(run())
 
 
+_IN_PROCESS = """
+import time
+from mmreward import LocalClient
+from mmreward.clients.adapters import compute_score
+from mmreward.settings import Settings
+with LocalClient(Settings(sandbox_workers=1)) as client:
+    for _ in range(200):
+        compute_score("math", "so \\\\boxed{5}", 5, client=client)
+    start, cpu = time.perf_counter(), time.process_time()
+    for _ in range(__N__):
+        compute_score("math", "so \\\\boxed{5}", 5, client=client)
+    print((time.perf_counter() - start) / __N__ * 1e6, (time.process_time() - cpu) / __N__ * 1e6)
+"""
+
+
+def _in_process(source: Path | None, n: int) -> tuple[float, float]:
+    """verl's per-sample call, in-process: `compute_score` over `LocalClient` (us wall, CPU)."""
+    env = dict(os.environ)
+    if source is not None:
+        env["PYTHONPATH"] = str(source)
+    code = _IN_PROCESS.replace("__N__", str(n))
+    out = subprocess.run(
+        [sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True
+    ).stdout.split()
+    return float(out[-2]), float(out[-1])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--baseline", default="4c99798", help="git revision to compare with")
@@ -253,6 +280,7 @@ def main() -> None:
                 sock.close()
             openrlhf = _openrlhf({"before": before[0], "after": after[0]}, args.rounds)
             trl = _trl(after[0], args.batch, args.rounds)
+        local = [(_in_process(source, 2000), _in_process(changed, 2000)) for _ in range(3)]
 
     print(
         f"# {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
@@ -279,6 +307,14 @@ def main() -> None:
     print("|---|---|---|")
     before_ms, after_ms = openrlhf["before"], openrlhf["after"]
     print(f"| aiohttp, a new session per request | {before_ms:.2f} | {after_ms:.2f} |")
+
+    def runs(side: int, part: int) -> str:
+        return " / ".join(f"{pair[side][part]:.0f}" for pair in local)
+
+    print("\n| in-process, 1 sample per call (3 alternating runs) | us, before | after |")
+    print("|---|---|---|")
+    print(f"| verl `compute_score` over LocalClient, wall | {runs(0, 0)} | {runs(1, 0)} |")
+    print(f"| the same, CPU | {runs(0, 1)} | {runs(1, 1)} |")
 
 
 if __name__ == "__main__":
