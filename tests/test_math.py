@@ -4,10 +4,12 @@ cheap refusal of hostile answers."""
 import pickle
 from fractions import Fraction
 
+import numpy as np
 import pytest
 
 from mmreward.errors import InvalidInputError
 from mmreward.sandbox import Sandbox
+from mmreward.verifiers import verify
 from mmreward.verifiers.math import verify_math
 from mmreward.verifiers.registry import Deferred
 from mmreward.verifiers.verdict import Verdict
@@ -246,3 +248,13 @@ def test_large_sets_of_numbers_are_matched_by_sorting_in_the_caller():
     answer = "\\{" + ", ".join(radicals) + "\\}"
     reference = "\\{" + ", ".join(reversed(radicals)) + "\\}"
     assert isinstance(verify_math(f"\\boxed{{{answer}}}", reference), Deferred)
+
+
+@pytest.mark.parametrize(
+    ("reference", "correct"),
+    [(np.float64(5.0), True), (np.int64(5), True), (np.float32(2.5), False), (np.int32(6), False)],
+)
+def test_numpy_scalar_references_read_as_numbers(reference: object, correct: bool) -> None:
+    verdict = verify("math", r"so \boxed{5}", reference)
+    assert verdict.status == "ok"
+    assert verdict.correct is correct

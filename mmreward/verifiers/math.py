@@ -25,6 +25,7 @@ no_answer `no_answer`; unparsable_reference `unparsable_reference`, `reference_t
 from __future__ import annotations
 
 import math as _pymath
+import numbers
 import re
 from decimal import Decimal
 from fractions import Fraction
@@ -220,14 +221,16 @@ def _choice_parts(text: str) -> tuple[str | None, str | None]:
 
 
 def _reference_text(reference: Any) -> str | None:
+    """Datasets hand over numpy scalars as often as Python numbers: both read the same."""
     if isinstance(reference, bool) or reference is None:
         return None
-    if isinstance(reference, int):
-        return str(reference)
-    if isinstance(reference, float):
-        return format(Decimal(repr(reference)), "f") if _pymath.isfinite(reference) else None
     if isinstance(reference, Fraction):
         return f"{reference.numerator}/{reference.denominator}"
+    if isinstance(reference, numbers.Integral):
+        return str(int(reference))
+    if isinstance(reference, numbers.Real):
+        value = float(reference)
+        return format(Decimal(repr(value)), "f") if _pymath.isfinite(value) else None
     if isinstance(reference, str):
         return reference
     if isinstance(reference, list | tuple) and reference:
