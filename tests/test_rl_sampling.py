@@ -82,3 +82,8 @@ def test_bad_configs_are_clear_errors(tmp_path, text, message):
     path.write_text(text)
     with pytest.raises(InvalidInputError, match=message):
         load_config(path)
+
+
+def test_missing_config_file_is_a_clear_error(tmp_path):
+    with pytest.raises(InvalidInputError, match="does not exist"):
+        load_config(tmp_path / "nope.yaml")

@@ -222,6 +222,8 @@ def config_fields() -> list[str]:
 
 def load_config(path: Path, **overrides: Any) -> RLConfig:
     """Read a YAML config; unknown keys are an error, not silently ignored."""
+    if not path.is_file():
+        raise InvalidInputError(f"config file {path} does not exist")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as error:
