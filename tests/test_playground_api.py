@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from mmreward.compute import resolve_device
 from mmreward.grounding.rewards import Observed, grounding_reward, hallucination_reward
 from mmreward.grounding.vocab import shapes_vocabulary
 from mmreward.service import create_app
@@ -21,8 +22,9 @@ SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 
 @pytest.fixture(scope="module")
 def client():
-    # No lifespan (no `with`): these routes need the settings only, not an engine.
-    return TestClient(create_app(Settings(api_key="k", prm_model=Path("/srv/models/my-prm"))))
+    app = create_app(Settings(api_key="k", prm_model=Path("/srv/models/my-prm")))
+    with TestClient(app) as client:  # the lifespan builds the engine `/v1/models` asks
+        yield client
 
 
 def test_page_is_open_and_strict_about_origins(client):
@@ -87,6 +89,7 @@ def test_catalogue_lists_verifiers_and_model_names_behind_the_key(client):
     assert models["models"][0] == {"role": "prm", "name": "my-prm", "format": "token-cls"}
     assert "/srv" not in str(models)  # names only: server paths stay private
     assert [m["role"] for m in models["models"]] == ["prm", "detector"]  # no ORM configured
+    assert models["device"] == resolve_device("auto")  # the engine's, not the setting `auto`
 
 
 def test_each_claim_says_confirmed_hallucinated_or_miscounted():

@@ -8,7 +8,8 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
-from mmreward.service.dependencies import get_settings
+from mmreward.engine import Engine
+from mmreward.service.dependencies import get_engine, get_settings
 from mmreward.settings import Settings
 from mmreward.verifiers.registry import verifier_names
 
@@ -26,7 +27,7 @@ class ModelInfo(BaseModel):
 
 
 class ModelList(BaseModel):
-    device: str
+    device: str = Field(description="where the models run: `auto` in the settings, resolved")
     models: list[ModelInfo]
 
 
@@ -37,7 +38,10 @@ async def list_verifiers() -> VerifierList:
 
 
 @router.get("/models")
-async def list_models(settings: Annotated[Settings, Depends(get_settings)]) -> ModelList:
+async def list_models(
+    engine: Annotated[Engine, Depends(get_engine)],
+    settings: Annotated[Settings, Depends(get_settings)],
+) -> ModelList:
     """The models this server is configured with (names only; paths stay on the server)."""
     models = [
         ModelInfo(
@@ -49,4 +53,4 @@ async def list_models(settings: Annotated[Settings, Depends(get_settings)]) -> M
     ]
     if settings.orm_model is not None:
         models.append(ModelInfo(role="orm", name=settings.orm_model.name))
-    return ModelList(device=settings.device, models=models)
+    return ModelList(device=engine.device, models=models)
