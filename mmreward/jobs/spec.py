@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -24,7 +23,7 @@ ITEM_FIELDS = frozenset(name for req, opt in FIELDS.values() for name in req + o
 
 
 class RelabelSpec(BaseModel):
-    """Everything that decides a job's output; its fingerprint guards a resumed run."""
+    """Everything that decides a job's output; a resumed run's checkpoint must hold the same."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -84,7 +83,3 @@ class RelabelSpec(BaseModel):
         if self.pass_threshold is not None:
             return self.pass_threshold
         return 0.5 if self.capability in ("prm", "orm") else 1.0
-
-    def fingerprint(self) -> str:
-        """Stable digest of the spec: a checkpoint written under another spec is not reused."""
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
