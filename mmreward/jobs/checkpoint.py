@@ -22,7 +22,8 @@ _MANIFEST = "job.json"
 _LOCK = "lock"
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_dir(path: Path) -> None:
+    """Make a rename in `path` durable: without it a power loss can undo the rename."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -38,7 +39,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         out.flush()
         os.fsync(out.fileno())
     os.replace(temporary, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 class Checkpoint:

@@ -19,7 +19,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from mmreward.jobs.checkpoint import Checkpoint, write_atomic
+from mmreward.jobs.checkpoint import Checkpoint, fsync_dir, write_atomic
 from mmreward.jobs.chunks import Chunk, iter_chunks
 from mmreward.jobs.formats import (
     Format,
@@ -278,8 +278,4 @@ def _assemble(
         shutil.rmtree(old)
     else:
         os.replace(built, target)
-    fd = os.open(target.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_dir(target.parent)
