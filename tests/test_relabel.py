@@ -117,6 +117,19 @@ def test_summary_json_onto_the_input_or_output_and_stray_params_are_refused(tmp_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
 
 
+@pytest.mark.parametrize(
+    "flag", [["--ray-actors", "0"], ["--ray-cpus", "-1"], ["--ray-gpus", "nan"]]
+)
+def test_a_ray_request_ray_would_refuse_is_a_usage_error_before_anything(tmp_path, capsys, flag):
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    _write_jsonl(source, _rows())
+    with pytest.raises(SystemExit) as stop:
+        _relabel(str(source), str(target), *MATH, "--ray-address", "local", *flag)
+    assert stop.value.code == 2
+    assert flag[0] in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+
+
 def test_a_missing_input_creates_nothing(tmp_path, capsys):
     assert _relabel(str(tmp_path / "nope.parquet"), str(tmp_path / "out.jsonl"), *MATH) == 2
     assert "does not exist" in capsys.readouterr().err

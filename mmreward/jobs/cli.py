@@ -29,6 +29,28 @@ def _param_value(text: str) -> Any:
         return text
 
 
+def _count(text: str) -> int:
+    """A Ray actor count: refused here, before a cluster starts, when Ray would refuse it."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: at least 1")
+    return value
+
+
+def _share(text: str) -> float:
+    """A CPU or GPU request per actor: fractional, never negative (Ray refuses those late)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a number") from None
+    if not value >= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: must be 0 or more")
+    return value
+
+
 def add_relabel_command(commands: Any) -> None:
     """Register the `relabel` subcommand on the main parser's subparsers."""
     from mmreward.cli_flags import add_settings_arguments
@@ -98,9 +120,9 @@ def add_relabel_command(commands: Any) -> None:
         metavar="auto|ray://HOST:PORT|local",
         help="run on Ray: join a cluster, or start a local one",
     )
-    dist.add_argument("--ray-actors", type=int, default=2, help="engines (one per actor)")
-    dist.add_argument("--ray-cpus", type=float, default=0.5, help="CPUs per actor (fractional)")
-    dist.add_argument("--ray-gpus", type=float, help="GPUs per actor (default 1 for models)")
+    dist.add_argument("--ray-actors", type=_count, default=2, help="engines (one per actor)")
+    dist.add_argument("--ray-cpus", type=_share, default=0.5, help="CPUs per actor (fractional)")
+    dist.add_argument("--ray-gpus", type=_share, help="GPUs per actor (default 1 for models)")
 
     add_settings_arguments(parser)
     parser.set_defaults(handler=_relabel)
