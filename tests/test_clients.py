@@ -75,6 +75,15 @@ def test_http_client_does_not_retry_client_errors(server_url):
     assert info.value.response.status_code == 422
 
 
+def test_a_recipe_name_is_one_path_segment_never_a_query(server_url):
+    items = [{"response": "\\boxed{42}", "reference": "42"}]
+    with RewardClient(server_url, retries=0) as client:
+        assert client.reward("math", items)[0].reward > 0
+        with pytest.raises(httpx.HTTPStatusError) as info:
+            client.reward("math?x=1", items)  # not the recipe `math` with a query
+    assert "math?x=1" in info.value.response.text
+
+
 def test_trl_reward_function_takes_strings_and_chat_messages(local):
     reward = adapters.trl_reward_func(local)
     completions = [

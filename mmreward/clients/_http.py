@@ -1,7 +1,7 @@
 """HTTP clients for a running `mmreward serve`.
 
-Retries (with backoff, honouring Retry-After) only what is safe to retry: 429, 503 and
-connection errors. Scoring is idempotent, so a retried batch gives the same verdicts.
+Retries (with backoff, honouring Retry-After) only what is safe to retry: 429, 502, 503, 504
+and connection errors. Scoring is idempotent, so a retried batch gives the same verdicts.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import httpx
 from pydantic import BaseModel
@@ -38,7 +39,9 @@ GROUNDING = "/v1/grounding/score"
 
 
 def _reward_path(recipe: str) -> str:
-    return f"/v1/reward/{recipe}"
+    """The recipe name as one path segment: a `?` or `#` in it must not become a query that
+    scores with another recipe."""
+    return f"/v1/reward/{quote(recipe, safe='')}"
 
 
 def _prm_body(
