@@ -39,9 +39,14 @@ class BatchedScorer(Generic[Item, M]):
         model = self.served.model
         return encode_each(items, lambda item: self._encode(model, item))
 
+    def encode(self, items: Sequence[Item]) -> list[Encoded]:
+        """Tokenize every item (loading the model if needed); the first bad one raises
+        `InvalidInputError`."""
+        return all_or_error(self._encode_each(items))
+
     def _score_all(self, items: Sequence[Item], finish: Finish[R]) -> list[R]:
         """Blocking; the first item that cannot be scored raises `InvalidInputError`."""
-        encoded = all_or_error(self._encode_each(items))
+        encoded = self.encode(items)
         raw = self.served.batcher.run(encoded)
         return [finish(e, r) for e, r in zip(encoded, raw, strict=True)]
 

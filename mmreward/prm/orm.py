@@ -11,7 +11,7 @@ from mmreward.errors import InvalidInputError
 from mmreward.prm.batched import BatchedScorer
 from mmreward.prm.encoding import Encoded
 from mmreward.prm.items import ORMItem, ORMResult
-from mmreward.prm.served import BatchingOptions, ServedModel, all_or_error
+from mmreward.prm.served import BatchingOptions, ServedModel
 
 if TYPE_CHECKING:
     from mmreward.prm.loading import LoadedORM
@@ -53,10 +53,6 @@ class ORMScorer(BatchedScorer[ORMItem, "LoadedORM"]):
         if len(item.prompt) + len(item.response) > MAX_ITEM_CHARS:
             raise InvalidInputError(f"over {MAX_ITEM_CHARS} characters")
         return model.encode(item.prompt, item.response)
-
-    def encode(self, items: Sequence[ORMItem]) -> list[Encoded]:
-        """Tokenize every item (loading the model if needed); a bad one fails the request."""
-        return all_or_error(self._encode_each(items))
 
     def score(self, items: Sequence[ORMItem]) -> list[ORMResult]:
         """Blocking scoring for batch jobs; the first item that cannot be scored raises."""

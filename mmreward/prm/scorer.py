@@ -14,7 +14,7 @@ from mmreward.prm.config import PRMFormat, PRMOptions
 from mmreward.prm.encoding import Encoded
 from mmreward.prm.items import PRMItem, PRMResult
 from mmreward.prm.metrics import first_error
-from mmreward.prm.served import BatchingOptions, ServedModel, all_or_error
+from mmreward.prm.served import BatchingOptions, ServedModel
 
 if TYPE_CHECKING:
     from mmreward.prm.loading import LoadedPRM
@@ -78,10 +78,6 @@ class PRMScorer(BatchedScorer[PRMItem, "LoadedPRM"]):
     def _encode(self, model: LoadedPRM, item: PRMItem) -> Encoded:
         _check(item)
         return model.encode(item.problem, item.steps)
-
-    def encode(self, items: Sequence[PRMItem]) -> list[Encoded]:
-        """Tokenize every item (loading the model if needed); a bad one fails the request."""
-        return all_or_error(self._encode_each(items))
 
     def score(
         self, items: Sequence[PRMItem], how: Aggregate = "min", threshold: float = 0.5
