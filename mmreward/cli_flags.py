@@ -18,11 +18,8 @@ from pydantic.fields import FieldInfo
 
 from mmreward.settings import Settings
 
-ALIASES: dict[str, tuple[str, ...]] = {
-    "sandbox_timeout_s": ("--sandbox-timeout",),
-    "recipes_dir": ("--recipes",),
-}
-"""Older spellings that keep working beside the generated names."""
+ALIASES: dict[str, tuple[str, ...]] = {"recipes_dir": ("--recipes",)}
+"""Short names beside the generated ones: `--recipes DIR` is how the docs add recipe files."""
 
 
 def flag_name(field: str) -> str:

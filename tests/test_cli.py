@@ -45,7 +45,7 @@ def test_flags_parse_to_typed_settings():
     settings = _settings(
         "--workers",
         "3",
-        "--sandbox-timeout",  # the older spelling still works
+        "--sandbox-timeout-s",
         "1.5",
         "--preload-models",
         "false",
@@ -69,6 +69,7 @@ def test_flags_parse_to_typed_settings():
     assert settings.api_key is not None
     assert settings.api_key.get_secret_value() == "s3cret"
     assert settings.max_batch_tokens == 4096
+    assert _settings("--recipes", "/recipes").recipes_dir == Path("/recipes")  # the short name
 
 
 def test_unset_flags_leave_the_environment_in_charge(monkeypatch):
