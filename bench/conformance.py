@@ -28,8 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from mmreward.sandbox import Sandbox
+from mmreward.verifiers.deferred import Deferred
 from mmreward.verifiers.math import verify_math
-from mmreward.verifiers.registry import Deferred
 from mmreward.verifiers.verdict import Verdict
 
 

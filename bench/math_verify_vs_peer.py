@@ -31,8 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from math_corpus import Item, generate
 
 from mmreward.sandbox import Sandbox
+from mmreward.verifiers.deferred import Deferred
 from mmreward.verifiers.math import verify_math
-from mmreward.verifiers.registry import Deferred
 from mmreward.verifiers.verdict import Verdict
 
 

@@ -3,8 +3,8 @@ worker runs it) and the math-verify package."""
 
 from __future__ import annotations
 
+from mmreward.verifiers.deferred import Deferred
 from mmreward.verifiers.math import verify_math
-from mmreward.verifiers.registry import Deferred
 
 
 def ours(response: str, reference: str) -> bool:

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 from math_judges import ours
 
+from mmreward.verifiers.deferred import Deferred
 from mmreward.verifiers.math import verify_math
-from mmreward.verifiers.registry import Deferred
 
 # (kind, response, reference, correct, why)
 CASES: list[tuple[str, str, str, bool, str]] = [

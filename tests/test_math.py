@@ -10,8 +10,8 @@ import pytest
 from mmreward.errors import InvalidInputError
 from mmreward.sandbox import Sandbox
 from mmreward.verifiers import verify
+from mmreward.verifiers.deferred import Deferred
 from mmreward.verifiers.math import verify_math
-from mmreward.verifiers.registry import Deferred
 from mmreward.verifiers.verdict import Verdict
 
 
