@@ -20,14 +20,14 @@ from typing import Any, TypeVar
 from mmreward.cache import MemoryCache, RedisCache, VerdictCache, cache_key
 from mmreward.capabilities import CAPABILITIES, Capability, CapabilitySpec, kinds_of
 from mmreward.compute import ComputeLanes, on_cuda, resolve_device
-from mmreward.errors import MMRewardError, ModelNotLoadedError
+from mmreward.errors import InvalidInputError, MMRewardError, ModelNotLoadedError
 from mmreward.grounding.items import GroundingItem
 from mmreward.grounding.scorer import GroundingScorer
 from mmreward.items import RewardItem, VerifyItem
 from mmreward.metrics import CACHE_HITS, ITEMS, SANDBOX_TIMEOUTS, item_label
 from mmreward.prm.items import ORMItem, ORMResult, PRMItem, PRMResult
 from mmreward.prm.orm import ORMScorer
-from mmreward.prm.scorer import Aggregate, PRMScorer
+from mmreward.prm.scorer import AGGREGATES, Aggregate, PRMScorer
 from mmreward.recipes import Recipe, RecipeBook, RewardResult, evaluate_recipe
 from mmreward.sandbox import Sandbox
 from mmreward.settings import Settings
@@ -130,12 +130,14 @@ class Engine:
         self, items: Sequence[PRMItem], aggregate: Aggregate = "min", threshold: float = 0.5
     ) -> list[PRMResult]:
         """Per-step scores, their aggregate and the first error; a bad item carries `error`."""
+        _check_prm_args(aggregate, threshold)
         return _count("prm", self._get("prm", PRMScorer).score_each(items, aggregate, threshold))
 
     async def aprm_score(
         self, items: Sequence[PRMItem], aggregate: Aggregate = "min", threshold: float = 0.5
     ) -> list[PRMResult]:
         """`prm_score` from an event loop: forwards batched with every concurrent caller's."""
+        _check_prm_args(aggregate, threshold)
         prm = self._get("prm", PRMScorer)
         return _count("prm", await prm.ascore_each(items, aggregate, threshold))
 
@@ -286,6 +288,15 @@ def _judge(item: VerifyItem) -> Verdict | Deferred:
     except Exception as error:
         log.exception("verifier %s failed", item.verifier)
         return Verdict.failed("error", f"verifier failed: {type(error).__name__}: {error}")
+
+
+def _check_prm_args(aggregate: str, threshold: float) -> None:
+    """What the HTTP schema refuses, refused for in-process callers too (a NaN threshold would
+    mark no step as the first error), before any model loads."""
+    if aggregate not in AGGREGATES:
+        raise InvalidInputError(f"unknown aggregate {aggregate!r}; one of {', '.join(AGGREGATES)}")
+    if not 0 <= threshold <= 1:
+        raise InvalidInputError(f"threshold {threshold} is not in [0, 1]")
 
 
 def _sandbox_probe() -> Verdict:

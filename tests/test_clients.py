@@ -7,8 +7,9 @@ from fastapi.responses import JSONResponse
 from fastapi.testclient import TestClient
 from live_server import LiveServer
 
-from mmreward import AsyncRewardClient, LocalClient, RewardClient
+from mmreward import AsyncLocalClient, AsyncRewardClient, LocalClient, RewardClient
 from mmreward.clients import adapters
+from mmreward.errors import InvalidInputError
 from mmreward.service import create_app
 from mmreward.settings import Settings
 
@@ -82,6 +83,17 @@ def test_a_recipe_name_is_one_path_segment_never_a_query(server_url):
         with pytest.raises(httpx.HTTPStatusError) as info:
             client.reward("math?x=1", items)  # not the recipe `math` with a query
     assert "math?x=1" in info.value.response.text
+
+
+@pytest.mark.parametrize(
+    "args", [{"threshold": float("nan")}, {"threshold": 2}, {"aggregate": "max"}]
+)
+def test_in_process_prm_arguments_are_checked_as_the_http_schema_checks_them(local, args):
+    chain = [{"problem": "1 + 1", "steps": ["1 + 1 = 2"]}]
+    with pytest.raises(InvalidInputError):
+        local.prm_score(chain, **args)
+    with pytest.raises(InvalidInputError):
+        asyncio.run(AsyncLocalClient(engine=local.engine).prm_score(chain, **args))
 
 
 def test_trl_reward_function_takes_strings_and_chat_messages(local):
