@@ -130,6 +130,15 @@ def test_a_ray_request_ray_would_refuse_is_a_usage_error_before_anything(tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
 
 
+@pytest.mark.parametrize("flag", ["--min-reward", "--pass-threshold"])
+def test_a_nan_selection_bound_is_refused_not_an_empty_output(tmp_path, capsys, flag):
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    _write_jsonl(source, _rows())
+    assert _relabel(str(source), str(target), *MATH, flag, "nan") == 2
+    assert "finite" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+
+
 def test_a_missing_input_creates_nothing(tmp_path, capsys):
     assert _relabel(str(tmp_path / "nope.parquet"), str(tmp_path / "out.jsonl"), *MATH) == 2
     assert "does not exist" in capsys.readouterr().err

@@ -40,11 +40,15 @@ class RelabelSpec(BaseModel):
     task: Literal["hallucination", "count", "grounding"] = "hallucination"
     chunk_rows: int = Field(512, ge=1, le=1 << 20, description="rows per checkpointed part")
     pass_threshold: float | None = Field(
-        None, description="a row passes at reward >= this; 0.5 for prm/orm, 1.0 otherwise"
+        None,
+        allow_inf_nan=False,
+        description="a row passes at reward >= this; 0.5 for prm/orm, 1.0 otherwise",
     )
     group_by: str | None = Field(None, description="prompt column: pass_rate and best-of-N")
     keep_best_of: int | None = Field(None, ge=1, description="keep the N best rows per group")
-    min_reward: float | None = Field(None, description="keep rows with reward >= this")
+    min_reward: float | None = Field(
+        None, allow_inf_nan=False, description="keep rows with reward >= this (NaN: none would)"
+    )
 
     @model_validator(mode="after")
     def _check(self) -> RelabelSpec:
