@@ -17,6 +17,7 @@ from mmreward.cli import main
 from mmreward.grounding.synthetic import generate_scene
 from mmreward.jobs import RelabelSpec, relabel
 from mmreward.jobs.selection import keep_rows, pass_rates
+from mmreward.jobs.summary import render, summarize
 from mmreward.settings import Settings
 
 SETTINGS = ["--sandbox-workers", "1", "--no-progress"]
@@ -137,6 +138,20 @@ def test_a_nan_selection_bound_is_refused_not_an_empty_output(tmp_path, capsys, 
     assert _relabel(str(source), str(target), *MATH, flag, "nan") == 2
     assert "finite" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl"]
+
+
+def test_the_summary_leaves_non_finite_scores_out_of_means_and_histogram():
+    ok = "reward_status"
+    added = [
+        {"reward": 1.0, ok: "ok", "reward_orm": float("nan")},
+        {"reward": float("nan"), ok: "ok", "reward_orm": 0.5},
+        {"reward": float("inf"), ok: "ok", "reward_orm": 0.25},
+    ]
+    summary = summarize(added, "reward", 1.0, kept=3, resumed=0)
+    assert summary.mean_reward == 1.0
+    assert summary.histogram == [0] * 9 + [1]
+    assert summary.components["orm"].mean == 0.375
+    assert "reward histogram" in render(summary)
 
 
 def test_a_missing_input_creates_nothing(tmp_path, capsys):

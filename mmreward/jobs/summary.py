@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import io
+import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, TypeGuard
 
 from pydantic import BaseModel, Field
 
@@ -36,7 +37,8 @@ class Summary(BaseModel):
 def summarize(
     added: Sequence[dict[str, Any]], prefix: str, passing: float, kept: int, resumed: int
 ) -> Summary:
-    """Rows with status `error` count as errors; every mean is over the other rows."""
+    """Rows with status `error` count as errors; every mean is over the other rows' finite
+    values (an infinite or NaN score is in the output, not in the means or the histogram)."""
     summary = Summary(rows=len(added), written=kept, pass_threshold=passing, chunks_resumed=resumed)
     status_key = f"{prefix}_status"
     parts = _component_names(added, prefix)
@@ -49,7 +51,7 @@ def summarize(
             continue
         for name, key in parts.items():
             value = columns.get(key)
-            if isinstance(value, (int, float)) and not isinstance(value, bool):
+            if _finite_number(value):
                 totals[name].append(float(value))
     rewards = totals.get("total", [])
     if rewards:
@@ -64,6 +66,13 @@ def summarize(
                 accuracy=sum(v >= threshold for v in values) / len(values),
             )
     return summary
+
+
+def _finite_number(value: Any) -> TypeGuard[float]:
+    """A NaN from a model would poison every mean and has no histogram bin."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return math.isfinite(value)
 
 
 def _component_names(added: Sequence[dict[str, Any]], prefix: str) -> dict[str, str]:
