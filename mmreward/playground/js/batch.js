@@ -1,7 +1,7 @@
 // Batch tab: a JSONL file scored in chunks through the API, then a summary and labelled rows.
 
-import { ApiError, loadCatalog, score, splitScorer } from "./api.js";
-import { $, fill, fillScorers, fmt, h, s, showError } from "./dom.js";
+import { ApiError, score, splitScorer } from "./api.js";
+import { $, fill, fmt, h, offerScorers, s, showError } from "./dom.js";
 
 const BINS = 10;
 const EXAMPLE_ROWS = [
@@ -232,12 +232,7 @@ export function initBatch() {
   const out = $("#batch-result");
   const select = $("#batch-scorer");
   const text = $("#batch-rows");
-  const refresh = () =>
-    loadCatalog()
-      .then((c) => fillScorers(select, c))
-      .catch((e) => showError(out, e));
-  refresh();
-  document.addEventListener("mmreward:key", refresh);
+  offerScorers(select, out);
 
   function take(content) {
     text.value = content;

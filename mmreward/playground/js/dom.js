@@ -1,5 +1,7 @@
 // Small DOM helpers. User text only ever becomes text nodes, never markup.
 
+import { loadCatalog } from "./api.js";
+
 export function h(tag, attrs = {}, ...children) {
   return build(document.createElement(tag), attrs, children);
 }
@@ -102,4 +104,14 @@ export function fillScorers(select, catalog) {
   );
   select.replaceChildren(verifiers, recipes);
   if ([...select.options].some((o) => o.value === previous)) select.value = previous;
+}
+
+// Keep a scorer select in step with the server's catalogue, also after a new API key.
+export function offerScorers(select, out) {
+  const refresh = () =>
+    loadCatalog()
+      .then((c) => fillScorers(select, c))
+      .catch((e) => showError(out, e));
+  refresh();
+  document.addEventListener("mmreward:key", refresh);
 }

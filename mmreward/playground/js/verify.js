@@ -1,8 +1,8 @@
 // Verify tab: one response through a verifier or a recipe, exactly as /v1/verify and
 // /v1/reward/{recipe} answer it.
 
-import { loadCatalog, score, splitScorer } from "./api.js";
-import { $, fill, busy, fillScorers, fmt, h, lastSpan, marked, rawJson, showError } from "./dom.js";
+import { score, splitScorer } from "./api.js";
+import { $, fill, busy, fmt, h, lastSpan, marked, offerScorers, rawJson, showError } from "./dom.js";
 
 export const STATUS_WORDS = {
   ok: "The answer was found and judged.",
@@ -158,12 +158,7 @@ export function initVerify() {
   const form = $("#verify-form");
   const out = $("#verify-result");
   const select = $("#verify-scorer");
-  const refresh = () =>
-    loadCatalog()
-      .then((c) => fillScorers(select, c))
-      .catch((e) => showError(out, e));
-  refresh();
-  document.addEventListener("mmreward:key", refresh);
+  offerScorers(select, out);
 
   $("#verify-example").addEventListener("click", () => {
     select.value = EXAMPLE.scorer;
