@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Any
 
-from pydantic import AfterValidator, BaseModel, model_validator
+from pydantic import BaseModel, model_validator
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -50,17 +50,6 @@ def unencodable_reason(value: Any, path: str = "") -> str | None:
             name = f"`{where}`" if where else "text"
             return f"{name} is not valid Unicode: lone surrogate {char} at character {index}"
     return None
-
-
-def _check_text(text: str) -> str:
-    reason = unencodable_reason(text)
-    if reason is not None:
-        raise ValueError(reason)
-    return text
-
-
-EncodableStr = Annotated[str, AfterValidator(_check_text)]
-"""A `str` field that refuses lone surrogates (a validation error names the field)."""
 
 
 class EncodableModel(BaseModel):
