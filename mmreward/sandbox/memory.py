@@ -12,7 +12,7 @@ import pickle
 import time
 from collections import OrderedDict
 
-from mmreward.verifiers.registry import Deferred
+from mmreward.verifiers.deferred import Deferred
 
 
 def job_key(job: Deferred) -> str | None:

@@ -36,7 +36,7 @@ from mmreward.sandbox.spawning import WorkerContext
 from mmreward.sandbox.tickets import Ticket, current_ticket
 from mmreward.sandbox.worker import Worker, serve
 from mmreward.settings import Settings
-from mmreward.verifiers.registry import Deferred
+from mmreward.verifiers.deferred import Deferred
 from mmreward.verifiers.verdict import Verdict
 
 log = logging.getLogger(__name__)

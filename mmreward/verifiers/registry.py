@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from mmreward.errors import UnknownVerifierError
 from mmreward.verifiers.chart import verify_chart
 from mmreward.verifiers.choice import verify_choice
-from mmreward.verifiers.deferred import Deferred as Deferred  # where the sandbox finds it
 from mmreward.verifiers.deferred import Verifier
 from mmreward.verifiers.format import verify_format
 from mmreward.verifiers.math import verify_math
