@@ -52,12 +52,14 @@ class Sample:
     kind: str
     status: int  # 0: no answer (connection error, client timeout)
     seconds: float
+    sent_at: float = 0.0  # time.monotonic() when sent, for a latency-over-time view
 
 
 @dataclass
 class Phase:
     name: str
     samples: list[Sample] = field(default_factory=list)
+    started: float = 0.0
     sent: int = 0
     server_cpu_s: float = 0.0
     client_cpu_s: float = 0.0
@@ -126,9 +128,10 @@ def _chunks(total: int, size: int = 1 << 20) -> AsyncIterator[bytes]:
 def hostile(rng: random.Random, n: int) -> Request:
     """One request with a hostile item; most are items that time out in the sandbox."""
     roll = rng.random()
-    if roll < 0.45:  # runs until the sandbox stops it: the slow lane, then remembered
+    if roll < 0.45:  # runs until the sandbox stops it; each one new, as a policy's samples are
         text = "\\boxed{" + rng.choice(RUNAWAYS) % rng.randint(2, 12) + "}"
-        return "runaway", "/v1/verify", {"items": [{"response": text, "reference": "0.3"}]}
+        item = {"response": text, "reference": f"{rng.random():.9f}"}
+        return "runaway", "/v1/verify", {"items": [item]}
     if roll < 0.60:
         text = rng.choice(
             [
@@ -235,17 +238,22 @@ async def client(
         else:
             kwargs = {"data": body, "headers": {"content-type": "application/json"}}
         phase.sent += 1
+        sent_at = time.monotonic()
         start = time.perf_counter()
         try:
             async with http.post(path, **kwargs) as reply:
                 answer = await reply.read()
                 status = reply.status
             if kind == "verify" and status == 200:
-                phase.verdicts[json.loads(answer)["results"][0]["status"]] += 1
+                verdict = json.loads(answer)["results"][0]
+                outcome = verdict["status"]
+                if outcome != "ok":
+                    outcome += f" ({verdict['reason']})"
+                phase.verdicts[outcome] += 1
         except (aiohttp.ClientError, TimeoutError) as error:
             status = 0
             phase.errors[f"{kind}: {type(error).__name__}: {error}"[:160]] += 1
-        phase.samples.append(Sample(kind, status, time.perf_counter() - start))
+        phase.samples.append(Sample(kind, status, time.perf_counter() - start, sent_at))
 
 
 async def run_phase(
@@ -265,7 +273,8 @@ async def run_phase(
     counter = [0]
     server_before, client_before = tree_cpu_s(server_pid), time.process_time()
     async with aiohttp.ClientSession(url, connector=connector, timeout=timeout) as http:
-        until = time.monotonic() + seconds
+        phase.started = time.monotonic()
+        until = phase.started + seconds
         await asyncio.gather(
             *(
                 client(http, random.Random(seed + i), phase, until, hostile_share, counter)
@@ -379,6 +388,15 @@ def report(
             print(f"- server: {line}")
 
 
+def write_samples(path: Path, phases: list[Phase]) -> None:
+    with path.open("w") as out:
+        for phase in phases:
+            for s in phase.samples:
+                t = round(s.sent_at - phase.started, 4)
+                line = {"phase": phase.name, "t": t, "kind": s.kind, "status": s.status}
+                out.write(json.dumps({**line, "seconds": round(s.seconds, 4)}) + "\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=64)
@@ -396,6 +414,9 @@ def main() -> None:
         "root): on a shared machine, an approximation of cores of their own",
     )
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--samples", type=Path, help="also write every request as a JSONL line (latency over time)"
+    )
     args = parser.parse_args()
     args.load_before = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     cores = {int(c) for c in args.server_cores.split(",") if c} or None
@@ -439,6 +460,8 @@ def main() -> None:
         asyncio.run(hostile_phase())
         metrics = httpx.get(f"{url}/metrics", timeout=30).text
         report([baseline, loaded], fault_log, metrics, args)
+        if args.samples:
+            write_samples(args.samples, [baseline, loaded])
     finally:
         server.terminate()
         try:

@@ -171,6 +171,44 @@ def test_ordinary_item_is_answered_while_runaway_items_of_other_requests_run(lan
     assert {v.status for v in verdicts} == {"timeout"}
 
 
+def test_a_busy_fast_lane_moves_a_runaway_item_at_the_busy_budget():
+    """With a fast budget far beyond the hang guard, only the busy budget can free the worker."""
+    from mmreward.sandbox import Ticket
+
+    box = Sandbox(
+        workers=1, timeout_s=600.0, fast_budget_s=600.0, busy_budget_s=0.05, slow_workers=1
+    )
+    try:
+        runaway = box.submit(Deferred(jobs.spin_forever, ("busy",)), Ticket())
+        _wait_until(lambda: box.state()["fast_running"] == 1)
+        ordinary = box.submit(Deferred(jobs.answer, (42,)), Ticket())
+        assert ordinary.result(timeout=HANG_GUARD_S).correct is True
+        assert not runaway.done()
+        assert box.state()["slow_running"] == 1
+    finally:
+        box.close()
+    assert runaway.result().reason == "sandbox closed"
+
+
+def test_the_slow_lane_runs_at_idle_priority(lanes):
+    import os
+
+    job = lanes.submit(Deferred(jobs.spin_forever, ("idle",)))
+    _wait_until(lambda: lanes.state()["slow_running"] == 1)
+    (pid,) = lanes.running_pids()
+    assert os.sched_getscheduler(pid) == os.SCHED_IDLE
+    assert job.result(timeout=HANG_GUARD_S).status == "timeout"
+
+
+def test_a_timed_out_fallback_carries_the_sandboxs_reason(lanes):
+    fallback = Verdict.failed("timeout", "timeout", extracted="\\int x", marker="boxed")
+    verdict = lanes.run(Deferred(jobs.spin_forever, ("fallback",), fallback=fallback))
+    assert verdict.status == "timeout"
+    assert verdict.extracted == "\\int x"
+    assert verdict.details == {"marker": "boxed"}
+    assert "CPU" in verdict.reason
+
+
 def test_an_items_own_timeout_is_remembered_and_a_retry_is_answered_from_memory(lanes):
     job = Deferred(jobs.spin_forever, ("remembered",))
     first = lanes.run(job)

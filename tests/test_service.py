@@ -153,6 +153,31 @@ def test_readiness_waits_for_preloaded_models():
         assert engine.models_loaded["grounding"]
 
 
+def test_the_heap_loaded_at_start_up_is_kept_out_of_garbage_collection():
+    """In a fresh process: once the models are in, a full collection no longer walks them."""
+    import subprocess
+    import sys
+
+    script = """
+import asyncio, gc
+from fastapi.testclient import TestClient
+from mmreward.service.app import create_app
+from mmreward.settings import Settings
+
+with TestClient(create_app(Settings(sandbox_workers=1, preload_models=True))) as client:
+    client.portal.call(asyncio.wait_for, client.app.state.warm_up, 120)
+    frozen = gc.get_freeze_count()
+    print(frozen, frozen > len(gc.get_objects()))
+"""
+    run = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300
+    )
+    assert run.returncode == 0, run.stderr
+    frozen, most = run.stdout.split()
+    assert int(frozen) > 100_000
+    assert most == "True"
+
+
 def _series(metrics_text: str, name: str) -> list[str]:
     return [line for line in metrics_text.splitlines() if line.startswith(name + "{")]
 

@@ -5,12 +5,17 @@ loop inside sympy/gmpy holds the GIL for good. A process can always be killed.
 
 Why two lanes: nearly every item needs milliseconds, a few need seconds and some never end. An
 item starts in the fast lane; one still running after `fast_budget_s` moves, on its worker, to
-the bounded slow lane (reniced, so it yields the CPU to fast items) and that worker is replaced
-by a spare that is already running. A slow item that used `timeout_s` of its own CPU time is
-killed and remembered, so a retried batch does not pay for it again; one that merely went past
-the fast budget goes straight to the slow lane next time. Waiting jobs are served
-round-robin across requests (`Ticket`s); a request that ended (deadline, caller gone) stops
-occupying workers. Every job ends in a `Verdict`: futures never carry exceptions.
+the bounded slow lane and that worker is replaced by a spare that is already running. While
+other items wait for a fast worker the budget is `busy_budget_s`: a sympy item needs ~0.1 ms,
+so under load a few runaway items arriving together must not hold every fast worker for the
+full budget (least-attained-service first). Slow-lane workers run at idle priority
+(`SCHED_IDLE`): they get the CPU the fast lane and the server leave over, never theirs.
+
+A slow item that used `timeout_s` of its own CPU time is killed and remembered, so a retried
+batch does not pay for it again; one that merely went past the fast budget goes straight to the
+slow lane next time. Waiting jobs are served round-robin across requests (`Ticket`s); a request
+that ended (deadline, caller gone) stops occupying workers. Every job ends in a `Verdict`:
+futures never carry exceptions.
 """
 
 from __future__ import annotations
@@ -43,8 +48,8 @@ log = logging.getLogger(__name__)
 
 _TICK_S = 0.02
 """How often running jobs are checked against their budgets."""
-_SLOW_NICE = 5
-"""How much lower than the server a slow-lane worker runs (relative, so it never starves)."""
+_SLOW_NICE = 19
+"""Where idle priority is not available: the lowest nice level."""
 _FAILED_STARTS_BEFORE_BROKEN = 3
 
 
@@ -74,6 +79,7 @@ class Sandbox:
         memory_bytes: int = 1 << 30,
         *,
         fast_budget_s: float = 0.25,
+        busy_budget_s: float = 0.05,
         slow_workers: int = 0,
         spare_workers: int = 1,
         max_queue: int = 4096,
@@ -87,6 +93,7 @@ class Sandbox:
         self.spare_workers = spare_workers
         self.timeout_s = timeout_s
         self.fast_budget_s = min(fast_budget_s, timeout_s)
+        self.busy_budget_s = min(busy_budget_s, self.fast_budget_s)
         self.memory_bytes = memory_bytes
         self.max_queue = max_queue
         self.slow_queue = slow_queue or 2 * self.slow_workers
@@ -124,6 +131,7 @@ class Sandbox:
             timeout_s=settings.sandbox_timeout_s,
             memory_bytes=settings.sandbox_memory_mb << 20,
             fast_budget_s=settings.sandbox_fast_budget_s,
+            busy_budget_s=settings.sandbox_busy_budget_s,
             slow_workers=settings.sandbox_slow_workers,
             spare_workers=settings.sandbox_spare_workers,
             max_queue=settings.sandbox_max_queue,
@@ -334,10 +342,11 @@ class Sandbox:
         self._reaping.append(worker)
 
     def _supervise(self, now: float) -> None:
+        budget = self.busy_budget_s if self._fast else self.fast_budget_s
         for worker in [w for w in self._pool if w.job is not None]:
             # Wall-clock, not CPU time: what a fast worker owes the lane is to be free again soon.
-            if now - worker.started >= self.fast_budget_s:
-                self._overrun(worker, now)
+            if now - worker.started >= budget:
+                self._overrun(worker, now, budget)
         for worker in list(self._slow_running):
             job = worker.job
             if job is None:
@@ -358,18 +367,17 @@ class Sandbox:
                 )
                 self._kill(worker, self._timed_out(job.deferred, reason))
 
-    def _overrun(self, worker: Worker, now: float) -> None:
+    def _overrun(self, worker: Worker, now: float, budget: float) -> None:
         """A fast-lane job past its budget: on to the slow lane, or wait for a slow worker.
 
-        With the slow lane full, a job that has barely had the CPU (a busy machine, not a slow
-        item) keeps its fast worker a while longer rather than being killed.
+        A job that has barely had the CPU (a busy machine, not a slow item) keeps its fast
+        worker a while longer: the slow lane's idle priority would starve it.
         """
         job = worker.job
         assert job is not None
         slow_has_room = len(self._slow_running) < self.slow_workers
-        starved = worker.job_cpu_seconds() < self.fast_budget_s / 2
-        if not slow_has_room and starved and now - worker.started < 4 * self.fast_budget_s:
-            return
+        if worker.job_cpu_seconds() < budget / 2 and now - worker.started < 4 * budget:
+            return  # it has barely had the CPU: a busy machine, not (yet) a slow item
         self._pool.remove(worker)
         worker.slow = True
         if slow_has_room:
@@ -493,7 +501,13 @@ class Sandbox:
 
     @staticmethod
     def _timed_out(job: Deferred, reason: str) -> Verdict:
-        return job.fallback if job.fallback is not None else Verdict.failed("timeout", reason)
+        """The job's own fallback (it knows the extracted answer), with the sandbox's reason."""
+        fallback = job.fallback
+        if fallback is None:
+            return Verdict.failed("timeout", reason)
+        if fallback.status == "timeout":
+            return fallback.model_copy(update={"reason": reason})
+        return fallback
 
     @staticmethod
     def _resolve(job: _Job, verdict: Verdict) -> None:
@@ -503,9 +517,11 @@ class Sandbox:
 
 def _renice(worker: Worker) -> None:
     # A lower priority is a courtesy to fast items, not a requirement.
-    with contextlib.suppress(OSError):
-        current = os.getpriority(os.PRIO_PROCESS, worker.pid)
-        os.setpriority(os.PRIO_PROCESS, worker.pid, min(19, current + _SLOW_NICE))
+    try:
+        os.sched_setscheduler(worker.pid, os.SCHED_IDLE, os.sched_param(0))
+    except (AttributeError, OSError):  # not Linux
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, worker.pid, _SLOW_NICE)
 
 
 _default: Sandbox | None = None

@@ -6,6 +6,7 @@ functions jobs name, so a forked worker starts ready to run its first item.
 
 from __future__ import annotations
 
+import gc
 import os
 import resource
 import time
@@ -27,6 +28,9 @@ def serve(conn: Connection, memory_bytes: int) -> None:
     """Run jobs from `conn` until it closes; every job answers one message, whatever happens."""
     if memory_bytes > 0:
         resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
+    # What the fork server preloaded lives as long as the worker: a full collection would walk
+    # it (and un-share its pages) for nothing.
+    gc.freeze()
     conn.send(("ready", None))
     while True:
         try:
