@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from mmreward.cache import MemoryCache, RedisCache, VerdictCache, cache_key
 from mmreward.capabilities import CAPABILITIES, Capability, CapabilitySpec, kinds_of
 from mmreward.compute import ComputeLanes, on_cuda, resolve_device
+from mmreward.encodable import EncodableSplit
 from mmreward.errors import InvalidInputError, MMRewardError, ModelNotLoadedError
 from mmreward.grounding.items import GroundingItem
 from mmreward.grounding.scorer import GroundingScorer
@@ -28,7 +29,7 @@ from mmreward.metrics import CACHE_HITS, ITEMS, SANDBOX_TIMEOUTS, item_label
 from mmreward.prm.items import ORMItem, ORMResult, PRMItem, PRMResult
 from mmreward.prm.orm import ORMScorer
 from mmreward.prm.scorer import AGGREGATES, Aggregate, PRMScorer
-from mmreward.recipes import Recipe, RecipeBook, RewardResult, evaluate_recipe
+from mmreward.recipes import Recipe, RecipeBook, RewardResult, evaluate_recipe, refused_reward
 from mmreward.sandbox import Sandbox
 from mmreward.settings import Settings
 from mmreward.verifiers import Deferred, Verdict
@@ -79,6 +80,15 @@ class Engine:
 
     def verify(self, items: Sequence[VerifyItem]) -> list[Verdict]:
         """Judge items in order; one bad item gives an error verdict, never a failed batch."""
+        split = _split_verify(items)
+        return split.merge(self._verify(split.items) if split.items else [], _refused)
+
+    async def averify(self, items: Sequence[VerifyItem]) -> list[Verdict]:
+        """`verify` from an event loop: extraction off the loop, sympy work in the sandbox."""
+        split = _split_verify(items)
+        return split.merge(await self._averify(split.items) if split.items else [], _refused)
+
+    def _verify(self, items: Sequence[VerifyItem]) -> list[Verdict]:
         clipped = [self._clip_item(item) for item in items]
         verdicts, keys, pending = self._start(clipped)
         order = list(pending)
@@ -87,10 +97,8 @@ class Engine:
             verdicts[i] = verdict
         return self._clipped(items, self._finish(clipped, keys, verdicts, pending))
 
-    async def averify(self, items: Sequence[VerifyItem]) -> list[Verdict]:
-        """`verify` from an event loop: extraction off the loop, sympy work in the sandbox.
-
-        A few short items are read on the loop itself: that takes microseconds, while the hop
+    async def _averify(self, items: Sequence[VerifyItem]) -> list[Verdict]:
+        """A few short items are read on the loop itself: that takes microseconds, while the hop
         to a worker thread and back cost a 1-item request ~0.1 ms of CPU plus a thread wake-up.
         With a Redis cache the lookup is I/O, so those still go to the thread.
         """
@@ -118,7 +126,10 @@ class Engine:
 
     async def areward(self, recipe: str, items: Sequence[RewardItem]) -> list[RewardResult]:
         """Score items with a named recipe: total reward plus the per-component breakdown."""
-        return await evaluate_recipe(self, self.recipes.get(recipe), items)
+        chosen = self.recipes.get(recipe)
+        split = EncodableSplit(items)
+        scored = await evaluate_recipe(self, chosen, split.items) if split.items else []
+        return split.merge(scored, lambda reason: refused_reward(chosen, reason))
 
     def recipe_list(self) -> list[Recipe]:
         """The recipes this engine knows (built-ins and `recipes_dir`), by name."""
@@ -131,7 +142,10 @@ class Engine:
     ) -> list[PRMResult]:
         """Per-step scores, their aggregate and the first error; a bad item carries `error`."""
         _check_prm_args(aggregate, threshold)
-        return _count("prm", self._get("prm", PRMScorer).score_each(items, aggregate, threshold))
+        prm = self._get("prm", PRMScorer)
+        split = EncodableSplit(items)
+        scored = prm.score_each(split.items, aggregate, threshold) if split.items else []
+        return _count("prm", split.merge(scored, PRMResult.failed))
 
     async def aprm_score(
         self, items: Sequence[PRMItem], aggregate: Aggregate = "min", threshold: float = 0.5
@@ -139,34 +153,43 @@ class Engine:
         """`prm_score` from an event loop: forwards batched with every concurrent caller's."""
         _check_prm_args(aggregate, threshold)
         prm = self._get("prm", PRMScorer)
-        return _count("prm", await prm.ascore_each(items, aggregate, threshold))
+        split = EncodableSplit(items)
+        scored = await prm.ascore_each(split.items, aggregate, threshold) if split.items else []
+        return _count("prm", split.merge(scored, PRMResult.failed))
 
     def orm_score(self, items: Sequence[ORMItem]) -> list[ORMResult]:
         """Raw score and sigmoid reward per item; 503 when no outcome model is configured."""
         orm = self._get("orm", ORMScorer)
-        scored = orm.score_each([self._clip_item(item) for item in items])
-        return _count("orm", self._orm_clipped(items, scored))
+        split = EncodableSplit(items)
+        clipped = [self._clip_item(item) for item in split.items]
+        scored = self._orm_clipped(split.items, orm.score_each(clipped) if clipped else [])
+        return _count("orm", split.merge(scored, ORMResult.failed))
 
     async def aorm_score(self, items: Sequence[ORMItem]) -> list[ORMResult]:
         """`orm_score` from an event loop."""
         orm = self._get("orm", ORMScorer)
-        scored = await orm.ascore_each([self._clip_item(item) for item in items])
-        return _count("orm", self._orm_clipped(items, scored))
+        split = EncodableSplit(items)
+        clipped = [self._clip_item(item) for item in split.items]
+        scored = self._orm_clipped(split.items, await orm.ascore_each(clipped) if clipped else [])
+        return _count("orm", split.merge(scored, ORMResult.failed))
 
     # -- grounding ---------------------------------------------------------------------------
 
     def grounding_score(self, items: Sequence[GroundingItem]) -> list[Verdict]:
         """Detection-grounded verdicts for responses about images."""
-        clipped = [self._clip_item(item) for item in items]
         grounding = self._get("grounding", GroundingScorer)
-        return _count_grounding(items, self._clipped(items, grounding.score_batch(clipped)))
+        split = EncodableSplit(items)
+        clipped = [self._clip_item(item) for item in split.items]
+        scored = self._clipped(split.items, grounding.score_batch(clipped) if clipped else [])
+        return _count_grounding(items, split.merge(scored, _refused))
 
     async def agrounding_score(self, items: Sequence[GroundingItem]) -> list[Verdict]:
         """`grounding_score` from an event loop: detection batched across callers."""
-        clipped = [self._clip_item(item) for item in items]
         grounding = self._get("grounding", GroundingScorer)
-        verdicts = await grounding.ascore_batch(clipped)
-        return _count_grounding(items, self._clipped(items, verdicts))
+        split = EncodableSplit(items)
+        clipped = [self._clip_item(item) for item in split.items]
+        verdicts = await grounding.ascore_batch(clipped) if clipped else []
+        return _count_grounding(items, split.merge(self._clipped(split.items, verdicts), _refused))
 
     # -- life cycle --------------------------------------------------------------------------
 
@@ -288,6 +311,18 @@ def _judge(item: VerifyItem) -> Verdict | Deferred:
     except Exception as error:
         log.exception("verifier %s failed", item.verifier)
         return Verdict.failed("error", f"verifier failed: {type(error).__name__}: {error}")
+
+
+def _split_verify(items: Sequence[VerifyItem]) -> EncodableSplit[VerifyItem]:
+    """Items that can be judged; the others are counted here (`_finish` counts the rest)."""
+    split = EncodableSplit(items)
+    for index in split.refused:
+        ITEMS.labels(verifier=item_label(items[index].verifier), status="error").inc()
+    return split
+
+
+def _refused(reason: str) -> Verdict:
+    return Verdict.failed("error", reason)
 
 
 def _check_prm_args(aggregate: str, threshold: float) -> None:

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import ConfigDict, Field
-
-from mmreward.encodable import EncodableModel
+from pydantic import BaseModel, ConfigDict, Field
 
 
-class VerifyItem(EncodableModel):
+class VerifyItem(BaseModel):
     """One response to judge against its reference with a named verifier."""
 
     model_config = ConfigDict(extra="forbid")
@@ -23,7 +21,7 @@ class VerifyItem(EncodableModel):
     params: dict[str, Any] = Field(default_factory=dict, description="verifier settings")
 
 
-class RewardItem(EncodableModel):
+class RewardItem(BaseModel):
     """One response to score with a recipe.
 
     Fields beyond these (`prompt`, `steps`, `image`, ...) are kept for the component kinds that

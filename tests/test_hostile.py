@@ -28,8 +28,13 @@ HOSTILE = [
 
 
 @pytest.fixture(scope="module")
-def client():
-    settings = Settings(sandbox_workers=2, sandbox_timeout_s=2.0, max_body_bytes=64 << 20)
+def client(tmp_path_factory):
+    from prm_checkpoints import build_orm
+
+    orm = build_orm(tmp_path_factory.mktemp("orm") / "orm")
+    settings = Settings(
+        sandbox_workers=2, sandbox_timeout_s=2.0, max_body_bytes=64 << 20, orm_model=orm
+    )
     with TestClient(create_app(settings)) as test_client:
         yield test_client
 
@@ -101,22 +106,116 @@ SURROGATE_BODIES = {
     "/v1/prm/score": {"items": [{"problem": "1+1?", "steps": ["2", "\ud800"]}]},
     "/v1/orm/score": {"items": [{"prompt": "\ud800", "response": "2"}]},
     "/v1/grounding/score": {"items": [{"image": "AAAA", "response": LONE}]},
-    "/get_reward": {"query": [LONE], "prompts": [""], "labels": ["5"]},
+    "/get_reward": {"query": ["Q: " + LONE], "prompts": ["Q: "], "labels": ["5"]},
 }
 
 
+def _blank_png() -> str:
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (64, 64), "white").save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def _error_of(route: str, answer: dict) -> str:
+    """The first item's error reason, in each endpoint's own shape."""
+    if route == "/get_reward":
+        assert answer["rewards"][0] == 0.0
+        assert answer["extra_logs"]["errors"][0] == 1.0
+        return "lone surrogate"  # OpenRLHF's answer has numbers only
+    result = answer["results"][0]
+    if "error" in result:  # PRM, ORM
+        return result["error"]
+    if "components" in result:  # a recipe: every component says why
+        assert result["reward"] == 0.0
+        return " ".join(c["details"]["reason"] for c in result["components"].values())
+    assert result["status"] == "error"
+    return result["reason"]
+
+
 @pytest.mark.parametrize("route", sorted(SURROGATE_BODIES))
-def test_lone_surrogates_are_a_422_naming_the_field_on_every_endpoint(client, route):
+def test_a_lone_surrogate_is_an_error_for_its_item_naming_the_field_on_every_endpoint(
+    client, route
+):
+    import copy
     import json
 
-    body = json.dumps(SURROGATE_BODIES[route])  # ASCII: the surrogate travels as \ud800
+    body = copy.deepcopy(SURROGATE_BODIES[route])
+    if "items" in body:  # and a good item after it, which is scored
+        body["items"].append({**body["items"][0], **GOOD_ITEM[route.split("#")[0]]})
+    else:
+        body = {key: value * 2 for key, value in body.items()}
+        body["query"][1] = "Q: \\boxed{5}"
+    raw = json.dumps(body)  # ASCII: the surrogate travels as \ud800
     reply = client.post(
-        route.split("#")[0], content=body, headers={"content-type": "application/json"}
+        route.split("#")[0], content=raw, headers={"content-type": "application/json"}
     )
-    assert reply.status_code == 422, reply.text
-    detail = json.dumps(reply.json()["detail"])
-    assert "lone surrogate" in detail
+    assert reply.status_code == 200, reply.text
     reply.content.decode("utf-8")  # the answer itself is valid UTF-8
+    answer = reply.json()
+    assert "lone surrogate" in _error_of(route, answer)
+    field = route.split("#")[1] if "#" in route else None
+    if field is not None:
+        assert f"`{field}" in _error_of(route, answer)
+    if route == "/get_reward":
+        assert answer["rewards"][1] == 1.0
+        return
+    second = answer["results"][1]
+    assert second.get("error") is None
+    assert second.get("status", "ok") != "error"
+    if route.startswith("/v1/verify") or route.startswith("/v1/reward"):
+        assert second["reward"] == 1.0
+
+
+GOOD_ITEM = {
+    "/v1/verify": {
+        "verifier": "math",
+        "response": "\\boxed{5}",
+        "reference": "5",
+        "params": {},
+        "options": None,
+    },
+    "/v1/reward/math": {"response": "\\boxed{5}", "reference": "5"},
+    "/v1/prm/score": {"steps": ["2", "so 2"]},
+    "/v1/orm/score": {"prompt": "1+1?"},
+    "/v1/grounding/score": {"image": _blank_png(), "response": "<answer>nothing</answer>"},
+}
+
+
+@pytest.mark.parametrize("depth", [33, 600, 950])
+def test_a_reference_nested_too_deep_is_an_error_for_its_item(client, depth):
+    deep = "[" * depth + '"1"' + "]" * depth
+    good = '{"response": "\\\\boxed{1}", "reference": [["1"]]}'
+    body = '{"items": [{"response": "\\\\boxed{1}", "reference": ' + deep + "}, " + good + "]}"
+    reply = client.post("/v1/verify", content=body, headers={"content-type": "application/json"})
+    assert reply.status_code == 200
+    refused, scored = reply.json()["results"]
+    assert refused["status"] == "error"
+    assert refused["reason"] == "`reference` nests lists or objects more than 32 levels deep"
+    assert scored["correct"] is True
+
+
+def test_deeper_than_the_stack_in_process_is_an_error_for_its_item():
+    from mmreward.engine import Engine
+    from mmreward.items import VerifyItem
+
+    deep: object = "1"
+    for _ in range(20_000):
+        deep = {"x": deep}
+    with Engine(Settings(sandbox_workers=1)) as engine:
+        refused, scored = engine.verify(
+            [
+                VerifyItem(response="\\boxed{1}", reference="1", params={"unit": deep}),
+                VerifyItem(response="\\boxed{1}", reference="1"),
+            ]
+        )
+    assert refused.status == "error"
+    assert "`params` nests" in refused.reason
+    assert scored.correct is True
 
 
 def test_a_surrogate_pair_is_ordinary_text(client):
@@ -137,22 +236,22 @@ def test_a_wrong_type_beside_a_surrogate_is_still_a_clean_422(client):
     reply.content.decode("utf-8")
 
 
-def test_reward_client_sends_a_lone_surrogate_and_gets_the_servers_422(tmp_path):
-    import httpx
+def test_reward_client_sends_a_lone_surrogate_and_gets_an_error_for_that_item_only():
     from live_server import LiveServer
 
     from mmreward.clients import RewardClient
 
     app = create_app(Settings(sandbox_workers=1))
     with LiveServer(app) as url, RewardClient(url, retries=0) as reward_client:
-        with pytest.raises(httpx.HTTPStatusError) as refused:
-            reward_client.verify([{"response": LONE, "reference": "5"}])
-        assert refused.value.response.status_code == 422
-        assert "lone surrogate" in refused.value.response.text
-        [verdict] = reward_client.verify(
-            [{"response": "\\boxed{5} \u00e9\U0001f600", "reference": "5"}]
+        refused, scored = reward_client.verify(
+            [
+                {"response": LONE, "reference": "5"},
+                {"response": "\\boxed{5} \u00e9\U0001f600", "reference": "5"},
+            ]
         )
-        assert verdict.correct is True
+        assert refused.status == "error"
+        assert "`response` is not valid Unicode: lone surrogate U+D800" in refused.reason
+        assert scored.correct is True
 
 
 # -- hostile requests: whole bodies that are too big, too deep, not JSON, bombs ----------------

@@ -6,8 +6,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PositiveInt
 
-from mmreward.encodable import EncodableModel
-
 GroundingTask = Literal["hallucination", "count", "grounding"]
 
 
@@ -36,7 +34,7 @@ class GroundingParams(BaseModel):
     iou: float | None = Field(None, gt=0.0, le=1.0, description="detector NMS IoU threshold")
 
 
-class GroundingItem(EncodableModel):
+class GroundingItem(BaseModel):
     """One response about one image."""
 
     model_config = ConfigDict(extra="forbid")

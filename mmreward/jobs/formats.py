@@ -18,8 +18,9 @@ from typing import Any, Literal, get_args
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from mmreward.encodable import unencodable_reason
 from mmreward.errors import MMRewardError
-from mmreward.jobs.rows import RAW_LINE, has_lone_surrogate
+from mmreward.jobs.rows import RAW_LINE
 
 Format = Literal["jsonl", "parquet", "hf"]
 FORMATS: tuple[Format, ...] = get_args(Format)
@@ -191,9 +192,9 @@ class Source:
                     continue
                 if not isinstance(data, dict):
                     yield Row(label, {RAW_LINE: text}, f"{label}: not a JSON object")
-                elif has_lone_surrogate(data):
-                    reason = f"{label}: undecodable text (a lone UTF-16 surrogate)"
-                    yield Row(label, {RAW_LINE: text}, reason)
+                elif (unencodable := unencodable_reason(data)) is not None:
+                    # The row is kept as its raw line: the output must encode.
+                    yield Row(label, {RAW_LINE: text}, f"{label}: {unencodable}")
                 else:
                     yield Row(label, data)
 

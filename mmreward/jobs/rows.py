@@ -54,21 +54,6 @@ def _image(value: Any, column: str) -> str:
     raise RowError(f"column {column!r} holds no image (base64 text or bytes)")
 
 
-def has_lone_surrogate(value: Any) -> bool:
-    """Text that cannot be written as UTF-8 (a JSON "\\ud800" escape without its pair)."""
-    if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return True
-        return False
-    if isinstance(value, Mapping):
-        return any(has_lone_surrogate(k) or has_lone_surrogate(v) for k, v in value.items())
-    if isinstance(value, (list, tuple)):
-        return any(has_lone_surrogate(v) for v in value)
-    return False
-
-
 def prepare(row: Mapping[str, Any], spec: RelabelSpec, label: str) -> Prepared:
     """The item for one row; `label` ("line 7", "row 7") prefixes the reason of a bad row."""
     try:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mmreward.encodable import EncodableModel
 
-
-class PRMItem(EncodableModel):
+class PRMItem(BaseModel):
     """A problem and its reasoning steps."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -16,7 +14,7 @@ class PRMItem(EncodableModel):
     steps: list[str] = Field(description="reasoning steps, in order")
 
 
-class ORMItem(EncodableModel):
+class ORMItem(BaseModel):
     """A prompt and the response to judge."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)

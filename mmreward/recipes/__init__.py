@@ -6,7 +6,7 @@ The component kinds a recipe can name come from `mmreward.capabilities`.
 from mmreward.capabilities import kinds_of
 from mmreward.components import ComponentKind, ComponentScore
 from mmreward.items import RewardItem
-from mmreward.recipes.evaluate import evaluate_recipe
+from mmreward.recipes.evaluate import evaluate_recipe, refused_reward
 from mmreward.recipes.loading import RecipeBook, load_recipe_file, parse_recipe
 from mmreward.recipes.model import ComponentResult, ComponentSpec, Recipe, RewardResult
 
@@ -23,6 +23,7 @@ __all__ = [
     "evaluate_recipe",
     "load_recipe_file",
     "parse_recipe",
+    "refused_reward",
 ]
 
 

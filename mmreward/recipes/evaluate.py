@@ -40,3 +40,15 @@ async def evaluate_recipe(
         total = sum(part.weighted for part in parts.values())
         results.append(RewardResult(reward=total, components=parts))
     return results
+
+
+def refused_reward(recipe: Recipe, reason: str) -> RewardResult:
+    """An item no component can read (text that is not valid Unicode): 0 from every component."""
+    error = {"status": "error", "reason": reason}
+    return RewardResult(
+        reward=0.0,
+        components={
+            c.name: ComponentResult(score=0.0, weight=c.weight, weighted=0.0, details=error)
+            for c in recipe.components
+        },
+    )

@@ -23,7 +23,6 @@ from mmreward.clients._adapt import (
     verify_items,
 )
 from mmreward.clients.openrlhf import fill_unlocated, openrlhf_rewards, query_format, rows
-from mmreward.encodable import EncodableModel
 from mmreward.engine import Engine
 from mmreward.service.dependencies import (
     check_item_count,
@@ -57,7 +56,7 @@ class JSONBytes(JSONResponse):
 router = APIRouter(tags=["compat"], dependencies=[Depends(require_key_or_query)])
 
 
-class OpenRLHFRequest(EncodableModel):
+class OpenRLHFRequest(BaseModel):
     query: list[str] = Field(min_length=1, description="prompt + response, decoded with specials")
     prompts: list[str]
     labels: list[Any]
