@@ -64,8 +64,8 @@ _JSON = {"content-type": "application/json"}
 
 
 def _encode(body: dict[str, Any]) -> bytes:
-    """ASCII JSON: a lone surrogate in an item travels as `\\ud800` and the server names the
-    field in a 422, where UTF-8 encoding here would fail the whole call with UnicodeEncodeError."""
+    """ASCII JSON: a lone surrogate in an item travels as `\\ud800` and the server answers that
+    item with an error naming the field, where UTF-8 encoding here would fail the whole call."""
     return json.dumps(body, separators=(",", ":"), allow_nan=False).encode("ascii")
 
 
