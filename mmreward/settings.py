@@ -59,6 +59,11 @@ class Settings(BaseSettings):
     )
 
     max_body_bytes: int = Field(16 << 20, ge=1024, description="larger requests get 413")
+    max_inflight_body_bytes: int = Field(
+        256 << 20,
+        ge=1024,
+        description="request bodies being read or scored at once, summed; beyond: 429",
+    )
     max_items: int = Field(1024, ge=1, description="items per request")
     max_response_chars: int = Field(
         1 << 20, ge=1, description="longer responses are cut from the left"

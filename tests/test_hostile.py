@@ -303,6 +303,43 @@ def test_a_50_mb_chunked_body_is_413_after_at_most_the_limit(default_limits):
     assert default_limits.get("/healthz").status_code == 200
 
 
+def test_bodies_in_flight_are_bounded_in_sum_and_the_budget_is_returned():
+    """A request whose body is still arriving holds its declared length; the next one that
+    would pass the sum is a 429 with Retry-After, before its body is read."""
+    import socket
+
+    import httpx
+    from live_server import LiveServer
+
+    settings = Settings(
+        sandbox_workers=1, max_body_bytes=64 << 10, max_inflight_body_bytes=100 << 10
+    )
+    item = {"response": "x" * (50 << 10), "reference": "1"}
+    with LiveServer(create_app(settings)) as url:
+        held = socket.create_connection(("127.0.0.1", int(url.rsplit(":", 1)[1])))
+        try:
+            head = "POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            held.sendall(f"{head}Content-Length: {60 << 10}\r\n\r\n{{".encode())
+            end = time.monotonic() + 60
+            while True:  # until the held request is being read
+                reply = httpx.post(f"{url}/v1/verify", json={"items": [item]}, timeout=30)
+                if reply.status_code == 429:
+                    break
+                assert reply.status_code == 200
+                assert time.monotonic() < end, "the second body was never refused"
+                time.sleep(0.05)
+            assert reply.headers["retry-after"] == "1"
+            assert "in flight" in reply.json()["detail"]
+            small = httpx.post(f"{url}/v1/verify", json={"items": [{"response": "1"}]})
+            assert small.status_code == 200  # 40 KB of room left: a small body fits
+        finally:
+            held.close()
+        end = time.monotonic() + 60
+        while httpx.post(f"{url}/v1/verify", json={"items": [item]}).status_code != 200:
+            assert time.monotonic() < end, "the held request's budget was not returned"
+            time.sleep(0.05)
+
+
 @pytest.mark.parametrize(
     ("body", "expected"),
     [

@@ -58,7 +58,11 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.api_keys = load_api_keys(settings)
     app.add_middleware(RequestScopeMiddleware, default_deadline_s=settings.request_deadline_s)
-    app.add_middleware(BodyLimitMiddleware, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_inflight_bytes=settings.max_inflight_body_bytes,
+    )
     app.add_middleware(MetricsMiddleware)
     app.add_exception_handler(MMRewardError, _mmreward_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)

@@ -1,7 +1,9 @@
 """Request-size guard, per-route metrics and per-request sandbox tickets, as ASGI middleware.
 
 The size check runs before the body is parsed, so a 50 MB or endless chunked body is refused
-after reading at most the limit.
+after reading at most the limit. Bodies in flight (being read, parsed or scored) are also
+bounded in sum: each is a few times its size once parsed, so 200 clients each sending 16 MB at
+once would otherwise hold gigabytes; beyond the sum, a request is a 429 before it is read.
 """
 
 from __future__ import annotations
@@ -22,22 +24,31 @@ class BodyTooLarge(Exception):
     pass
 
 
-async def _send_json(send: Send, status: int, detail: str) -> None:
+async def _send_json(
+    send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]] | None = None
+) -> None:
     body = json.dumps({"detail": detail}).encode()
     await send(
         {
             "type": "http.response.start",
             "status": status,
-            "headers": [(b"content-type", b"application/json")],
+            "headers": [(b"content-type", b"application/json"), *(headers or [])],
         }
     )
     await send({"type": "http.response.body", "body": body})
 
 
+async def _send_busy(send: Send, inflight: int) -> None:
+    detail = f"server is busy: {inflight} bytes of request bodies in flight; retry shortly"
+    await _send_json(send, 429, detail, [(b"retry-after", b"1")])
+
+
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, max_inflight_bytes: int) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.max_inflight_bytes = max(max_inflight_bytes, max_body_bytes)
+        self.inflight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -45,26 +56,42 @@ class BodyLimitMiddleware:
             return
         limit = self.max_body_bytes
         message = f"request body exceeds {limit} bytes"
+        declared = 0
         for name, value in scope.get("headers", []):
-            if name == b"content-length" and value.isdigit() and int(value) > limit:
-                await _send_json(send, 413, message)
-                return
+            if name == b"content-length" and value.isdigit():
+                declared = int(value)
+        if declared > limit:
+            await _send_json(send, 413, message)
+            return
+        if self.inflight and self.inflight + declared > self.max_inflight_bytes:
+            await _send_busy(send, self.inflight)
+            return
+        charged = declared  # the declared length up front; a chunked body as it arrives
+        self.inflight += charged
         seen = 0
         started = False
         refused = False
 
         async def limited_receive() -> Message:
-            # Answer 413 here: the framework turns any exception raised while reading the
+            # Answer 413/429 here: the framework turns any exception raised while reading the
             # body into its own 400, whose messages tracking_send then drops.
-            nonlocal seen, refused
+            nonlocal seen, refused, charged
             msg = await receive()
             if msg["type"] == "http.request":
                 seen += len(msg.get("body", b""))
-                if seen > limit and not refused:
-                    refused = True
-                    if not started:
-                        await _send_json(send, 413, message)
-                    raise BodyTooLarge
+                if seen > charged and not refused:
+                    self.inflight += seen - charged
+                    charged = seen
+                    if seen > limit:
+                        refused = True
+                        if not started:
+                            await _send_json(send, 413, message)
+                        raise BodyTooLarge
+                    if self.inflight > self.max_inflight_bytes:
+                        refused = True
+                        if not started:
+                            await _send_busy(send, self.inflight - charged)
+                        raise BodyTooLarge
             return msg
 
         async def tracking_send(msg: Message) -> None:
@@ -75,8 +102,11 @@ class BodyLimitMiddleware:
                 started = True
             await send(msg)
 
-        with contextlib.suppress(BodyTooLarge):
-            await self.app(scope, limited_receive, tracking_send)
+        try:
+            with contextlib.suppress(BodyTooLarge):
+                await self.app(scope, limited_receive, tracking_send)
+        finally:
+            self.inflight -= charged
 
 
 class MetricsMiddleware:
