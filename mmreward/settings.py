@@ -34,7 +34,7 @@ class Settings(BaseSettings):
     sandbox_busy_budget_s: float = Field(
         0.05,
         gt=0,
-        description="the fast-lane budget while other items wait for a worker (a busy server)",
+        description="the fast-lane budget while other requests' items wait (a busy server)",
     )
     sandbox_slow_workers: int = Field(
         0, ge=0, description="slow-lane items running at once; 0 = half the fast lane, at least 1"

@@ -190,6 +190,30 @@ def test_a_busy_fast_lane_moves_a_runaway_item_at_the_busy_budget():
     assert runaway.result().reason == "sandbox closed"
 
 
+def test_within_one_request_a_long_item_keeps_the_full_fast_budget():
+    """Its own batch waiting behind it is no reason to move it: a full slow lane would kill it."""
+    from mmreward.sandbox import Ticket
+
+    box = Sandbox(workers=1, timeout_s=600.0, fast_budget_s=600.0, busy_budget_s=0.05)
+    try:
+        batch = box.submit_many(
+            [Deferred(jobs.spin_forever, ("own",)), Deferred(jobs.answer, (42,))], Ticket()
+        )
+        _wait_until(lambda: box.state()["fast_running"] == 1)
+        time.sleep(1.0)  # 20 busy budgets
+        assert box.state() | {"ready_idle": 0, "starting": 0} == {
+            "ready_idle": 0,
+            "starting": 0,
+            "fast_running": 1,
+            "slow_running": 0,
+            "fast_queued": 1,
+            "slow_queued": 0,
+        }
+        assert not any(future.done() for future in batch)
+    finally:
+        box.close()
+
+
 def test_the_slow_lane_runs_at_idle_priority(lanes):
     import os
 

@@ -6,10 +6,12 @@ loop inside sympy/gmpy holds the GIL for good. A process can always be killed.
 Why two lanes: nearly every item needs milliseconds, a few need seconds and some never end. An
 item starts in the fast lane; one still running after `fast_budget_s` moves, on its worker, to
 the bounded slow lane and that worker is replaced by a spare that is already running. While
-other items wait for a fast worker the budget is `busy_budget_s`: a sympy item needs ~0.1 ms,
-so under load a few runaway items arriving together must not hold every fast worker for the
-full budget (least-attained-service first). Slow-lane workers run at idle priority
-(`SCHED_IDLE`): they get the CPU the fast lane and the server leave over, never theirs.
+other requests' items wait for a fast worker the budget is `busy_budget_s`: a sympy item needs
+~0.1 ms, so under load a few runaway items arriving together must not hold every fast worker
+for the full budget (least-attained-service first). Within one request (a relabeling chunk, a
+training batch) the full budget holds: an item of 50-250 ms there delays only its own batch,
+and moving it early to a full slow lane would turn it into a timeout. Slow-lane workers run at
+idle priority (`SCHED_IDLE`): they get the CPU the fast lane and the server leave over.
 
 A slow item that used `timeout_s` of its own CPU time is killed and remembered, so a retried
 batch does not pay for it again; one that merely went past the fast budget goes straight to the
@@ -342,8 +344,9 @@ class Sandbox:
         self._reaping.append(worker)
 
     def _supervise(self, now: float) -> None:
-        budget = self.busy_budget_s if self._fast else self.fast_budget_s
         for worker in [w for w in self._pool if w.job is not None]:
+            busy = self._fast.waiting_besides(worker.job.ticket)
+            budget = self.busy_budget_s if busy else self.fast_budget_s
             # Wall-clock, not CPU time: what a fast worker owes the lane is to be free again soon.
             if now - worker.started >= budget:
                 self._overrun(worker, now, budget)

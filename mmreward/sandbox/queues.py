@@ -35,6 +35,11 @@ class FairQueue(Generic[T]):
             del self._by_ticket[ticket]
         return item
 
+    def waiting_besides(self, ticket: Ticket) -> bool:
+        """True when some other ticket has items waiting."""
+        others = len(self._by_ticket) - (ticket in self._by_ticket)
+        return others > 0
+
     def drop_ended(self, now: float) -> Iterator[tuple[Ticket, T]]:
         """Remove and yield the items of tickets that were cancelled or ran out of time."""
         for ticket in [t for t in self._by_ticket if t.ended(now)]:
