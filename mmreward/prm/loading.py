@@ -147,8 +147,26 @@ def pad_batch(
     return ids.to(device), mask.to(device)
 
 
+class _Served:
+    """What the batcher asks of any loaded scoring model (PRM or ORM)."""
+
+    device: torch.device
+    forward: Forward
+
+    @property
+    def default_batch_tokens(self) -> int:
+        """Token budget for this device when the server sets none."""
+        return default_batch_tokens(self.device)
+
+    @property
+    def concurrent_forwards(self) -> bool:
+        """Eager forwards on CPU only read the weights, so several lanes may run them at once;
+        a compiled graph, or a GPU that runs one batch at a time anyway, keeps to one lane."""
+        return self.device.type == "cpu" and not self.forward.compiled
+
+
 @dataclass
-class LoadedPRM:
+class LoadedPRM(_Served):
     """A loaded PRM: turns (problem, steps) into an `Encoded` and a batch into step scores."""
 
     format: PRMFormat
@@ -168,17 +186,6 @@ class LoadedPRM:
         # The step-tag convention reads two rows of the LM head, so only the trunk runs in full.
         trunk = self.model if self.good_bad_ids is None else self.model.base_model
         self.forward = Forward(trunk, self.compile_model)
-
-    @property
-    def default_batch_tokens(self) -> int:
-        """Token budget for this device when the server sets none."""
-        return default_batch_tokens(self.device)
-
-    @property
-    def concurrent_forwards(self) -> bool:
-        """Eager forwards on CPU only read the weights, so several lanes may run them at once;
-        a compiled graph, or a GPU that runs one batch at a time anyway, keeps to one lane."""
-        return self.device.type == "cpu" and not self.forward.compiled
 
     def encode(self, problem: str, steps: Sequence[str]) -> Encoded:
         """Token ids and scoring positions of one item, following the checkpoint's convention."""
@@ -287,7 +294,7 @@ def load_prm(
 
 
 @dataclass
-class LoadedORM:
+class LoadedORM(_Served):
     """A sequence-classification reward model: one logit (Bradley-Terry) or a 2-label head."""
 
     model: PreTrainedModel
@@ -300,17 +307,6 @@ class LoadedORM:
 
     def __post_init__(self) -> None:
         self.forward = Forward(self.model, self.compile_model)
-
-    @property
-    def default_batch_tokens(self) -> int:
-        """Token budget for this device when the server sets none."""
-        return default_batch_tokens(self.device)
-
-    @property
-    def concurrent_forwards(self) -> bool:
-        """Eager forwards on CPU only read the weights, so several lanes may run them at once;
-        a compiled graph, or a GPU that runs one batch at a time anyway, keeps to one lane."""
-        return self.device.type == "cpu" and not self.forward.compiled
 
     def sample(self) -> Encoded:
         """A small valid item, for warm-up forwards."""
