@@ -8,7 +8,9 @@ threads predicting with one model corrupt each other's results). The thread runs
 ``batch_cost``, takes what accumulated, lets ``plan`` cut it into batches and makes one
 ``process`` call per batch. Callers in any thread or event loop hold futures. A full queue
 refuses a whole request with `OverloadedError` (HTTP 429) and a Retry-After estimated from the
-measured cost per second, never a stall.
+measured cost per second, never a stall. Queued items are taken round-robin across requests
+(`mmreward.fairness`): a 1,000-chain PRM request does not hold a one-chain request of another
+caller behind all of its batches.
 
 Given a ``compute`` executor (the engine's lanes, shared by every model: `mmreward.compute`), the
 owner thread still gathers and plans, but setup and forwards run on the executor, up to ``lanes``
@@ -24,13 +26,13 @@ import asyncio
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from mmreward.errors import InvalidInputError, OverloadedError
+from mmreward.fairness import FairQueue, Ticket, current_ticket
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -117,7 +119,8 @@ class OwnerThreadBatcher(Generic[T, R]):
         self.max_wait_s = max_wait_s
         self.max_queue = max_queue
         self.name = name
-        self._queue: deque[_Job[T, R]] = deque()
+        self._queue: FairQueue[_Job[T, R]] = FairQueue()
+        self._queued_cost = 0
         self._cond = threading.Condition()
         self._closed = False
         self._seconds_per_cost = 1e-5
@@ -153,7 +156,10 @@ class OwnerThreadBatcher(Generic[T, R]):
                     f"{self.name} queue full ({len(self._queue)} of {self.max_queue} items); retry",
                     retry_after_s=self._retry_after(),
                 )
-            self._queue.extend(jobs)
+            ticket = current_ticket() or Ticket()
+            for job in jobs:
+                self._queue.push(ticket, job)
+            self._queued_cost += sum(job.cost for job in jobs)
             self._cond.notify()
         return [job.future for job in jobs]
 
@@ -190,8 +196,7 @@ class OwnerThreadBatcher(Generic[T, R]):
         return self._compute.submit(fn, *args).result()
 
     def _retry_after(self) -> float:
-        backlog = sum(job.cost for job in self._queue)
-        return max(0.05, round(backlog * self._seconds_per_cost / self.lanes, 3))
+        return max(0.05, round(self._queued_cost * self._seconds_per_cost / self.lanes, 3))
 
     def _take(self) -> list[_Job[T, R]] | None:
         with self._cond:
@@ -202,14 +207,15 @@ class OwnerThreadBatcher(Generic[T, R]):
             deadline = time.monotonic() + self.max_wait_s
             while not self._closed:
                 left = deadline - time.monotonic()
-                if sum(job.cost for job in self._queue) >= self.batch_cost or left <= 0:
+                if self._queued_cost >= self.batch_cost or left <= 0:
                     break
                 self._cond.wait(left)
             taken: list[_Job[T, R]] = []
             budget = TAKE_BATCHES * self.batch_cost
             while self._queue and (not taken or budget > 0):
-                job = self._queue.popleft()
+                job = self._queue.pop()
                 budget -= job.cost
+                self._queued_cost -= job.cost
                 taken.append(job)
             return taken
 

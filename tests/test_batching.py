@@ -108,3 +108,28 @@ def test_with_a_compute_executor_setup_and_batches_of_every_batcher_run_on_its_t
     assert len(ran) == 4
     assert len(set(ran)) == 1
     assert ran[0].startswith("models")
+
+
+def test_a_small_request_is_served_in_turn_with_a_big_one_not_after_it():
+    gate, reached = threading.Event(), threading.Event()
+    order: list[str] = []
+
+    def process(batch: list[str]) -> list[str]:
+        reached.set()
+        gate.wait(60)
+        order.extend(batch)
+        return batch
+
+    batcher = OwnerThreadBatcher(process, plan=singles, batch_cost=1, max_queue=1000)
+    try:
+        big = batcher.submit([f"big-{i}" for i in range(100)])
+        assert reached.wait(60)  # the first window of the big request is being processed
+        small = batcher.submit(["small"])
+        gate.set()
+        assert small[0].result(60) == "small"
+        assert [f.result(60) for f in big] == [f"big-{i}" for i in range(100)]
+    finally:
+        batcher.close()
+    # One window (16 batches) of the big request was taken before the small one arrived;
+    # the next window takes both requests in turn. First come, first served would put it last.
+    assert order.index("small") <= 17

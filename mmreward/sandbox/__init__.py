@@ -1,7 +1,7 @@
 """Killable worker processes for work that may hang or exhaust memory (sympy on user input)."""
 
+from mmreward.fairness.tickets import Ticket, current_ticket, request_scope
 from mmreward.sandbox.pool import Sandbox, available_cores, default_sandbox
-from mmreward.sandbox.tickets import Ticket, current_ticket, request_scope
 
 __all__ = [
     "Sandbox",

@@ -36,11 +36,11 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait
 
 from mmreward.errors import OverloadedError
+from mmreward.fairness.queues import FairQueue
+from mmreward.fairness.tickets import Ticket, current_ticket
 from mmreward.sandbox.memory import TimeoutMemory, job_key
 from mmreward.sandbox.metrics import OUTCOMES, QUEUED, RUNNING
-from mmreward.sandbox.queues import FairQueue
 from mmreward.sandbox.spawning import WorkerContext
-from mmreward.sandbox.tickets import Ticket, current_ticket
 from mmreward.sandbox.worker import Worker, serve
 from mmreward.settings import Settings
 from mmreward.verifiers.deferred import Deferred

@@ -16,8 +16,8 @@ import time
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mmreward.fairness import request_scope
 from mmreward.metrics import LATENCY, REQUESTS
-from mmreward.sandbox import request_scope
 
 
 class BodyTooLarge(Exception):

@@ -6,7 +6,7 @@ from collections import OrderedDict, deque
 from collections.abc import Iterator
 from typing import Generic, TypeVar
 
-from mmreward.sandbox.tickets import Ticket
+from mmreward.fairness.tickets import Ticket
 
 T = TypeVar("T")
 

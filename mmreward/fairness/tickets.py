@@ -1,8 +1,9 @@
-"""A request's claim on sandbox work: its deadline, and whether its caller has gone.
+"""A request's claim on scarce workers: its deadline, and whether its caller has gone.
 
-Jobs of one ticket share a deadline and are scheduled fairly against other tickets' jobs. The
-HTTP layer opens one ticket per request (`request_scope`); every sandbox call made while it is
-open, in any task or thread the request starts, belongs to it.
+Jobs of one ticket share a deadline and are scheduled fairly against other tickets' jobs, in
+the sandbox and in the model batchers. The HTTP layer opens one ticket per request
+(`request_scope`); every call made while it is open, in any task or thread the request starts,
+belongs to it.
 """
 
 from __future__ import annotations
