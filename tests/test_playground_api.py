@@ -86,7 +86,18 @@ def test_catalogue_lists_verifiers_and_model_names_behind_the_key(client):
     auth = {"Authorization": "Bearer k"}
     assert client.get("/v1/verifiers", headers=auth).json() == {"verifiers": verifier_names()}
     models = client.get("/v1/models", headers=auth).json()
-    assert models["models"][0] == {"role": "prm", "name": "my-prm", "format": "token-cls"}
+    assert models["models"][0] == {
+        "role": "prm",
+        "name": "my-prm",
+        "format": "token-cls",
+        "state": "failed",  # no checkpoint there: /readyz has the reason
+    }
+    assert models["models"][1] == {
+        "role": "detector",
+        "name": "bundled",
+        "format": None,
+        "state": "on first use",
+    }
     assert "/srv" not in str(models)  # names only: server paths stay private
     assert [m["role"] for m in models["models"]] == ["prm", "detector"]  # no ORM configured
     assert models["device"] == resolve_device("auto")  # the engine's, not the setting `auto`
@@ -131,3 +142,13 @@ def test_grounding_names_the_target_each_box_matched_and_all_objects():
     assert details["targets"][details["best_target"]]["box"] == [100, 100, 140, 140]
     assert details["iou"] == verdict.reward > 0.9
     assert [o["label"] for o in details["objects"]] == ["square", "square", "circle"]
+
+
+def test_model_state_turns_loaded_after_the_first_request():
+    with TestClient(create_app(Settings(sandbox_workers=1))) as client:
+        before = {m["role"]: m["state"] for m in client.get("/v1/models").json()["models"]}
+        assert before == {"prm": "on first use", "detector": "on first use"}
+        item = {"problem": "1+1?", "steps": ["1+1=2"]}
+        assert client.post("/v1/prm/score", json={"items": [item]}).status_code == 200
+        after = {m["role"]: m["state"] for m in client.get("/v1/models").json()["models"]}
+        assert after == {"prm": "loaded", "detector": "on first use"}

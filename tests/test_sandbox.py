@@ -315,8 +315,8 @@ def test_a_full_queue_refuses_with_a_retry_hint():
 
 
 def test_fair_queue_serves_requests_in_turn():
-    from mmreward.sandbox import Ticket
     from mmreward.fairness.queues import FairQueue
+    from mmreward.sandbox import Ticket
 
     big, small = Ticket(), Ticket()
     queue: FairQueue[str] = FairQueue()

@@ -29,7 +29,13 @@ function modelsCard(models) {
       "ul",
       { id: "server-models" },
       models.models.map((m) =>
-        h("li", {}, h("strong", { text: m.role }), ` ${m.name}${m.format ? ` (${m.format})` : ""}`),
+        h(
+          "li",
+          {},
+          h("strong", { text: m.role }),
+          ` ${m.name}${m.format ? ` (${m.format})` : ""} `,
+          h("span", { class: `model-state ${m.state.replaceAll(" ", "-")}`, text: m.state }),
+        ),
       ),
     ),
   );

@@ -3,7 +3,7 @@ playground) offers what exists instead of a hard-coded list that drifts from the
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
@@ -24,6 +24,10 @@ class ModelInfo(BaseModel):
     role: str = Field(description="prm, orm or detector")
     name: str = Field(description="checkpoint directory or file name; `bundled` for the default")
     format: str | None = Field(None, description="checkpoint convention, where it has one")
+    state: Literal["loaded", "on first use", "failed"] = Field(
+        description="weights in memory, loaded by the first request, or not loadable (the "
+        "reason is in /readyz)"
+    )
 
 
 class ModelList(BaseModel):
@@ -42,15 +46,28 @@ async def list_models(
     engine: Annotated[Engine, Depends(get_engine)],
     settings: Annotated[Settings, Depends(get_settings)],
 ) -> ModelList:
-    """The models this server is configured with (names only; paths stay on the server)."""
+    """The models this server is configured with and whether each is loaded (names only; paths
+    stay on the server)."""
+    loaded, problems = engine.models_loaded, engine.problems()
+
+    def state(capability: str) -> Literal["loaded", "on first use", "failed"]:
+        if capability in problems:
+            return "failed"
+        return "loaded" if loaded.get(capability) else "on first use"
+
     models = [
         ModelInfo(
             role="prm",
             name=settings.prm_model.name if settings.prm_model else "bundled",
             format=settings.prm_format,
+            state=state("prm"),
         ),
-        ModelInfo(role="detector", name=settings.detector.name if settings.detector else "bundled"),
+        ModelInfo(
+            role="detector",
+            name=settings.detector.name if settings.detector else "bundled",
+            state=state("grounding"),
+        ),
     ]
     if settings.orm_model is not None:
-        models.append(ModelInfo(role="orm", name=settings.orm_model.name))
+        models.append(ModelInfo(role="orm", name=settings.orm_model.name, state=state("orm")))
     return ModelList(device=engine.device, models=models)
