@@ -233,6 +233,51 @@ def test_parquet_in_parquet_out_keeps_types(tmp_path):
     assert out.schema.field("reward_correct").type == pa.bool_()
 
 
+def test_parquet_out_streams_batch_by_batch_and_filters_across_batches(tmp_path):
+    """9,000 rows: the input's record batches (4,096 rows) and the kept rows straddle them."""
+    source, target = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    table = pa.Table.from_pylist(_rows(9000))
+    pq.write_table(table, source, row_group_size=1000)
+    argv = [str(source), str(target), *MATH, "--min-reward", "0.5", "--chunk-rows", "3000"]
+    assert _relabel(*argv) == 0
+    out = pq.read_table(target)
+    kept = [i for i in range(9000) if i % 3]
+    assert out.column("id").to_pylist() == kept
+    assert out.select(table.column_names).equals(table.take(kept))
+    assert out.column("reward").to_pylist() == [1.0] * len(kept)
+    assert out.schema.metadata is None or b"pandas" not in out.schema.metadata
+
+
+def test_a_parquet_input_streams_in_bounded_memory(tmp_path, monkeypatch):
+    """40 MB of image bytes read with 4 MB batches: Arrow never holds much more than a batch."""
+    import os
+
+    from mmreward.jobs import formats
+
+    path = tmp_path / "images.parquet"
+    rows = {"id": list(range(2000)), "img": [os.urandom(20_000) for _ in range(2000)]}
+    pq.write_table(pa.table(rows), path, row_group_size=100)
+    monkeypatch.setattr(formats, "BATCH_BYTES", 4 << 20)
+    source = formats.Source(path, "parquet")
+    before = pa.total_allocated_bytes()
+    peak = seen = 0
+    for row in source.rows():
+        seen += len(row.data["img"])
+        peak = max(peak, pa.total_allocated_bytes() - before)
+    assert seen == 40_000_000
+    assert peak < 16 << 20  # a batch and a row group or two, not the file
+
+
+def test_parquet_out_of_an_empty_parquet_keeps_the_columns(tmp_path):
+    source, target = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    schema = pa.Table.from_pylist(_rows(1)).schema
+    pq.write_table(schema.empty_table(), source)
+    assert _relabel(str(source), str(target), *MATH) == 0
+    out = pq.read_table(target)
+    assert out.num_rows == 0
+    assert out.column_names[: len(schema.names)] == schema.names
+
+
 def _tree(path) -> dict[str, bytes]:
     return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*"))}
 

@@ -268,7 +268,7 @@ def _assemble(
     if fmt == "jsonl":
         write_jsonl(built, source, added, keep)
     elif fmt == "parquet":
-        write_parquet(built, output_table(source, added, keep))
+        write_parquet(built, source, added, keep)
     else:
         write_dataset(built, output_table(source, added, keep), source)
     if target.is_dir():
