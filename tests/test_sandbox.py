@@ -246,6 +246,7 @@ def test_an_items_own_timeout_is_remembered_and_a_retry_is_answered_from_memory(
     assert lanes.state()["slow_running"] == 0
 
 
+@pytest.mark.slow
 def test_a_sleeping_job_killed_by_the_wall_clock_is_not_remembered():
     box = Sandbox(workers=1, timeout_s=0.3, fast_budget_s=0.1)
     try:

@@ -153,6 +153,7 @@ def test_readiness_waits_for_preloaded_models():
         assert engine.models_loaded["grounding"]
 
 
+@pytest.mark.slow
 def test_the_heap_loaded_at_start_up_is_kept_out_of_garbage_collection():
     """In a fresh process: once the models are in, a full collection no longer walks them."""
     import subprocess
