@@ -10,7 +10,8 @@ threads predicting with one model corrupt each other's results). The thread runs
 refuses a whole request with `OverloadedError` (HTTP 429) and a Retry-After estimated from the
 measured cost per second, never a stall. Queued items are taken round-robin across requests
 (`mmreward.fairness`): a 1,000-chain PRM request does not hold a one-chain request of another
-caller behind all of its batches.
+caller behind all of its batches. Queued items of a request whose caller went away or whose
+deadline passed are dropped before they reach the model; the request gets `RequestEndedError`.
 
 Given a ``compute`` executor (the engine's lanes, shared by every model: `mmreward.compute`), the
 owner thread still gathers and plans, but setup and forwards run on the executor, up to ``lanes``
@@ -31,7 +32,7 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
-from mmreward.errors import InvalidInputError, OverloadedError
+from mmreward.errors import InvalidInputError, OverloadedError, RequestEndedError
 from mmreward.fairness import FairQueue, Ticket, current_ticket
 
 log = logging.getLogger(__name__)
@@ -181,7 +182,13 @@ class OwnerThreadBatcher(Generic[T, R]):
     async def run_async(self, items: Sequence[T]) -> list[R]:
         """Awaitable, for event loops: a full queue raises `OverloadedError` at once."""
         futures = [asyncio.wrap_future(f) for f in self.submit(items)]
-        return list(await asyncio.gather(*futures))
+        # Every outcome is retrieved before one is raised: no "exception never retrieved".
+        results: list[R] = []
+        for outcome in await asyncio.gather(*futures, return_exceptions=True):
+            if isinstance(outcome, BaseException):
+                raise outcome
+            results.append(outcome)
+        return results
 
     def close(self) -> None:
         """Finish queued work, then stop the owner thread."""
@@ -210,6 +217,10 @@ class OwnerThreadBatcher(Generic[T, R]):
                 if self._queued_cost >= self.batch_cost or left <= 0:
                     break
                 self._cond.wait(left)
+            for ticket, job in self._queue.drop_ended(time.monotonic()):
+                self._queued_cost -= job.cost
+                if job.future.set_running_or_notify_cancel():
+                    job.future.set_exception(RequestEndedError(ticket.ending_reason()[1]))
             taken: list[_Job[T, R]] = []
             budget = TAKE_BATCHES * self.batch_cost
             while self._queue and (not taken or budget > 0):

@@ -44,6 +44,12 @@ class OverloadedError(MMRewardError):
         self.retry_after_s = retry_after_s
 
 
+class RequestEndedError(MMRewardError):
+    """The request's deadline passed, or its caller went away, before its items were scored."""
+
+    status_code = 408
+
+
 class ModelNotLoadedError(MMRewardError):
     """An endpoint whose model was not configured on this server."""
 

@@ -133,3 +133,35 @@ def test_a_small_request_is_served_in_turn_with_a_big_one_not_after_it():
     # One window (16 batches) of the big request was taken before the small one arrived;
     # the next window takes both requests in turn. First come, first served would put it last.
     assert order.index("small") <= 17
+
+
+def test_queued_items_of_an_ended_request_never_reach_the_model():
+    from mmreward.errors import RequestEndedError
+    from mmreward.fairness import request_scope
+
+    gate, reached = threading.Event(), threading.Event()
+    processed: list[str] = []
+
+    def process(batch: list[str]) -> list[str]:
+        reached.set()
+        gate.wait(60)
+        processed.extend(batch)
+        return batch
+
+    batcher = OwnerThreadBatcher(process, plan=singles, batch_cost=1, max_queue=1000)
+    try:
+        first = batcher.submit(["first"])
+        assert reached.wait(60)  # the owner thread is busy with it
+        with request_scope() as gone:
+            abandoned = batcher.submit([f"gone-{i}" for i in range(5)])
+        gone.cancel()  # its caller hung up while the items waited
+        kept = batcher.submit(["kept"])
+        gate.set()
+        assert first[0].result(60) == "first"
+        assert kept[0].result(60) == "kept"
+        for future in abandoned:
+            with pytest.raises(RequestEndedError, match="caller went away"):
+                future.result(60)
+    finally:
+        batcher.close()
+    assert processed == ["first", "kept"]

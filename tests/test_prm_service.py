@@ -208,3 +208,15 @@ def test_recipe_scores_degenerate_completions_zero_without_failing_the_batch(ful
 
 def _weights(part):
     return {"weight": part["weight"], "weighted": part["weighted"]}
+
+
+def test_a_request_past_its_deadline_is_a_408_before_its_chains_reach_the_model(client):
+    """The batcher waits a few ms for company before it takes a batch: by then a 1 ms
+    deadline has passed, so the chains are dropped, not scored."""
+    item = {"problem": "1+1?", "steps": ["1+1=2"]}
+    late = client.post(
+        "/v1/prm/score", json={"items": [item] * 3}, headers={"X-Deadline-S": "0.001"}
+    )
+    assert late.status_code == 408
+    assert late.json() == {"detail": "request deadline passed before the item was evaluated"}
+    assert client.post("/v1/prm/score", json={"items": [item]}).status_code == 200
