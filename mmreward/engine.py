@@ -194,9 +194,18 @@ class Engine:
     # -- life cycle --------------------------------------------------------------------------
 
     async def awarm_up(self) -> None:
-        """Load every configured model now, off the event loop, so no request pays for it."""
+        """Load every configured model now, off the event loop, so no request pays for it.
+
+        One that fails to load does not keep the others from loading; the first failure is
+        raised once all have been tried (`problems()` names each)."""
+        failures: list[Exception] = []
         for capability in self._capabilities.values():
-            await capability.awarm_up()
+            try:
+                await capability.awarm_up()
+            except Exception as error:
+                failures.append(error)
+        if failures:
+            raise failures[0]
 
     async def aready(self) -> bool:
         """True when a job round-trips through a sandbox worker."""

@@ -1,3 +1,4 @@
+import asyncio
 import json
 
 import pytest
@@ -219,3 +220,24 @@ def test_missing_checkpoints_are_503_with_the_reason_and_readyz_names_each(tmp_p
         assert str(detector) in problems["grounding"]
         verified = broken.post("/v1/verify", json={"items": [{"response": "2", "reference": "2"}]})
         assert verified.status_code == 200  # the rest of the server still scores
+
+
+@pytest.mark.parametrize("preload", [True, False])
+def test_a_model_that_cannot_load_is_named_in_the_log_and_the_others_still_load(
+    tmp_path, caplog, preload
+):
+    missing = tmp_path / "no-prm-here"
+    settings = Settings(sandbox_workers=1, prm_model=missing, preload_models=preload)
+    logged = caplog.at_level("WARNING", logger="mmreward.service.app")
+    with logged, TestClient(create_app(settings)) as broken:
+        if preload:
+            warm_up = broken.app.state.warm_up
+
+            async def settled() -> None:
+                await asyncio.wait([warm_up], timeout=120)
+
+            broken.portal.call(settled)
+            assert broken.app.state.engine.models_loaded["grounding"]
+        assert broken.get("/readyz").status_code == 503
+    said = [r.getMessage() for r in caplog.records if r.name == "mmreward.service.app"]
+    assert any(m.startswith("prm cannot serve: ") and str(missing) in m for m in said), said

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -27,6 +28,8 @@ from mmreward.service.routers import catalog, compat, grounding, health, prm, re
 from mmreward.service.routers.playground import mount_playground
 from mmreward.settings import Settings
 
+log = logging.getLogger(__name__)
+
 
 def create_app(settings: Settings | None = None, engine: Engine | None = None) -> FastAPI:
     """Build the app; `uvicorn --factory mmreward.service.app:create_app` reads the environment."""
@@ -40,6 +43,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             app.state.warm_up = asyncio.create_task(_warm_up(app.state.engine))
         else:
             app.state.warm_up = None
+            _log_problems(app.state.engine)
             _freeze_startup_heap()
         try:
             yield
@@ -77,8 +81,17 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
 
 
 async def _warm_up(engine: Engine) -> None:
-    await engine.awarm_up()
-    _freeze_startup_heap()
+    """Load the models; say in the log which cannot serve (as `/readyz` does), then freeze."""
+    try:
+        await engine.awarm_up()
+    finally:
+        _log_problems(engine)
+        _freeze_startup_heap()
+
+
+def _log_problems(engine: Engine) -> None:
+    for name, problem in engine.problems().items():
+        log.warning("%s cannot serve: %s", name, problem)
 
 
 _heap_frozen = False
