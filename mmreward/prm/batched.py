@@ -71,7 +71,7 @@ class BatchedScorer(Generic[Item, M]):
     def problem(self) -> str | None:
         """Why this model cannot score, if known before or after loading it; None when fine."""
         if self.path is not None and not self.path.exists():
-            return f"{self.served.what}: {self.path} does not exist"
+            return f"{self.served.what} does not exist"
         return self.served.error
 
     @property
