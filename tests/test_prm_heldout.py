@@ -10,8 +10,9 @@ from collections import Counter
 import pytest
 from prm_heldout_chains import HeldoutChain, heldout_chains, parse
 
+from mmreward.prm.evaluate import predicted_first_errors
+from mmreward.prm.items import PRMItem
 from mmreward.prm.metrics import first_error_f1
-from mmreward.prm.scorer import PRMItem, PRMScorer
 
 STEP = re.compile(r"^(-?\d+) ([+*-]) (-?\d+) = (-?\d+)$")
 ANSWER = re.compile(r"^The answer is (-?\d+)\.$")
@@ -96,12 +97,9 @@ def test_same_seed_same_chains():
 
 
 def _score(chains: list[HeldoutChain]) -> tuple[float, float, float]:
-    scorer = PRMScorer(device="cpu")
-    try:
-        scored = scorer.score([PRMItem(problem=c.problem, steps=c.steps) for c in chains])
-    finally:
-        scorer.close()
-    result = first_error_f1([s.first_error for s in scored], [c.first_error for c in chains])
+    items = [PRMItem(problem=c.problem, steps=c.steps) for c in chains]
+    predicted = predicted_first_errors(items, device="cpu")
+    result = first_error_f1(predicted, [c.first_error for c in chains])
     return result.f1, result.error_accuracy, result.correct_accuracy
 
 

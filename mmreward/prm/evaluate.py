@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,21 @@ def load_chains(data: Path | None, n: int, seed: int) -> list[Chain]:
     return chains
 
 
+def predicted_first_errors(
+    items: Sequence[PRMItem],
+    model: Path | None = None,
+    prm_format: PRMFormat | None = None,
+    threshold: float = 0.5,
+    device: str = "auto",
+) -> list[int]:
+    """The first step of each chain the PRM scores below `threshold` (-1: none)."""
+    scorer = PRMScorer(model, prm_format, device=device)
+    try:
+        return [s.first_error for s in scorer.score(items, threshold=threshold)]
+    finally:
+        scorer.close()
+
+
 def evaluate_chains(
     chains: list[Chain],
     model: Path | None = None,
@@ -36,16 +52,10 @@ def evaluate_chains(
     device: str = "auto",
 ) -> dict[str, Any]:
     """F1, the two accuracies, and accuracy by error kind."""
-    scorer = PRMScorer(model, prm_format, device=device)
-    try:
-        started = time.perf_counter()
-        scored = scorer.score(
-            [PRMItem(problem=c.problem, steps=c.steps) for c in chains], threshold=threshold
-        )
-        seconds = time.perf_counter() - started
-    finally:
-        scorer.close()
-    predicted = [s.first_error for s in scored]
+    items = [PRMItem(problem=c.problem, steps=c.steps) for c in chains]
+    started = time.perf_counter()
+    predicted = predicted_first_errors(items, model, prm_format, threshold, device)
+    seconds = time.perf_counter() - started
     result = first_error_f1(predicted, [c.first_error for c in chains])
     total: Counter[str] = Counter()
     hit: Counter[str] = Counter()
