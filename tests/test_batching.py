@@ -110,17 +110,23 @@ def test_with_a_compute_executor_setup_and_batches_of_every_batcher_run_on_its_t
     assert ran[0].startswith("models")
 
 
-def test_a_small_request_is_served_in_turn_with_a_big_one_not_after_it():
+def _gated() -> tuple[OwnerThreadBatcher, threading.Event, threading.Event, list[str]]:
+    """A batcher whose batches wait at a gate: (batcher, reached, gate, processed in order)."""
     gate, reached = threading.Event(), threading.Event()
-    order: list[str] = []
+    processed: list[str] = []
 
     def process(batch: list[str]) -> list[str]:
         reached.set()
         gate.wait(60)
-        order.extend(batch)
+        processed.extend(batch)
         return batch
 
     batcher = OwnerThreadBatcher(process, plan=singles, batch_cost=1, max_queue=1000)
+    return batcher, reached, gate, processed
+
+
+def test_a_small_request_is_served_in_turn_with_a_big_one_not_after_it():
+    batcher, reached, gate, order = _gated()
     try:
         big = batcher.submit([f"big-{i}" for i in range(100)])
         assert reached.wait(60)  # the first window of the big request is being processed
@@ -139,16 +145,7 @@ def test_queued_items_of_an_ended_request_never_reach_the_model():
     from mmreward.errors import RequestEndedError
     from mmreward.fairness import request_scope
 
-    gate, reached = threading.Event(), threading.Event()
-    processed: list[str] = []
-
-    def process(batch: list[str]) -> list[str]:
-        reached.set()
-        gate.wait(60)
-        processed.extend(batch)
-        return batch
-
-    batcher = OwnerThreadBatcher(process, plan=singles, batch_cost=1, max_queue=1000)
+    batcher, reached, gate, processed = _gated()
     try:
         first = batcher.submit(["first"])
         assert reached.wait(60)  # the owner thread is busy with it
