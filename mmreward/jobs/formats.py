@@ -306,8 +306,8 @@ def write_parquet(
                     writer = pq.ParquetWriter(path, part.schema)
                 writer.write_table(part)
             if writer is None:  # no rows: the schema alone
-                empty = source.table().schema.remove_metadata()
-                writer = pq.ParquetWriter(path, _with_columns(empty.empty_table(), extra).schema)
+                empty = source.table().schema.empty_table()
+                writer = pq.ParquetWriter(path, _with_columns(empty, extra).schema)
         finally:
             if writer is not None:
                 writer.close()
