@@ -378,12 +378,11 @@ class Sandbox:
         """
         job = worker.job
         assert job is not None
-        slow_has_room = len(self._slow_running) < self.slow_workers
         if worker.job_cpu_seconds() < budget / 2 and now - worker.started < 4 * budget:
             return  # it has barely had the CPU: a busy machine, not (yet) a slow item
         self._pool.remove(worker)
         worker.slow = True
-        if slow_has_room:
+        if len(self._slow_running) < self.slow_workers:
             if job.key is not None:
                 self._known_slow.add(job.key)
             _renice(worker)
