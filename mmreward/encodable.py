@@ -2,15 +2,17 @@
 
 A string holding half a surrogate pair parses, validates as `str` and then fails wherever it is
 encoded: the HTTP response, a tokenizer, Redis, a Parquet file. Free-form fields (`reference`,
-`params`) can also nest deeper than any reader can recurse. The engine checks each item once,
+`params`) can also nest deeper than any reader can recurse, or hold more values than any reader
+should walk. The engine checks each item once,
 where it enters (`EncodableSplit`): such an item is an error in its place, naming the field, and
 the rest of the batch is scored, as for any other bad item.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -31,63 +33,169 @@ def unencodable_at(text: str) -> int | None:
 MAX_NESTING = 32
 """Lists and dicts inside an item nest at most this deep (a matrix of answers is 2 or 3)."""
 
+MAX_VALUES = 10_000
+"""Strings, numbers, lists and objects in one item, at most (a 100 x 100 matrix reference is
+10,101). Every reader of an item walks all of it in Python, at ~1 µs a value: a reference of
+200,000 numbers held the event loop ~0.5 s before any verifier had looked at it."""
 
-class _TooDeep(Exception):
-    def __init__(self, path: str) -> None:
-        self.path = path
+INLINE_VALUES = 20_000
+"""A batch worth at most this many values is checked on the event loop (a few ms); a larger
+one on a worker thread, where the walk lets the loop run between its bytecodes."""
 
-
-def _strings(value: Any, path: str, depth: int = 0) -> Iterator[tuple[str, str]]:
-    if isinstance(value, str):
-        yield path, value
-        return
-    if depth > MAX_NESTING and isinstance(value, BaseModel | dict | list | tuple):
-        raise _TooDeep(path)
-    if isinstance(value, BaseModel):
-        fields = [(name, getattr(value, name)) for name in type(value).model_fields]
-        for name, item in [*fields, *(value.model_extra or {}).items()]:
-            yield from _strings(item, f"{path}.{name}" if path else name, depth + 1)
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(key, f"{path} key", depth + 1)
-            yield from _strings(item, f"{path}[{key!r}]" if path else str(key), depth + 1)
-    elif isinstance(value, list | tuple):
-        for index, item in enumerate(value):
-            yield from _strings(item, f"{path}[{index}]", depth + 1)
+_Segment = tuple[str, Any]
+_SCALARS = frozenset({int, float, bool, type(None)})
 
 
-def unencodable_reason(value: Any, path: str = "") -> str | None:
+class _Refusal(Exception):
+    """Why an item cannot be taken in; `where` is filled, innermost first, as it unwinds."""
+
+    def __init__(self, kind: str, detail: str = "", coming: int = 0) -> None:
+        self.kind = kind
+        self.detail = detail
+        self.coming = coming  # members of the container that was too large, not yet counted
+        self.where: list[_Segment] = []
+
+
+class _OverBudget(Exception):
+    """The batch holds more values than a check on the event loop should walk."""
+
+
+class _Walk:
+    """One pass over a value: its text, its depth and its size (the paths of refused values
+    are built only when one is refused, as the refusal unwinds)."""
+
+    def __init__(self, max_values: int | None, budget: int | None) -> None:
+        self.max_values = max_values
+        self.budget = budget
+        self.values = 0
+
+    def visit(self, value: Any, depth: int) -> None:
+        self.values += 1
+        if isinstance(value, str):
+            index = unencodable_at(value)
+            if index is not None:
+                char = f"U+{ord(value[index]):04X}"
+                raise _Refusal("unicode", f"lone surrogate {char} at character {index}")
+            return
+        if not isinstance(value, BaseModel | dict | list | tuple):
+            return
+        if depth > MAX_NESTING:
+            raise _Refusal("deep")
+        self._check_size(0 if isinstance(value, BaseModel) else len(value))
+        if isinstance(value, BaseModel):
+            self._fields(value, depth)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                self._step(key, depth, ("key", None))
+                self._step(item, depth, ("value", key))
+        else:
+            for index, item in enumerate(value):
+                if type(item) in _SCALARS:  # most of a long list: counted without a call
+                    self.values += 1
+                else:
+                    self._step(item, depth, ("index", index))
+
+    def _fields(self, model: BaseModel, depth: int) -> None:
+        """A model's fields; an item over the size bound is blamed on its largest field, not
+        on whichever field the count happened to cross the bound in."""
+        sizes: dict[str, int] = {}
+        fields = [(name, getattr(model, name)) for name in type(model).model_fields]
+        for name, item in [*fields, *(model.model_extra or {}).items()]:
+            before = self.values
+            try:
+                self._step(item, depth, ("field", name))
+            except _Refusal as refusal:
+                if refusal.kind == "large":
+                    sizes[name] = self.values - before + refusal.coming
+                    refusal.where[-1] = ("field", max(sizes, key=sizes.__getitem__))
+                raise
+            sizes[name] = self.values - before
+
+    def _step(self, value: Any, depth: int, segment: _Segment) -> None:
+        try:
+            self.visit(value, depth + 1)
+        except _Refusal as refusal:
+            refusal.where.append(segment)
+            raise
+        self._check_size()
+
+    def _check_size(self, coming: int = 0) -> None:
+        """Refuse as soon as the count, with the `coming` members of a container, is over."""
+        if self.max_values is not None and self.values + coming > self.max_values:
+            raise _Refusal("large", coming=coming)
+        if self.budget is not None and self.values + coming > self.budget:
+            raise _OverBudget
+
+
+def _path(start: str, segments: list[_Segment]) -> str:
+    """`steps[1]`, `params['a']`, `reference[0][2]`: where a refused value sits."""
+    path = start
+    for kind, label in segments:
+        if kind == "field":
+            path = f"{path}.{label}" if path else label
+        elif kind == "key":
+            path = f"{path} key"
+        elif kind == "value":
+            path = f"{path}[{label!r}]" if path else str(label)
+        else:
+            path = f"{path}[{label}]"
+    return path
+
+
+def _reason(refusal: _Refusal, start: str) -> str:
+    where = _path(start, refusal.where[::-1])
+    if refusal.kind == "unicode":
+        name = f"`{where}`" if where else "text"
+        return f"{name} is not valid Unicode: {refusal.detail}"
+    top = where.split("[", 1)[0].split(" ", 1)[0] or "value"
+    if refusal.kind == "deep":
+        return f"`{top}` nests lists or objects more than {MAX_NESTING} levels deep"
+    return f"`{top}` holds more than {MAX_VALUES} values (strings, numbers, lists and objects)"
+
+
+def unencodable_reason(value: Any, path: str = "", max_values: int | None = None) -> str | None:
     """Why `value` (a string, model, list or dict of them) cannot be taken in, or None.
 
     Text must be valid Unicode; structure must nest at most `MAX_NESTING` deep, since every
     reader of a value (this walk included) recurses through it and a deep enough one exhausts
-    the stack (`RecursionError`) in whichever reader meets it first.
+    the stack (`RecursionError`) in whichever reader meets it first; and it holds at most
+    `max_values` values when given.
     """
     try:
-        for where, text in _strings(value, path):
-            index = unencodable_at(text)
-            if index is not None:
-                char = f"U+{ord(text[index]):04X}"
-                name = f"`{where}`" if where else "text"
-                return f"{name} is not valid Unicode: lone surrogate {char} at character {index}"
-    except _TooDeep as deep:
-        top = deep.path.split("[", 1)[0].split(" ", 1)[0] or "value"
-        return f"`{top}` nests lists or objects more than {MAX_NESTING} levels deep"
+        _Walk(max_values, None).visit(value, 0)
+    except _Refusal as refusal:
+        return _reason(refusal, path)
     return None
 
 
 class EncodableSplit(Generic[_Item]):
-    """The items of a batch that can be scored, and why each of the others cannot."""
+    """The items of a batch that can be scored, and why each of the others cannot.
 
-    def __init__(self, items: Sequence[_Item]) -> None:
+    An item is refused for text that is not valid Unicode, nesting deeper than `MAX_NESTING`
+    or more than `MAX_VALUES` values. `values` is what the kept items hold in all.
+    """
+
+    def __init__(self, items: Sequence[_Item], budget: int | None = None) -> None:
         self.items: list[_Item] = []
         self.refused: dict[int, str] = {}
+        self.values = 0
         for index, item in enumerate(items):
-            reason = unencodable_reason(item)
-            if reason is None:
-                self.items.append(item)
+            walk = _Walk(MAX_VALUES, None if budget is None else budget - self.values)
+            try:
+                walk.visit(item, 0)
+            except _Refusal as refusal:
+                self.refused[index] = _reason(refusal, "")
             else:
-                self.refused[index] = reason
+                self.items.append(item)
+            self.values += walk.values
+
+    @classmethod
+    async def of(cls, items: Sequence[_Item]) -> EncodableSplit[_Item]:
+        """The split from an event loop: a large batch is walked on a worker thread."""
+        try:
+            return cls(items, budget=INLINE_VALUES)
+        except _OverBudget:
+            return await asyncio.to_thread(cls, items)
 
     def merge(self, scored: Sequence[_Result], failed: Callable[[str], _Result]) -> list[_Result]:
         """The results in the batch's order: `scored` for the kept items, `failed(reason)` else."""

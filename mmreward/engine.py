@@ -44,6 +44,7 @@ _UNCACHED = frozenset({"timeout", "error"})
 """Outcomes that depend on load or on a transient fault; judge them again next time."""
 _INLINE_ITEMS = 8
 _INLINE_CHARS = 8192
+_INLINE_VALUES = 256
 
 
 class Engine:
@@ -80,13 +81,14 @@ class Engine:
 
     def verify(self, items: Sequence[VerifyItem]) -> list[Verdict]:
         """Judge items in order; one bad item gives an error verdict, never a failed batch."""
-        split = _split_verify(items)
+        split = _counted(items, EncodableSplit(items))
         return split.merge(self._verify(split.items) if split.items else [], _refused)
 
     async def averify(self, items: Sequence[VerifyItem]) -> list[Verdict]:
         """`verify` from an event loop: extraction off the loop, sympy work in the sandbox."""
-        split = _split_verify(items)
-        return split.merge(await self._averify(split.items) if split.items else [], _refused)
+        split = _counted(items, await EncodableSplit.of(items))
+        scored = await self._averify(split.items, split.values) if split.items else []
+        return split.merge(scored, _refused)
 
     def _verify(self, items: Sequence[VerifyItem]) -> list[Verdict]:
         clipped = [self._clip_item(item) for item in items]
@@ -97,15 +99,17 @@ class Engine:
             verdicts[i] = verdict
         return self._clipped(items, self._finish(clipped, keys, verdicts, pending))
 
-    async def _averify(self, items: Sequence[VerifyItem]) -> list[Verdict]:
+    async def _averify(self, items: Sequence[VerifyItem], values: int) -> list[Verdict]:
         """A few short items are read on the loop itself: that takes microseconds, while the hop
         to a worker thread and back cost a 1-item request ~0.1 ms of CPU plus a thread wake-up.
-        With a Redis cache the lookup is I/O, so those still go to the thread.
+        With a Redis cache the lookup is I/O, so those still go to the thread; so do items
+        holding many values (a long reference), which every step reads in full.
         """
         clipped = [self._clip_item(item) for item in items]
         inline = (
             not isinstance(self.cache, RedisCache)
             and len(clipped) <= _INLINE_ITEMS
+            and values <= _INLINE_VALUES
             and sum(len(item.response) for item in clipped) <= _INLINE_CHARS
         )
         if inline:
@@ -127,7 +131,7 @@ class Engine:
     async def areward(self, recipe: str, items: Sequence[RewardItem]) -> list[RewardResult]:
         """Score items with a named recipe: total reward plus the per-component breakdown."""
         chosen = self.recipes.get(recipe)
-        split = EncodableSplit(items)
+        split = await EncodableSplit.of(items)
         scored = await evaluate_recipe(self, chosen, split.items) if split.items else []
         return split.merge(scored, lambda reason: refused_reward(chosen, reason))
 
@@ -153,7 +157,7 @@ class Engine:
         """`prm_score` from an event loop: forwards batched with every concurrent caller's."""
         _check_prm_args(aggregate, threshold)
         prm = self._get("prm", PRMScorer)
-        split = EncodableSplit(items)
+        split = await EncodableSplit.of(items)
         scored = await prm.ascore_each(split.items, aggregate, threshold) if split.items else []
         return _count("prm", split.merge(scored, PRMResult.failed))
 
@@ -168,7 +172,7 @@ class Engine:
     async def aorm_score(self, items: Sequence[ORMItem]) -> list[ORMResult]:
         """`orm_score` from an event loop."""
         orm = self._get("orm", ORMScorer)
-        split = EncodableSplit(items)
+        split = await EncodableSplit.of(items)
         clipped = [self._clip_item(item) for item in split.items]
         scored = self._orm_clipped(split.items, await orm.ascore_each(clipped) if clipped else [])
         return _count("orm", split.merge(scored, ORMResult.failed))
@@ -186,7 +190,7 @@ class Engine:
     async def agrounding_score(self, items: Sequence[GroundingItem]) -> list[Verdict]:
         """`grounding_score` from an event loop: detection batched across callers."""
         grounding = self._get("grounding", GroundingScorer)
-        split = EncodableSplit(items)
+        split = await EncodableSplit.of(items)
         clipped = [self._clip_item(item) for item in split.items]
         verdicts = await grounding.ascore_batch(clipped) if clipped else []
         return _count_grounding(items, split.merge(self._clipped(split.items, verdicts), _refused))
@@ -322,9 +326,10 @@ def _judge(item: VerifyItem) -> Verdict | Deferred:
         return Verdict.failed("error", f"verifier failed: {type(error).__name__}: {error}")
 
 
-def _split_verify(items: Sequence[VerifyItem]) -> EncodableSplit[VerifyItem]:
-    """Items that can be judged; the others are counted here (`_finish` counts the rest)."""
-    split = EncodableSplit(items)
+def _counted(
+    items: Sequence[VerifyItem], split: EncodableSplit[VerifyItem]
+) -> EncodableSplit[VerifyItem]:
+    """The refused items counted here (`_finish` counts the rest)."""
     for index in split.refused:
         ITEMS.labels(verifier=item_label(items[index].verifier), status="error").inc()
     return split

@@ -404,3 +404,90 @@ def test_image_bombs_and_bad_base64_are_per_item_errors(default_limits):
     assert [v["status"] for v in verdicts] == ["error"] * 4
     assert "too large" in verdicts[0]["reason"]
     assert "base64" in verdicts[1]["reason"]
+
+
+# -- bodies under the size limit whose weight is in their count of values ----------------------
+
+
+def _post_json(test_client: TestClient, route: str, body: object):
+    import json
+
+    raw = json.dumps(body).encode()
+    return test_client.post(route, content=raw, headers={"content-type": "application/json"})
+
+
+@pytest.mark.parametrize(
+    "route",
+    ["/v1/verify", "/v1/reward/math", "/v1/prm/score", "/v1/grounding/score", "/get_reward"],
+)
+def test_a_body_over_the_item_bound_is_refused_before_its_items_are_validated(
+    default_limits, route
+):
+    bound = Settings().max_items
+    if route == "/get_reward":
+        body: dict = {"query": [5] * (bound + 1), "prompts": [""], "labels": [""]}
+    else:  # every item is of the wrong type: validating them would list 1,025 errors
+        body = {"items": [{"response": 5}] * (bound + 1)}
+    reply = _post_json(default_limits, route, body)
+    assert reply.status_code == 422
+    assert reply.json() == {"detail": f"at most {bound} items per request"}
+
+
+def test_a_body_at_the_item_bound_is_validated_as_usual(default_limits):
+    bound = Settings().max_items
+    reply = _post_json(default_limits, "/v1/verify", {"items": [{"response": 5}] * bound})
+    assert reply.status_code == 422
+    assert len(reply.json()["detail"]) == bound
+
+
+MANY = list(range(20_000))
+MANY_VALUES = {
+    "/v1/verify#reference": {"items": [{"response": "\\boxed{5}", "reference": MANY}]},
+    "/v1/verify#params": {
+        "items": [{"response": "\\boxed{5}", "reference": "5", "params": {"unit": MANY}}]
+    },
+    "/v1/reward/math#steps": {
+        "items": [{"response": "\\boxed{5}", "reference": "5", "steps": ["2"] * 20_000}]
+    },
+    "/v1/prm/score#steps": {"items": [{"problem": "1+1?", "steps": ["2"] * 20_000}]},
+    "/v1/grounding/score#reference": {
+        "items": [{"image": "AAAA", "response": "<answer>2</answer>", "reference": MANY}]
+    },
+}
+
+
+@pytest.mark.parametrize("route", sorted(MANY_VALUES))
+def test_an_item_holding_too_many_values_is_an_error_for_its_item(client, route):
+    import copy
+
+    from mmreward.encodable import MAX_VALUES
+
+    path, field = route.split("#")
+    body = copy.deepcopy(MANY_VALUES[route])
+    good = {key: value for key, value in body["items"][0].items() if key != field}
+    body["items"].append({**good, **GOOD_ITEM[path]})
+    reply = _post_json(client, path, body)
+    assert reply.status_code == 200, reply.text[:300]
+    answer = reply.json()
+    assert f"`{field}` holds more than {MAX_VALUES} values" in _error_of(path, answer)
+    second = answer["results"][1]
+    assert second.get("error") is None
+    assert second.get("status", "ok") != "error"
+
+
+def test_a_422_echoes_a_bounded_start_of_the_input(default_limits):
+    options = [f"o{i}" for i in range(200_000)]
+    body = {
+        "items": [
+            {"verifier": "choice", "response": "A", "reference": "A", "options": options},
+            {"verifier": "v" * 100_000, "response": "A"},
+        ]
+    }
+    reply = _post_json(default_limits, "/v1/verify", body)
+    assert reply.status_code == 422
+    assert len(reply.content) < 8192
+    long_list, long_name = reply.json()["detail"]
+    assert long_list["loc"] == ["body", "items", 0, "options"]
+    assert long_list["input"] == [*options[:8], "... 199992 more"]
+    assert long_name["loc"] == ["body", "items", 1, "verifier"]
+    assert long_name["input"] == "v" * 256 + "... (100000 characters)"

@@ -24,6 +24,7 @@ from mmreward.clients._adapt import (
 )
 from mmreward.clients.openrlhf import fill_unlocated, openrlhf_rewards, query_format, rows
 from mmreward.engine import Engine
+from mmreward.service.bodies import BoundedRoute
 from mmreward.service.dependencies import (
     check_item_count,
     get_engine,
@@ -53,7 +54,9 @@ class JSONBytes(JSONResponse):
         return orjson.dumps(content)
 
 
-router = APIRouter(tags=["compat"], dependencies=[Depends(require_key_or_query)])
+router = APIRouter(
+    route_class=BoundedRoute, tags=["compat"], dependencies=[Depends(require_key_or_query)]
+)
 
 
 class OpenRLHFRequest(BaseModel):

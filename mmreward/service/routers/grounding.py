@@ -9,11 +9,12 @@ from pydantic import BaseModel, Field
 
 from mmreward.engine import Engine
 from mmreward.grounding.items import GroundingItem
+from mmreward.service.bodies import BoundedRoute
 from mmreward.service.dependencies import check_item_count, get_engine, get_settings
 from mmreward.settings import Settings
 from mmreward.verifiers.verdict import Verdict
 
-router = APIRouter(prefix="/v1/grounding", tags=["grounding"])
+router = APIRouter(route_class=BoundedRoute, prefix="/v1/grounding", tags=["grounding"])
 
 
 class GroundingRequest(BaseModel):

@@ -10,10 +10,11 @@ from pydantic import BaseModel, Field
 from mmreward.engine import Engine
 from mmreward.prm.items import ORMItem, ORMResult, PRMItem, PRMResult
 from mmreward.prm.scorer import Aggregate
+from mmreward.service.bodies import BoundedRoute
 from mmreward.service.dependencies import check_item_count, get_engine, get_settings
 from mmreward.settings import Settings
 
-router = APIRouter(tags=["reward models"])
+router = APIRouter(route_class=BoundedRoute, tags=["reward models"])
 
 
 class PRMScoreRequest(BaseModel):

@@ -9,10 +9,11 @@ from pydantic import BaseModel, Field
 
 from mmreward.engine import Engine
 from mmreward.recipes import Recipe, RewardItem, RewardResult
+from mmreward.service.bodies import BoundedRoute
 from mmreward.service.dependencies import check_item_count, get_engine, get_settings
 from mmreward.settings import Settings
 
-router = APIRouter(prefix="/v1", tags=["reward"])
+router = APIRouter(route_class=BoundedRoute, prefix="/v1", tags=["reward"])
 
 
 class RewardRequest(BaseModel):

@@ -7,11 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from mmreward.engine import Engine
+from mmreward.service.bodies import BoundedRoute
 from mmreward.service.dependencies import check_item_count, get_engine, get_settings
 from mmreward.service.schemas import VerifyRequest, VerifyResponse
 from mmreward.settings import Settings
 
-router = APIRouter(prefix="/v1", tags=["verify"])
+router = APIRouter(route_class=BoundedRoute, prefix="/v1", tags=["verify"])
 
 
 @router.post("/verify")
