@@ -7,8 +7,8 @@ other over mixed endpoints (verify, reward recipe, OpenRLHF /get_reward), two ph
 - `baseline`: ordinary items only;
 - `hostile`: the same plus `--hostile` of requests carrying hostile items (integrals and series
   that time out, exponent towers, deep nesting, huge numbers, lone surrogates, wrong types, bad
-  base64 images, oversized and chunked bodies), with faults injected: a busy sandbox worker
-  SIGKILLed, Redis SIGKILLed and started again later.
+  base64 images, oversized and chunked bodies, bodies of 200,000 items or values), with faults
+  injected: a busy sandbox worker SIGKILLed, Redis SIGKILLed and started again later.
 
 Ordinary items are single-item math requests, each unique (no cache hits), most going through
 the sandbox (radicals). Prints one table, both phases side by side: requests, p50/p99/max
@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import functools
 import json
 import os
 import random
@@ -125,6 +126,16 @@ def _chunks(total: int, size: int = 1 << 20) -> AsyncIterator[bytes]:
     return gen()
 
 
+@functools.cache
+def _bulky(kind: str) -> bytes:
+    """Bodies under the size limit whose weight is their count of values (built once)."""
+    if kind == "items":
+        items = [{"response": f"\\boxed{{{i}}}", "reference": "5"} for i in range(200_000)]
+    else:
+        items = [{"response": "\\boxed{5}", "reference": list(range(200_000))}]
+    return json.dumps({"items": items}).encode()
+
+
 def hostile(rng: random.Random, n: int) -> Request:
     """One request with a hostile item; most are items that time out in the sandbox."""
     roll = rng.random()
@@ -147,7 +158,7 @@ def hostile(rng: random.Random, n: int) -> Request:
     if roll < 0.72:
         raw = json.dumps({"items": [{"response": "\\boxed{\ud800}", "reference": "5"}]})
         return "surrogate", "/v1/verify", raw.encode()
-    if roll < 0.82:
+    if roll < 0.78:
         body = rng.choice(
             [
                 {"items": [{"response": 5, "reference": [1, {"a": None}]}]},
@@ -158,6 +169,10 @@ def hostile(rng: random.Random, n: int) -> Request:
         )
         path = "/get_reward" if "query" in body else "/v1/verify"
         return "wrong type", path, body
+    if roll < 0.80:  # refused for its count, after the parse and before validation
+        return "200,000 items (9 MB)", "/v1/verify", _bulky("items")
+    if roll < 0.82:  # an error for its item, without walking the list on the event loop
+        return "reference of 200,000 numbers", "/v1/verify", _bulky("reference")
     if roll < 0.92:
         image = rng.choice(["not base64 at all!", base64.b64encode(b"\x89PNG nope").decode()])
         body = {"items": [{"image": image, "response": "<answer>two cats</answer>"}]}
