@@ -36,5 +36,9 @@ def test_a_short_load_run_answers_every_request_through_the_faults(tmp_path):
     for row in rows:
         if row["kind"] in {"verify", "reward", "get_reward", "runaway", "surrogate"}:
             assert row["status"] == 200, row
+        elif row["kind"] == "reference of 200,000 numbers":  # an error for its item
+            assert row["status"] == 200, row
+        elif row["kind"] == "200,000 items (9 MB)":
+            assert row["status"] == 422, row
         elif row["kind"] in {"17 MB body", "chunked 20 MB"}:
             assert row["status"] == 413, row
