@@ -11,7 +11,8 @@ refuses a whole request with `OverloadedError` (HTTP 429) and a Retry-After esti
 measured cost per second, never a stall. Queued items are taken round-robin across requests
 (`mmreward.fairness`): a 1,000-chain PRM request does not hold a one-chain request of another
 caller behind all of its batches. Queued items of a request whose caller went away or whose
-deadline passed are dropped before they reach the model; the request gets `RequestEndedError`.
+deadline passed are dropped before they reach the model: each is a `RequestEndedError` in its
+place, and the request's other items keep their results.
 
 Given a ``compute`` executor (the engine's lanes, shared by every model: `mmreward.compute`), the
 owner thread still gathers and plans, but setup and forwards run on the executor, up to ``lanes``
@@ -181,11 +182,21 @@ class OwnerThreadBatcher(Generic[T, R]):
 
     async def run_async(self, items: Sequence[T]) -> list[R]:
         """Awaitable, for event loops: a full queue raises `OverloadedError` at once."""
+        results: list[R] = []
+        for outcome in await self.run_async_each(items):
+            if isinstance(outcome, RequestEndedError):
+                raise outcome
+            results.append(outcome)
+        return results
+
+    async def run_async_each(self, items: Sequence[T]) -> list[R | RequestEndedError]:
+        """`run_async`, with the items dropped because their request ended (deadline passed,
+        caller gone) as `RequestEndedError` in their places, and the others' results kept."""
         futures = [asyncio.wrap_future(f) for f in self.submit(items)]
         # Every outcome is retrieved before one is raised: no "exception never retrieved".
-        results: list[R] = []
+        results: list[R | RequestEndedError] = []
         for outcome in await asyncio.gather(*futures, return_exceptions=True):
-            if isinstance(outcome, BaseException):
+            if isinstance(outcome, BaseException) and not isinstance(outcome, RequestEndedError):
                 raise outcome
             results.append(outcome)
         return results
@@ -220,7 +231,8 @@ class OwnerThreadBatcher(Generic[T, R]):
             for ticket, job in self._queue.drop_ended(time.monotonic()):
                 self._queued_cost -= job.cost
                 if job.future.set_running_or_notify_cancel():
-                    job.future.set_exception(RequestEndedError(ticket.ending_reason()[1]))
+                    status, reason = ticket.ending_reason()
+                    job.future.set_exception(RequestEndedError(reason, status))
             taken: list[_Job[T, R]] = []
             budget = TAKE_BATCHES * self.batch_cost
             while self._queue and (not taken or budget > 0):

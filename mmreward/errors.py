@@ -1,5 +1,10 @@
 """Typed errors; the service turns each into a 4xx answer with its message."""
 
+from typing import Literal
+
+Ended = Literal["timeout", "error"]
+"""The verdict of an item whose request ended before it was scored: deadline, caller gone."""
+
 
 class MMRewardError(Exception):
     """Base class of every error mmreward raises on purpose."""
@@ -45,9 +50,16 @@ class OverloadedError(MMRewardError):
 
 
 class RequestEndedError(MMRewardError):
-    """The request's deadline passed, or its caller went away, before its items were scored."""
+    """The request's deadline passed, or its caller went away, before its items were scored.
+
+    `verdict_status` is what an item dropped for it is: `timeout` for a deadline, `error` for a
+    caller that went away (as the sandbox answers such items)."""
 
     status_code = 408
+
+    def __init__(self, reason: str, verdict_status: Ended = "timeout") -> None:
+        super().__init__(reason)
+        self.verdict_status = verdict_status
 
 
 class ModelNotLoadedError(MMRewardError):

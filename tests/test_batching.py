@@ -162,3 +162,34 @@ def test_queued_items_of_an_ended_request_never_reach_the_model():
     finally:
         batcher.close()
     assert processed == ["first", "kept"]
+
+
+def test_a_request_that_ends_midway_keeps_the_results_it_already_has():
+    import asyncio
+
+    from mmreward.errors import RequestEndedError
+    from mmreward.fairness import request_scope
+
+    batcher, reached, gate, processed = _gated()
+    items = [f"item-{i}" for i in range(100)]
+
+    async def main() -> list:
+        with request_scope() as ticket:
+            running = asyncio.ensure_future(batcher.run_async_each(items))
+        await asyncio.to_thread(reached.wait, 60)  # its first window is being processed
+        ticket.cancel()  # then its caller hangs up
+        gate.set()
+        return await running
+
+    try:
+        results = asyncio.run(main())
+    finally:
+        batcher.close()
+    scored = [r for r in results if isinstance(r, str)]
+    dropped = [r for r in results if isinstance(r, RequestEndedError)]
+    assert scored == processed == items[: len(scored)]
+    assert 1 <= len(scored) < len(items)
+    assert len(scored) + len(dropped) == len(items)
+    assert {(str(d), d.verdict_status) for d in dropped} == {
+        ("request cancelled: its caller went away", "error")
+    }

@@ -244,3 +244,25 @@ def test_an_over_long_answer_is_an_error_verdict_and_its_neighbours_are_scored(c
     assert long["status"] == "error"
     assert long["reason"] == "answer_too_long"
     assert short["reward"] == 1.0
+
+
+def test_an_image_still_queued_at_the_deadline_is_a_timeout_and_the_others_are_scored(
+    client, image
+):
+    caption = "Two red circles and a blue square; no triangles."
+    assert _score(client, {"image": image, "response": caption}).status_code == 200  # cached now
+    scene = _scene().image
+    scene.putpixel((0, 0), (1, 2, 3))  # an image the detector has not seen
+    items = [
+        {"image": encode_png(scene), "response": caption},
+        {"image": image, "response": caption},
+    ]
+    reply = client.post(
+        "/v1/grounding/score", json={"items": items}, headers={"X-Deadline-S": "1e-9"}
+    )
+    assert reply.status_code == 200
+    late, known = reply.json()["results"]
+    assert late["status"] == "timeout"
+    assert late["reason"] == "request deadline passed before the item was evaluated"
+    assert known["status"] == "ok"
+    assert known["reward"] > 0

@@ -210,13 +210,19 @@ def _weights(part):
     return {"weight": part["weight"], "weighted": part["weighted"]}
 
 
-def test_a_request_past_its_deadline_is_a_408_before_its_chains_reach_the_model(client):
+def test_chains_still_queued_at_the_deadline_are_errors_in_their_places(client):
     """The batcher waits a few ms for company before it takes a batch: by then a 1 ms
-    deadline has passed, so the chains are dropped, not scored."""
+    deadline has passed, so the chains are dropped, not scored; the answer is per item."""
     item = {"problem": "1+1?", "steps": ["1+1=2"]}
+    empty = {"problem": "1+1?", "steps": []}
     late = client.post(
-        "/v1/prm/score", json={"items": [item] * 3}, headers={"X-Deadline-S": "0.001"}
+        "/v1/prm/score", json={"items": [item, empty, item]}, headers={"X-Deadline-S": "0.001"}
     )
-    assert late.status_code == 408
-    assert late.json() == {"detail": "request deadline passed before the item was evaluated"}
-    assert client.post("/v1/prm/score", json={"items": [item]}).status_code == 200
+    assert late.status_code == 200
+    first, refused, last = late.json()["results"]
+    for dropped in (first, last):
+        assert dropped["error"] == "request deadline passed before the item was evaluated"
+    assert refused["error"].startswith("item 1:")
+    assert (
+        client.post("/v1/prm/score", json={"items": [item]}).json()["results"][0]["error"] is None
+    )

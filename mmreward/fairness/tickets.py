@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from mmreward.verifiers.verdict import Status
+from mmreward.errors import Ended
 
 
 @dataclass(eq=False)
@@ -32,7 +32,7 @@ class Ticket:
     def ended(self, now: float) -> bool:
         return self.cancelled or self.expired(now)
 
-    def ending_reason(self) -> tuple[Status, str]:
+    def ending_reason(self) -> tuple[Ended, str]:
         """(status, reason) for an item dropped because the request ended."""
         if self.cancelled:
             return "error", "request cancelled: its caller went away"

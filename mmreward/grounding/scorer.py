@@ -21,7 +21,7 @@ import yaml
 from prometheus_client import Counter
 
 from mmreward.cache import LRU
-from mmreward.errors import InvalidInputError, ModelNotLoadedError
+from mmreward.errors import InvalidInputError, ModelNotLoadedError, RequestEndedError
 from mmreward.grounding.claims import MAX_ANSWER_CHARS, answer_text
 from mmreward.grounding.colours import box_colour
 from mmreward.grounding.detector import Detection, Thresholds, YoloDetector
@@ -148,13 +148,20 @@ class GroundingScorer:
         keys = list(wanted)
         detector = self.detector
         found = await asyncio.gather(
-            *(detector.adetect(wanted[k].image, conf=k[1], iou=k[2]) for k in keys)
+            *(detector.adetect(wanted[k].image, conf=k[1], iou=k[2]) for k in keys),
+            return_exceptions=True,
         )
+        ended: dict[_CacheKey, RequestEndedError] = {}
         for key, detections in zip(keys, found, strict=True):
+            if isinstance(detections, RequestEndedError):
+                ended[key] = detections
+                continue
+            if isinstance(detections, BaseException):
+                raise detections
             known[key] = await asyncio.to_thread(_observed, wanted[key], detections, vocab)
             self._remember(key, known[key])
-        DETECTED_IMAGES.inc(len(wanted))
-        return await asyncio.to_thread(self._judge_all, items, images, vocab, known)
+        DETECTED_IMAGES.inc(len(wanted) - len(ended))
+        return await asyncio.to_thread(self._judge_all, items, images, vocab, known, ended)
 
     def decode(self, items: Sequence[GroundingItem]) -> list[DecodedImage | InvalidInputError]:
         """Decode every image up front; one that cannot be decoded is that item's error
@@ -215,14 +222,20 @@ class GroundingScorer:
         images: Sequence[DecodedImage | InvalidInputError],
         vocab: Vocabulary,
         known: Mapping[_CacheKey, list[Observed]],
+        ended: Mapping[_CacheKey, RequestEndedError] | None = None,
     ) -> list[Verdict]:
+        """Each item's verdict; one whose image was dropped from the detector's queue because
+        the request ended is a `timeout` (deadline) or `error` (caller gone) with the reason."""
         verdicts = []
         for item, image in zip(items, images, strict=True):
             if isinstance(image, InvalidInputError):
                 verdict = Verdict.failed("error", str(image))
             else:
-                detections = known.get((image.digest, *self._thresholds(item)))
-                verdict = self._judge(item, image, detections, vocab)
+                key = (image.digest, *self._thresholds(item))
+                if ended and key in ended:
+                    verdict = Verdict.failed(ended[key].verdict_status, str(ended[key]))
+                else:
+                    verdict = self._judge(item, image, known.get(key), vocab)
             verdicts.append(verdict)
         return verdicts
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Generic, TypeVar
 
-from mmreward.errors import InvalidInputError
+from mmreward.errors import InvalidInputError, RequestEndedError
 from mmreward.prm.encoding import Encoded
 from mmreward.prm.served import BatchModel, ServedModel, all_or_error, encode_each
 
@@ -86,4 +86,8 @@ class BatchedScorer(Generic[Item, M]):
 def _place(
     enc: Encoded | InvalidInputError, raw: object, finish: Finish[R], failed: Callable[[str], R]
 ) -> R:
-    return failed(str(enc)) if isinstance(enc, InvalidInputError) else finish(enc, raw)
+    if isinstance(enc, InvalidInputError):
+        return failed(str(enc))
+    if isinstance(raw, RequestEndedError):
+        return failed(str(raw))
+    return finish(enc, raw)

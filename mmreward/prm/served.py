@@ -152,9 +152,10 @@ class ServedModel(Generic[M]):
     async def arun_each(
         self, encoded: Sequence[Encoded | InvalidInputError]
     ) -> list[object | InvalidInputError]:
-        """`run_each` from an event loop."""
+        """`run_each` from an event loop; an item dropped because its request ended is a
+        `RequestEndedError` in its place."""
         good = [enc for enc in encoded if not isinstance(enc, InvalidInputError)]
-        return _in_place(encoded, await self.batcher.run_async(good) if good else [])
+        return _in_place(encoded, await self.batcher.run_async_each(good) if good else [])
 
     def close(self) -> None:
         """Stop the owner thread if it was started."""
