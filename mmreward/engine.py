@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from mmreward.cache import MemoryCache, RedisCache, VerdictCache, cache_key
@@ -38,6 +39,8 @@ from mmreward.verifiers.registry import get_verifier
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
 _C = TypeVar("_C")
+_In = TypeVar("_In")
+_Out = TypeVar("_Out")
 _Clippable = TypeVar("_Clippable", VerifyItem, GroundingItem, ORMItem)
 
 _UNCACHED = frozenset({"timeout", "error"})
@@ -131,9 +134,11 @@ class Engine:
     async def areward(self, recipe: str, items: Sequence[RewardItem]) -> list[RewardResult]:
         """Score items with a named recipe: total reward plus the per-component breakdown."""
         chosen = self.recipes.get(recipe)
-        split = await EncodableSplit.of(items)
-        scored = await evaluate_recipe(self, chosen, split.items) if split.items else []
-        return split.merge(scored, lambda reason: refused_reward(chosen, reason))
+        return await _aeach(
+            items,
+            lambda kept: evaluate_recipe(self, chosen, kept),
+            lambda reason: refused_reward(chosen, reason),
+        )
 
     def recipe_list(self) -> list[Recipe]:
         """The recipes this engine knows (built-ins and `recipes_dir`), by name."""
@@ -147,9 +152,8 @@ class Engine:
         """Per-step scores, their aggregate and the first error; a bad item carries `error`."""
         _check_prm_args(aggregate, threshold)
         prm = self._get("prm", PRMScorer)
-        split = EncodableSplit(items)
-        scored = prm.score_each(split.items, aggregate, threshold) if split.items else []
-        return _count("prm", split.merge(scored, PRMResult.failed))
+        score = partial(prm.score_each, how=aggregate, threshold=threshold)
+        return _count("prm", _each(items, score, PRMResult.failed))
 
     async def aprm_score(
         self, items: Sequence[PRMItem], aggregate: Aggregate = "min", threshold: float = 0.5
@@ -157,43 +161,46 @@ class Engine:
         """`prm_score` from an event loop: forwards batched with every concurrent caller's."""
         _check_prm_args(aggregate, threshold)
         prm = self._get("prm", PRMScorer)
-        split = await EncodableSplit.of(items)
-        scored = await prm.ascore_each(split.items, aggregate, threshold) if split.items else []
-        return _count("prm", split.merge(scored, PRMResult.failed))
+        score = partial(prm.ascore_each, how=aggregate, threshold=threshold)
+        return _count("prm", await _aeach(items, score, PRMResult.failed))
 
     def orm_score(self, items: Sequence[ORMItem]) -> list[ORMResult]:
         """Raw score and sigmoid reward per item; 503 when no outcome model is configured."""
         orm = self._get("orm", ORMScorer)
-        split = EncodableSplit(items)
-        clipped = [self._clip_item(item) for item in split.items]
-        scored = self._orm_clipped(split.items, orm.score_each(clipped) if clipped else [])
-        return _count("orm", split.merge(scored, ORMResult.failed))
+
+        def score(kept: list[ORMItem]) -> list[ORMResult]:
+            return self._orm_clipped(kept, orm.score_each(self._clip_all(kept)))
+
+        return _count("orm", _each(items, score, ORMResult.failed))
 
     async def aorm_score(self, items: Sequence[ORMItem]) -> list[ORMResult]:
         """`orm_score` from an event loop."""
         orm = self._get("orm", ORMScorer)
-        split = await EncodableSplit.of(items)
-        clipped = [self._clip_item(item) for item in split.items]
-        scored = self._orm_clipped(split.items, await orm.ascore_each(clipped) if clipped else [])
-        return _count("orm", split.merge(scored, ORMResult.failed))
+
+        async def score(kept: list[ORMItem]) -> list[ORMResult]:
+            return self._orm_clipped(kept, await orm.ascore_each(self._clip_all(kept)))
+
+        return _count("orm", await _aeach(items, score, ORMResult.failed))
 
     # -- grounding ---------------------------------------------------------------------------
 
     def grounding_score(self, items: Sequence[GroundingItem]) -> list[Verdict]:
         """Detection-grounded verdicts for responses about images."""
         grounding = self._get("grounding", GroundingScorer)
-        split = EncodableSplit(items)
-        clipped = [self._clip_item(item) for item in split.items]
-        scored = self._clipped(split.items, grounding.score_batch(clipped) if clipped else [])
-        return _count_grounding(items, split.merge(scored, _refused))
+
+        def score(kept: list[GroundingItem]) -> list[Verdict]:
+            return self._clipped(kept, grounding.score_batch(self._clip_all(kept)))
+
+        return _count_grounding(items, _each(items, score, _refused))
 
     async def agrounding_score(self, items: Sequence[GroundingItem]) -> list[Verdict]:
         """`grounding_score` from an event loop: detection batched across callers."""
         grounding = self._get("grounding", GroundingScorer)
-        split = await EncodableSplit.of(items)
-        clipped = [self._clip_item(item) for item in split.items]
-        verdicts = await grounding.ascore_batch(clipped) if clipped else []
-        return _count_grounding(items, split.merge(self._clipped(split.items, verdicts), _refused))
+
+        async def score(kept: list[GroundingItem]) -> list[Verdict]:
+            return self._clipped(kept, await grounding.ascore_batch(self._clip_all(kept)))
+
+        return _count_grounding(items, await _aeach(items, score, _refused))
 
     # -- life cycle --------------------------------------------------------------------------
 
@@ -283,6 +290,9 @@ class Engine:
             return item
         return item.model_copy(update={"response": item.response[-limit:]})
 
+    def _clip_all(self, items: Sequence[_Clippable]) -> list[_Clippable]:
+        return [self._clip_item(item) for item in items]
+
     def _clipped(self, items: Sequence[_Clippable], verdicts: list[Verdict]) -> list[Verdict]:
         """Say in `details` how many characters clipping dropped from each response."""
         limit = self.settings.max_response_chars
@@ -311,6 +321,25 @@ class Engine:
         if not isinstance(capability, kind):
             raise TypeError(f"capability {name!r} is a {type(capability).__name__}")
         return capability
+
+
+def _each(
+    items: Sequence[_In], score: Callable[[list[_In]], list[_Out]], failed: Callable[[str], _Out]
+) -> list[_Out]:
+    """The per-item policy around a capability: an item that cannot be taken in
+    (`mmreward.encodable`) is `failed(reason)` in its place; the others are scored together."""
+    split = EncodableSplit(items)
+    return split.merge(score(split.items) if split.items else [], failed)
+
+
+async def _aeach(
+    items: Sequence[_In],
+    score: Callable[[list[_In]], Awaitable[list[_Out]]],
+    failed: Callable[[str], _Out],
+) -> list[_Out]:
+    """`_each` from an event loop (a large batch is checked on a worker thread)."""
+    split = await EncodableSplit.of(items)
+    return split.merge(await score(split.items) if split.items else [], failed)
 
 
 def _judge(item: VerifyItem) -> Verdict | Deferred:
