@@ -69,3 +69,22 @@ def test_without_keys_everything_is_open():
     with TestClient(create_app(Settings(sandbox_workers=1))) as client:
         assert client.post("/v1/verify", json=BODY).status_code == 200
         assert client.get("/metrics").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "route",
+    ["/v1/verify", "/v1/reward/math", "/v1/prm/score", "/v1/grounding/score", "/get_reward"],
+)
+def test_a_caller_without_a_key_is_refused_before_its_body_is_parsed(keyed, route):
+    """Not JSON, and 2,000 items: parsing first would answer 422; the key is checked first."""
+    for body in (b"{not json", b'{"items": [' + b",".join([b"{}"] * 2000) + b"]}"):
+        reply = keyed.post(route, content=body, headers={"content-type": "application/json"})
+        assert reply.status_code == 401, reply.text[:200]
+        assert "API key" in reply.json()["detail"]
+
+
+def test_a_caller_with_a_key_gets_the_body_checked_as_usual(keyed):
+    body, headers = b"{not json", {"content-type": "application/json"}
+    keyed_headers = {**headers, "Authorization": "Bearer alpha"}
+    assert keyed.post("/v1/verify", content=body, headers=keyed_headers).status_code == 422
+    assert keyed.post("/get_reward?api_key=beta", content=body, headers=headers).status_code == 422

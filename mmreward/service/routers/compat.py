@@ -54,8 +54,13 @@ class JSONBytes(JSONResponse):
         return orjson.dumps(content)
 
 
+class _CompatRoute(BoundedRoute):
+    async def guard(self, request: Request) -> None:
+        await require_key_or_query(request, request.query_params.get("api_key"))
+
+
 router = APIRouter(
-    route_class=BoundedRoute, tags=["compat"], dependencies=[Depends(require_key_or_query)]
+    route_class=_CompatRoute, tags=["compat"], dependencies=[Depends(require_key_or_query)]
 )
 
 
