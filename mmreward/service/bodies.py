@@ -19,32 +19,26 @@ from fastapi import HTTPException, Request, Response
 from fastapi.routing import APIRoute
 
 from mmreward.errors import InvalidInputError
-from mmreward.service.dependencies import require_api_key
+from mmreward.service.dependencies import check_item_count, require_api_key
 from mmreward.settings import Settings
 
 
-def too_many_items(body: Any, max_items: int) -> str | None:
-    """Why a parsed body holds more items than one request may, or None.
-
-    Every batch body keeps its items in top-level lists (`items`; OpenRLHF's `query`,
-    `prompts`, `labels`), so a longer top-level list is a request over the bound.
-    """
+def _items_in(body: Any) -> int:
+    """How many items a parsed body holds: every batch body keeps them in top-level lists
+    (`items`; OpenRLHF's `query`, `prompts`, `labels`), so the longest of those."""
     if not isinstance(body, dict):
-        return None
-    for value in body.values():
-        if isinstance(value, list) and len(value) > max_items:
-            return f"at most {max_items} items per request"
-    return None
+        return 0
+    return max((len(value) for value in body.values() if isinstance(value, list)), default=0)
 
 
 class _BoundedRequest(Request):
     async def json(self) -> Any:
         if not hasattr(self, "_json"):
             parsed = await super().json()
-            settings = cast(Settings, self.app.state.settings)
-            reason = too_many_items(parsed, settings.max_items)
-            if reason is not None:
-                raise HTTPException(InvalidInputError.status_code, reason)
+            try:
+                check_item_count(_items_in(parsed), cast(Settings, self.app.state.settings))
+            except InvalidInputError as error:  # FastAPI would make any other exception a 400
+                raise HTTPException(error.status_code, str(error)) from error
         return self._json
 
 

@@ -29,7 +29,8 @@ def _settings(request: Request) -> Settings:
 
 
 def check_item_count(count: int, settings: Settings) -> None:
-    """The one bound on items per request, shared by every batch endpoint."""
+    """The one bound on items per request, shared by every batch endpoint (checked by their
+    route class, `mmreward.service.bodies`, before the items are validated)."""
     if count > settings.max_items:
         raise InvalidInputError(f"at most {settings.max_items} items per request")
 

@@ -26,7 +26,6 @@ from mmreward.clients.openrlhf import fill_unlocated, openrlhf_rewards, query_fo
 from mmreward.engine import Engine
 from mmreward.service.bodies import BoundedRoute
 from mmreward.service.dependencies import (
-    check_item_count,
     get_engine,
     get_settings,
     key_is_accepted,
@@ -97,7 +96,6 @@ async def get_reward(
     The response is located in each query (after the prompt, else after the assistant marker)
     and stripped of special tokens; one that cannot be located scores 0 as an error.
     """
-    check_item_count(len(request.query), settings)
     tokenizer = str(settings.policy_tokenizer) if settings.policy_tokenizer else None
     located = rows(request.query, request.prompts, request.labels, query_format(tokenizer))
     found = [row for row in located if row is not None]

@@ -10,8 +10,7 @@ from pydantic import BaseModel, Field
 from mmreward.engine import Engine
 from mmreward.grounding.items import GroundingItem
 from mmreward.service.bodies import BoundedRoute
-from mmreward.service.dependencies import check_item_count, get_engine, get_settings
-from mmreward.settings import Settings
+from mmreward.service.dependencies import get_engine
 from mmreward.verifiers.verdict import Verdict
 
 router = APIRouter(route_class=BoundedRoute, prefix="/v1/grounding", tags=["grounding"])
@@ -29,8 +28,6 @@ class GroundingResponse(BaseModel):
 async def score(
     request: GroundingRequest,
     engine: Annotated[Engine, Depends(get_engine)],
-    settings: Annotated[Settings, Depends(get_settings)],
 ) -> GroundingResponse:
     """One verdict per item: `hallucination`, `count` or `grounding`, with a breakdown."""
-    check_item_count(len(request.items), settings)
     return GroundingResponse(results=await engine.agrounding_score(request.items))

@@ -11,8 +11,7 @@ from mmreward.engine import Engine
 from mmreward.prm.items import ORMItem, ORMResult, PRMItem, PRMResult
 from mmreward.prm.scorer import Aggregate
 from mmreward.service.bodies import BoundedRoute
-from mmreward.service.dependencies import check_item_count, get_engine, get_settings
-from mmreward.settings import Settings
+from mmreward.service.dependencies import get_engine
 
 router = APIRouter(route_class=BoundedRoute, tags=["reward models"])
 
@@ -39,13 +38,11 @@ class ORMScoreResponse(BaseModel):
 async def prm_score(
     request: PRMScoreRequest,
     engine: Annotated[Engine, Depends(get_engine)],
-    settings: Annotated[Settings, Depends(get_settings)],
 ) -> PRMScoreResponse:
     """Per-step scores, their aggregate and the first error (ProcessBench convention).
 
     An item the model cannot score (no steps, longer than its window) carries `error`.
     """
-    check_item_count(len(request.items), settings)
     scored = await engine.aprm_score(request.items, request.aggregate, request.threshold)
     return PRMScoreResponse(results=scored)
 
@@ -54,8 +51,6 @@ async def prm_score(
 async def orm_score(
     request: ORMScoreRequest,
     engine: Annotated[Engine, Depends(get_engine)],
-    settings: Annotated[Settings, Depends(get_settings)],
 ) -> ORMScoreResponse:
     """Raw score and sigmoid reward from a sequence-classification reward model."""
-    check_item_count(len(request.items), settings)
     return ORMScoreResponse(results=await engine.aorm_score(request.items))

@@ -10,8 +10,7 @@ from pydantic import BaseModel, Field
 from mmreward.engine import Engine
 from mmreward.recipes import Recipe, RewardItem, RewardResult
 from mmreward.service.bodies import BoundedRoute
-from mmreward.service.dependencies import check_item_count, get_engine, get_settings
-from mmreward.settings import Settings
+from mmreward.service.dependencies import get_engine
 
 router = APIRouter(route_class=BoundedRoute, prefix="/v1", tags=["reward"])
 
@@ -40,9 +39,7 @@ async def reward(
     recipe: str,
     request: RewardRequest,
     engine: Annotated[Engine, Depends(get_engine)],
-    settings: Annotated[Settings, Depends(get_settings)],
 ) -> RewardResponse:
     """Each item's `reward` is the sum of its components' `weighted` (= weight * score)."""
-    check_item_count(len(request.items), settings)
     results = await engine.areward(recipe, request.items)
     return RewardResponse(recipe=recipe, results=results)

@@ -8,9 +8,8 @@ from fastapi import APIRouter, Depends
 
 from mmreward.engine import Engine
 from mmreward.service.bodies import BoundedRoute
-from mmreward.service.dependencies import check_item_count, get_engine, get_settings
+from mmreward.service.dependencies import get_engine
 from mmreward.service.schemas import VerifyRequest, VerifyResponse
-from mmreward.settings import Settings
 
 router = APIRouter(route_class=BoundedRoute, prefix="/v1", tags=["verify"])
 
@@ -19,8 +18,6 @@ router = APIRouter(route_class=BoundedRoute, prefix="/v1", tags=["verify"])
 async def verify(
     request: VerifyRequest,
     engine: Annotated[Engine, Depends(get_engine)],
-    settings: Annotated[Settings, Depends(get_settings)],
 ) -> VerifyResponse:
     """Judge each item; results come back in request order, one verdict per item."""
-    check_item_count(len(request.items), settings)
     return VerifyResponse(results=await engine.averify(request.items))
