@@ -3,9 +3,9 @@
 A string holding half a surrogate pair parses, validates as `str` and then fails wherever it is
 encoded: the HTTP response, a tokenizer, Redis, a Parquet file. Free-form fields (`reference`,
 `params`) can also nest deeper than any reader can recurse, or hold more values than any reader
-should walk. The engine checks each item once,
-where it enters (`EncodableSplit`): such an item is an error in its place, naming the field, and
-the rest of the batch is scored, as for any other bad item.
+should walk. The engine checks each item once, where it enters (`EncodableSplit`): such an item
+is an error in its place, naming the field, and the rest of the batch is scored, as for any
+other bad item.
 """
 
 from __future__ import annotations
@@ -153,16 +153,16 @@ def _reason(refusal: _Refusal, start: str) -> str:
     return f"`{top}` holds more than {MAX_VALUES} values (strings, numbers, lists and objects)"
 
 
-def unencodable_reason(value: Any, path: str = "", max_values: int | None = None) -> str | None:
+def unencodable_reason(value: Any, path: str = "") -> str | None:
     """Why `value` (a string, model, list or dict of them) cannot be taken in, or None.
 
     Text must be valid Unicode; structure must nest at most `MAX_NESTING` deep, since every
     reader of a value (this walk included) recurses through it and a deep enough one exhausts
-    the stack (`RecursionError`) in whichever reader meets it first; and it holds at most
-    `max_values` values when given.
+    the stack (`RecursionError`) in whichever reader meets it first. No bound on size: a
+    relabeling row may carry long columns (token ids) that never enter the engine.
     """
     try:
-        _Walk(max_values, None).visit(value, 0)
+        _Walk(None, None).visit(value, 0)
     except _Refusal as refusal:
         return _reason(refusal, path)
     return None
