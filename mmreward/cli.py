@@ -21,11 +21,22 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from mmreward.cli_flags import as_environment, given_settings, settings_from_args
+    from mmreward.service.dependencies import load_api_keys
+    from mmreward.service.server import HeaderTimeoutProtocol
 
+    given = given_settings(args)
+    # A key option that holds no key ends here with one line, rather than serving without auth.
+    load_api_keys(settings_from_args(args))
+    if "api_key" in given:
+        print(
+            "mmreward serve: warning: --api-key is visible to every local user in `ps`; "
+            "prefer MMREWARD_API_KEY or --api-keys-file",
+            file=sys.stderr,
+        )
     # Flags travel as MMREWARD_* variables so every uvicorn worker process builds the same app.
     # A server loads its models before it reports ready; library users load them on first use.
     os.environ.setdefault("MMREWARD_PRELOAD_MODELS", "true")
-    os.environ.update(as_environment(given_settings(args)))
+    os.environ.update(as_environment(given))
     settings = settings_from_args(args)
     uvicorn.run(
         "mmreward.service.app:create_app",
@@ -33,6 +44,7 @@ def _serve(args: argparse.Namespace) -> int:
         host=settings.host,
         port=settings.port,
         workers=settings.workers,
+        http=HeaderTimeoutProtocol,
         timeout_graceful_shutdown=10,
     )
     return 0

@@ -33,6 +33,11 @@ class UnauthorizedError(MMRewardError):
     status_code = 401
 
 
+class ConfigurationError(MMRewardError):
+    """A setting that cannot be used as given (a key option that holds no key); found at
+    start-up, so a server refuses to start rather than run other than configured."""
+
+
 class NotFoundError(MMRewardError, LookupError):
     """A named resource (recipe, model) that does not exist."""
 

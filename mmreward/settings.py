@@ -64,16 +64,28 @@ class Settings(BaseSettings):
         ge=1024,
         description="request bodies being read or scored at once, summed; beyond: 429",
     )
+    header_timeout_s: float = Field(
+        10.0, gt=0, description="seconds a connection has to send a request's headers; then closed"
+    )
+    body_timeout_s: float = Field(
+        10.0,
+        gt=0,
+        description="seconds a request body may go without a byte arriving; then 408 and closed",
+    )
     max_items: int = Field(1024, ge=1, description="items per request")
     max_response_chars: int = Field(
         1 << 20, ge=1, description="longer responses are cut from the left"
     )
 
     api_key: SecretStr | None = Field(
-        None, description="require `Authorization: Bearer <key>`; several keys: comma-separated"
+        None,
+        description="require `Authorization: Bearer <key>`; several keys: comma-separated "
+        "(prefer the variable or api_keys_file: a flag shows in `ps`)",
     )
     api_keys_file: Path | None = Field(
-        None, description="file of accepted API keys, one per line (read at start-up)"
+        None,
+        description="file of accepted API keys, one per line; blank and # lines skipped "
+        "(read at start-up)",
     )
     health_public: bool = Field(True, description="/healthz and /readyz answer without a key")
     metrics_public: bool = Field(True, description="/metrics answers without a key")

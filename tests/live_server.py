@@ -17,12 +17,20 @@ def free_port() -> int:
 class LiveServer:
     """`with LiveServer(app) as url:` serves `app` from a background thread."""
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, log_level: str = "warning") -> None:
         import uvicorn
+
+        from mmreward.service.server import HeaderTimeoutProtocol
 
         self.port = free_port()
         self.server = uvicorn.Server(
-            uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning")
+            uvicorn.Config(
+                app,
+                host="127.0.0.1",
+                port=self.port,
+                log_level=log_level,
+                http=HeaderTimeoutProtocol,  # as `mmreward serve` runs
+            )
         )
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 

@@ -14,7 +14,9 @@ BODY = {"items": [{"response": "\\boxed{4}", "reference": "4"}]}
 @pytest.fixture(scope="module")
 def keyed(tmp_path_factory):
     keys_file = tmp_path_factory.mktemp("keys") / "keys.txt"
-    keys_file.write_text("from-file-1\n\n  from-file-2  \n")
+    keys_file.write_text(
+        "# production keys, one per line\nfrom-file-1\n\n  from-file-2  \n  # indented\n\n"
+    )
     settings = Settings(
         sandbox_workers=1,
         api_key="alpha,beta",
@@ -88,3 +90,91 @@ def test_a_caller_with_a_key_gets_the_body_checked_as_usual(keyed):
     keyed_headers = {**headers, "Authorization": "Bearer alpha"}
     assert keyed.post("/v1/verify", content=body, headers=keyed_headers).status_code == 422
     assert keyed.post("/get_reward?api_key=beta", content=body, headers=headers).status_code == 422
+
+
+@pytest.mark.parametrize(
+    "header", ["Bearer # production keys, one per line", "Bearer #", "Bearer # indented"]
+)
+def test_a_comment_line_of_the_keys_file_is_not_a_key(keyed, header):
+    reply = keyed.post("/v1/verify", json=BODY, headers={"Authorization": header})
+    assert reply.status_code == 401
+
+
+@pytest.mark.parametrize("key", ["", " ", " , ", ","])
+def test_a_key_option_without_a_key_refuses_to_build_the_app(key):
+    from mmreward.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="api_key is set but holds no key"):
+        create_app(Settings(sandbox_workers=1, api_key=key))
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", "# keys go here\n  \n", "  # one\n#two\n"])
+def test_a_keys_file_without_a_key_refuses_to_build_the_app(tmp_path, text):
+    from mmreward.errors import ConfigurationError
+
+    keys_file = tmp_path / "keys.txt"
+    keys_file.write_text(text)
+    with pytest.raises(ConfigurationError, match="holds no key"):
+        create_app(Settings(sandbox_workers=1, api_keys_file=keys_file))
+
+
+def test_a_missing_keys_file_refuses_to_build_the_app(tmp_path):
+    from mmreward.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="cannot be read"):
+        create_app(Settings(sandbox_workers=1, api_keys_file=tmp_path / "nope.txt"))
+
+
+@pytest.mark.parametrize(
+    ("argv", "environment"),
+    [
+        (["--api-key", ""], {}),
+        (["--api-key", " "], {}),
+        ([], {"MMREWARD_API_KEY": " "}),
+        ([], {"MMREWARD_API_KEY": ""}),
+    ],
+)
+def test_serve_with_a_key_option_without_a_key_exits_with_one_line(
+    monkeypatch, capsys, argv, environment
+):
+    """`mmreward serve --api-key "$UNSET"` must not start an open server."""
+    import os
+
+    from mmreward.cli import main
+
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    before = dict(os.environ)
+    assert main(["serve", "--port", "1", *argv]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["mmreward serve: error: api_key is set but holds no key (empty or only commas)"]
+    assert dict(os.environ) == before  # nothing exported for a server that did not start
+
+
+def test_no_key_reaches_the_access_log():
+    """OpenRLHF's only way to send a key is the URL; uvicorn's access log writes URLs."""
+    import logging
+
+    import httpx
+    from live_server import LiveServer
+
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(self.format(record))
+
+    settings = Settings(sandbox_workers=1, api_key="s3cret-Key_1,other")
+    body = {"query": ["\\boxed{4}"], "prompts": [""], "labels": ["4"]}
+    with LiveServer(create_app(settings), log_level="info") as url:
+        handler = Collect()
+        logging.getLogger("uvicorn.access").addHandler(handler)
+        try:
+            for query in ("api_key=s3cret-Key_1", "recipe=x&API_KEY=s3cret-Key_1&a=b"):
+                httpx.post(f"{url}/get_reward?{query}", json=body, timeout=30)
+            httpx.post(f"{url}/get_reward?api_key=s3cret-Key_", json=body, timeout=30)
+        finally:
+            logging.getLogger("uvicorn.access").removeHandler(handler)
+    assert len(lines) == 3
+    assert not any("s3cret" in line for line in lines), lines
+    assert all("api_key=***" in line.lower() for line in lines), lines

@@ -304,7 +304,7 @@ def test_a_50_mb_chunked_body_is_413_after_at_most_the_limit(default_limits):
 
 
 def test_bodies_in_flight_are_bounded_in_sum_and_the_budget_is_returned():
-    """A request whose body is still arriving holds its declared length; the next one that
+    """A request whose body is still arriving holds the bytes that arrived; the next one that
     would pass the sum is a 429 with Retry-After, before its body is read."""
     import socket
 
@@ -320,6 +320,7 @@ def test_bodies_in_flight_are_bounded_in_sum_and_the_budget_is_returned():
         try:
             head = "POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
             held.sendall(f"{head}Content-Length: {60 << 10}\r\n\r\n{{".encode())
+            held.sendall(b" " * (55 << 10))  # 55 KiB of 60 arrived: 45 KiB of room
             end = time.monotonic() + 60
             while True:  # until the held request is being read
                 reply = httpx.post(f"{url}/v1/verify", json={"items": [item]}, timeout=30)
@@ -331,7 +332,7 @@ def test_bodies_in_flight_are_bounded_in_sum_and_the_budget_is_returned():
             assert reply.headers["retry-after"] == "1"
             assert "in flight" in reply.json()["detail"]
             small = httpx.post(f"{url}/v1/verify", json={"items": [{"response": "1"}]})
-            assert small.status_code == 200  # 40 KB of room left: a small body fits
+            assert small.status_code == 200  # a small body fits
         finally:
             held.close()
         end = time.monotonic() + 60

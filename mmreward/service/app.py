@@ -24,9 +24,11 @@ from mmreward.service.limits import (
     MetricsMiddleware,
     RequestScopeMiddleware,
 )
+from mmreward.service.logs import redact_access_log
 from mmreward.service.openapi import document_error_details
 from mmreward.service.routers import catalog, compat, grounding, health, prm, reward, verify
 from mmreward.service.routers.playground import mount_playground
+from mmreward.service.server import HEADER_TIMEOUT_KEY
 from mmreward.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -37,7 +39,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     settings = settings or Settings()
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         owned = engine is None
         app.state.engine = engine or Engine(settings)
         if settings.preload_models:
@@ -47,7 +49,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
             _log_problems(app.state.engine)
             _freeze_startup_heap()
         try:
-            yield
+            yield {HEADER_TIMEOUT_KEY: settings.header_timeout_s}  # read by the server's protocol
         finally:
             if app.state.warm_up is not None:
                 app.state.warm_up.cancel()
@@ -62,11 +64,13 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     )
     app.state.settings = settings
     app.state.api_keys = load_api_keys(settings)
+    redact_access_log()
     app.add_middleware(RequestScopeMiddleware, default_deadline_s=settings.request_deadline_s)
     app.add_middleware(
         BodyLimitMiddleware,
         max_body_bytes=settings.max_body_bytes,
         max_inflight_bytes=settings.max_inflight_body_bytes,
+        body_timeout_s=settings.body_timeout_s,
     )
     app.add_middleware(MetricsMiddleware)
     app.add_exception_handler(MMRewardError, _mmreward_error)

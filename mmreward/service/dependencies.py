@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from pathlib import Path
 from typing import cast
 
 from fastapi import Request
 
 from mmreward.engine import Engine
-from mmreward.errors import InvalidInputError, UnauthorizedError
+from mmreward.errors import ConfigurationError, InvalidInputError, UnauthorizedError
 from mmreward.settings import Settings
 
 # The dependencies are `async def` although they never wait: FastAPI runs a plain `def`
@@ -39,14 +40,33 @@ def load_api_keys(settings: Settings) -> tuple[bytes, ...]:
     """Digests of every accepted key: `api_key` (comma-separated) and `api_keys_file` lines.
 
     Keys are kept as SHA-256 digests so that comparing them takes the same time whatever the
-    length of the key a caller sends.
+    length of the key a caller sends. In the file, blank lines and lines starting with `#` are
+    skipped. A key option that yields no key is an error, not an open server: `--api-key
+    "$UNSET"` or an empty keys file would otherwise start without auth and without a word.
     """
     keys: list[str] = []
     if settings.api_key is not None:
-        keys += settings.api_key.get_secret_value().split(",")
+        given = [key.strip() for key in settings.api_key.get_secret_value().split(",")]
+        if not any(given):
+            raise ConfigurationError("api_key is set but holds no key (empty or only commas)")
+        keys += given
     if settings.api_keys_file is not None:
-        keys += settings.api_keys_file.read_text(encoding="utf-8").splitlines()
-    return tuple(_digest(key.strip()) for key in keys if key.strip())
+        keys += _keys_in_file(settings.api_keys_file)
+    return tuple(_digest(key) for key in keys if key)
+
+
+def _keys_in_file(path: Path) -> list[str]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigurationError(f"api_keys_file {str(path)!r} cannot be read: {error}") from None
+    keys = [line.strip() for line in text.splitlines()]
+    keys = [key for key in keys if key and not key.startswith("#")]
+    if not keys:
+        raise ConfigurationError(
+            f"api_keys_file {str(path)!r} holds no key (only blank or # comment lines)"
+        )
+    return keys
 
 
 def _digest(key: str) -> bytes:

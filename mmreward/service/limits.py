@@ -1,9 +1,14 @@
-"""Request-size guard, per-route metrics and per-request sandbox tickets, as ASGI middleware.
+"""Request-size and body-time guard, per-route metrics and per-request sandbox tickets, as ASGI
+middleware.
 
 The size check runs before the body is parsed, so a 50 MB or endless chunked body is refused
 after reading at most the limit. Bodies in flight (being read, parsed or scored) are also
 bounded in sum: each is a few times its size once parsed, so 200 clients each sending 16 MB at
-once would otherwise hold gigabytes; beyond the sum, a request is a 429 before it is read.
+once would otherwise hold gigabytes; beyond the sum, a request is a 429. A body is charged the
+bytes that have arrived, not the length it declares: charged up front, 16 connections that
+declared 16 MiB and sent one byte each held the whole budget, and every scoring request was a
+429 for as long as they stayed open. A body that goes `body_timeout_s` without a byte is a 408
+and its connection is closed, so such a connection does not stay open either.
 """
 
 from __future__ import annotations
@@ -20,8 +25,8 @@ from mmreward.fairness import request_scope
 from mmreward.metrics import LATENCY, REQUESTS
 
 
-class BodyTooLarge(Exception):
-    pass
+class BodyRefused(Exception):
+    """Raised out of `receive` once the refusal is sent: ends the app's reading of the body."""
 
 
 async def _send_json(
@@ -38,16 +43,25 @@ async def _send_json(
     await send({"type": "http.response.body", "body": body})
 
 
-async def _send_busy(send: Send, inflight: int) -> None:
-    detail = f"server is busy: {inflight} bytes of request bodies in flight; retry shortly"
-    await _send_json(send, 429, detail, [(b"retry-after", b"1")])
+_RETRY = [(b"retry-after", b"1")]
+
+
+def _busy(inflight: int) -> str:
+    return f"server is busy: {inflight} bytes of request bodies in flight; retry shortly"
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, max_body_bytes: int, max_inflight_bytes: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        max_body_bytes: int,
+        max_inflight_bytes: int,
+        body_timeout_s: float = 10.0,
+    ) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
         self.max_inflight_bytes = max(max_inflight_bytes, max_body_bytes)
+        self.body_timeout_s = body_timeout_s
         self.inflight = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -64,34 +78,44 @@ class BodyLimitMiddleware:
             await _send_json(send, 413, message)
             return
         if self.inflight and self.inflight + declared > self.max_inflight_bytes:
-            await _send_busy(send, self.inflight)
+            await _send_json(send, 429, _busy(self.inflight), _RETRY)
             return
-        charged = declared  # the declared length up front; a chunked body as it arrives
-        self.inflight += charged
-        seen = 0
+        charged = 0  # the bytes that have arrived, released when the request ends
+        body_done = False
         started = False
         refused = False
 
+        async def refuse(status: int, detail: str, headers: list[tuple[bytes, bytes]]) -> None:
+            nonlocal refused
+            # Answer here: the framework turns any exception raised while reading the body into
+            # its own 400, whose messages tracking_send then drops.
+            refused = True
+            if not started:
+                await _send_json(send, status, detail, headers)
+            raise BodyRefused
+
         async def limited_receive() -> Message:
-            # Answer 413/429 here: the framework turns any exception raised while reading the
-            # body into its own 400, whose messages tracking_send then drops.
-            nonlocal seen, refused, charged
-            msg = await receive()
-            if msg["type"] == "http.request":
-                seen += len(msg.get("body", b""))
-                if seen > charged and not refused:
-                    self.inflight += seen - charged
-                    charged = seen
-                    if seen > limit:
-                        refused = True
-                        if not started:
-                            await _send_json(send, 413, message)
-                        raise BodyTooLarge
-                    if self.inflight > self.max_inflight_bytes:
-                        refused = True
-                        if not started:
-                            await _send_busy(send, self.inflight - charged)
-                        raise BodyTooLarge
+            nonlocal charged, body_done
+            if body_done:  # what follows the body (a disconnect) may take any time
+                return await receive()
+            try:
+                async with asyncio.timeout(self.body_timeout_s):
+                    msg = await receive()
+            except TimeoutError:
+                detail = f"no request body bytes for {self.body_timeout_s:g} s"
+                await refuse(408, detail, [(b"connection", b"close")])
+            if msg["type"] != "http.request":
+                return msg
+            body_done = not msg.get("more_body", False)
+            arrived = len(msg.get("body", b""))
+            charged += arrived
+            self.inflight += arrived
+            if refused:
+                return msg
+            if charged > limit:
+                await refuse(413, message, [(b"connection", b"close")])
+            if self.inflight > self.max_inflight_bytes:
+                await refuse(429, _busy(self.inflight - charged), _RETRY)
             return msg
 
         async def tracking_send(msg: Message) -> None:
@@ -103,7 +127,7 @@ class BodyLimitMiddleware:
             await send(msg)
 
         try:
-            with contextlib.suppress(BodyTooLarge):
+            with contextlib.suppress(BodyRefused):
                 await self.app(scope, limited_receive, tracking_send)
         finally:
             self.inflight -= charged
