@@ -5,7 +5,10 @@ the last `</think>`, else the whole response when it is short; a long unmarked r
 `no_answer` (we never pick a number out of reasoning). Then, against the reference:
 
 - numbers (the reference is one number, maybe with sign, currency, scale word, `%` and a unit):
-  relative tolerance `tolerance` (default 5%); a reference that is an integer in 1000-2100 (a
+  relative tolerance `tolerance` (default 5%); units as the math verifier reads them
+  (`units.py`): written on both sides, they convert (`180 minutes` for `3 hours`) or, for
+  another dimension, currency or noun, never match (`12 kg` for `12 lb`); on one side only, the
+  numbers are compared as written; a reference that is an integer in 1000-2100 (a
   year, usually) and a reference of 0 need an exact match; `45%` equals `45` and `0.45`; a scale
   word on one side only is matched with and without it (`1.2 million` vs a chart labelled in
   millions, `1.2`), scale words on both sides are compared as values (lower-case `m`/`b` are
@@ -41,6 +44,7 @@ from mmreward.verifiers.choice import judge_choice
 from mmreward.verifiers.extract import clean_answer, extract_final_answer
 from mmreward.verifiers.quantity import AMBIGUOUS, Quantity, parse_quantity, parse_time
 from mmreward.verifiers.text import after_reasoning, normalize_text
+from mmreward.verifiers.units import Mismatch, convert
 from mmreward.verifiers.verdict import Verdict
 
 DEFAULT_TOLERANCE = 0.05
@@ -182,6 +186,14 @@ def numbers_match(got: Quantity, expected: Quantity, tolerance: float) -> bool:
     """Equal within `tolerance` relative to the reference, under the readings listed above."""
     wanted = [expected.value]
     given = [got.value]
+    if got.unit is not None and expected.unit is not None:
+        conversion = convert(got.unit, expected.unit)
+        if isinstance(conversion, Mismatch):
+            return False
+        scale, offset = float(conversion.scale), float(conversion.offset)
+        given = [scale * got.value + offset]
+        if conversion.offset:
+            return abs(given[0] - expected.value) <= max(tolerance, _EXACT) * abs(expected.value)
     if expected.scale != 1.0 and got.scale == 1.0:
         wanted.append(expected.mantissa)
     if got.scale != 1.0 and expected.scale == 1.0:

@@ -8,8 +8,10 @@ cell by cell. The values at the leaves are then compared by a `Leaves` strategy:
   not rational (pi, radicals, variables), which sends the item to the sandbox;
 - `NUMERIC_LEAVES`, in the sandbox: exact first, then mpmath at 60 significant digits, with
   variables sampled at several random points (two different polynomials agree at a random point
-  with probability zero). An exact reference must agree to 40 digits, so `1/2^99` and `1/2^98`
-  stay apart; a decimal reference grants half a unit in its last written place.
+  with probability zero). Every tolerance is relative: an exact reference must agree to 40
+  significant digits, so `1/2^99` and `1/2^98` (or `1/2005!` and `1/2004!`) stay apart however
+  small they are; a decimal reference grants half a unit in its last written place. Only an
+  exact zero meets evaluation noise with an absolute floor (`\\sin \\pi` is 0).
 """
 
 from __future__ import annotations
@@ -52,7 +54,8 @@ from mmreward.verifiers.numbers import (
     NotExact,
     exact_equal,
     exact_value,
-    unit_variants,
+    has_notation,
+    readings,
     written_tolerance,
 )
 
@@ -111,11 +114,9 @@ class NumericLeaves:
         except NotExact:
             pass
         with mpmath.workdps(DIGITS):
-            for r in unit_variants(ref):
-                tolerance = written_tolerance(r)
-                for a in unit_variants(ans):
-                    if _numerically_equal(r, a, tolerance):
-                        return True
+            for r, a in readings(ref, ans):
+                if _numerically_equal(r, a, written_tolerance(r)):
+                    return True
         return False
 
     def same_big_operator(self, ref: Func, ans: Func) -> bool:
@@ -349,7 +350,7 @@ def _sorted_exact(nodes: Sequence[Node]) -> list[Fraction] | None:
     """Sorted exact values of plain numbers (no tolerance, no unit), else None."""
     values = []
     for node in nodes:
-        if written_tolerance(node) is not None or len(unit_variants(node)) > 1:
+        if written_tolerance(node) is not None or has_notation(node):
             return None
         try:
             values.append(exact_value(node))
@@ -774,8 +775,10 @@ def _close(x: mpmath.mpc, y: mpmath.mpc, tolerance: Fraction | None) -> bool:
     difference = abs(x - y)
     if tolerance is not None:
         slack = mpmath.mpf(tolerance.numerator) / tolerance.denominator
-        return bool(difference <= slack * (1 + mpmath.mpf(10) ** -12) + _ABSOLUTE_EPS)
-    return bool(difference <= _RELATIVE_EPS * max(abs(x), abs(y)) or difference <= _ABSOLUTE_EPS)
+        return bool(difference <= slack * (1 + mpmath.mpf(10) ** -12))
+    if x == 0 or y == 0:  # an exact zero against evaluation noise (`\sin \pi`)
+        return bool(difference <= _ABSOLUTE_EPS)
+    return bool(difference <= _RELATIVE_EPS * max(abs(x), abs(y)))
 
 
 def _finite(x: mpmath.mpc) -> bool:

@@ -56,6 +56,8 @@ from mmreward.verifiers.latex import (
 from mmreward.verifiers.mathtree import Node, Text
 from mmreward.verifiers.numbers import NotExact, exact_value
 from mmreward.verifiers.text import after_reasoning
+from mmreward.verifiers.units import Mismatch, Unit, convert, split_unit
+from mmreward.verifiers.units_latex import converted, in_degrees
 from mmreward.verifiers.verdict import Verdict
 
 MAX_REFERENCE_CHARS = MAX_ANSWER_CHARS
@@ -78,7 +80,7 @@ def verify_math(
     prepared = _prepare_reference(_reference_text(reference))
     if isinstance(prepared, Verdict):
         return prepared
-    ref_text, ref_node = prepared
+    ref_text, ref_node, ref_unit = prepared
 
     extraction = extract_final_answer(after_reasoning(response))
     if extraction is None or not extraction.text:
@@ -90,7 +92,17 @@ def verify_math(
         answer = sentence_value(answer)
     if len(answer) > MAX_ANSWER_CHARS:
         return Verdict.failed("error", "answer_too_long", extracted=answer[:200], marker=marker)
-    ans_text = normalize(answer)
+    value, ans_unit = split_unit(answer)
+    ans_text = normalize(value)
+    if ans_unit is not None and ans_unit.kind == "angle":
+        ans_text = in_degrees(ans_text, ans_unit)
+    elif ans_unit is not None and ref_unit is not None and ref_unit.kind != "angle":
+        conversion = convert(ans_unit, ref_unit)
+        if isinstance(conversion, Mismatch):
+            return Verdict.judged(
+                False, answer, "unit_mismatch", marker=marker, via="units", why=conversion.why
+            )
+        ans_text = converted(ans_text, conversion)
     ans_letter, ans_value = _choice_parts(ans_text)
     ref_letter, ref_value = _choice_parts(ref_text)
     if ans_letter and ref_letter and (ans_value or ref_value):
@@ -103,7 +115,7 @@ def verify_math(
         prepared = _prepare_reference(ref_value)
         if isinstance(prepared, Verdict):
             return prepared
-        ref_text, ref_node = prepared
+        ref_text, ref_node, _ = prepared
     if ans_text == ref_text or (
         isinstance(ref_node, Text) and text_form(ans_text) == ref_node.value
     ):
@@ -240,16 +252,20 @@ def _reference_text(reference: Any) -> str | None:
 
 
 @lru_cache(maxsize=8192)
-def _prepare_reference(reference: str | None) -> tuple[str, Node | None] | Verdict:
-    """Normalised text and tree of a reference (None: only sympy may read it), or the verdict
-    that ends the item. Cached: a GRPO group scores many responses against one reference."""
+def _prepare_reference(reference: str | None) -> tuple[str, Node | None, Unit | None] | Verdict:
+    """Normalised text, tree (None: only sympy may read it) and unit of a reference, or the
+    verdict that ends the item. Cached: a GRPO group scores many responses against one
+    reference."""
     if reference is None:
         return Verdict.failed(
             "unparsable_reference", "unparsable_reference", why="not text, a number or a list"
         )
     if len(reference) > MAX_REFERENCE_CHARS:
         return Verdict.failed("unparsable_reference", "reference_too_long")
-    text = normalize(reference)
+    value, unit = split_unit(reference)
+    text = normalize(value)
+    if unit is not None and unit.kind == "angle":
+        text = in_degrees(text, unit)
     if not text:
         return Verdict.failed("unparsable_reference", "unparsable_reference", why="empty")
     try:
@@ -265,7 +281,7 @@ def _prepare_reference(reference: str | None) -> tuple[str, Node | None] | Verdi
             return Verdict.failed("unparsable_reference", "reference_too_large")
     elif _power_nesting(text) > 2:
         return Verdict.failed("unparsable_reference", "reference_too_large")
-    return text, node
+    return text, node, unit
 
 
 def _is_modest_number(node: Node | None) -> bool:

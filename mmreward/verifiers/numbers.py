@@ -23,6 +23,7 @@ from mmreward.verifiers.mathtree import (
     Num,
     Percent,
     Pow,
+    children,
 )
 
 MAX_EXACT_BITS = 1 << 14
@@ -131,20 +132,58 @@ def _function(name: str, args: list[Fraction]) -> Fraction:
     raise NotExact(name)
 
 
-def unit_variants(node: Node) -> tuple[Node, ...]:
-    """The values an answer with a unit may stand for: `50%` is 50 or 0.5; `30°` is 30 or pi/6.
-
-    Applied to both sides, so `50%` matches `0.5` and `50`, but `0.5` never matches `50`.
-    """
-    negate = isinstance(node, Neg)
+def has_notation(node: Node) -> bool:
+    """Whether a leaf is written with `%` or `°` (perhaps negated)."""
     inner = node.arg if isinstance(node, Neg) else node
-    if isinstance(inner, Percent):
-        variants: tuple[Node, ...] = (inner.arg, Div(inner.arg, Num(Fraction(100))))
-    elif isinstance(inner, Degrees):
-        variants = (inner.arg, Mul((inner.arg, Div(Const("pi"), Num(Fraction(180))))))
+    return isinstance(inner, Percent | Degrees)
+
+
+def readings(ref: Node, ans: Node) -> tuple[tuple[Node, Node], ...]:
+    """The (reference, answer) value pairs that may be compared when `%` or `°` is written.
+
+    `x%` is x/100 and `x°` is x*pi/180, so both sides with the same sign compare their numbers
+    (`1%` is never `100%`). A percent on one side only: the other side's value must be x/100,
+    or, when that side is a plain numeral, x itself (the sign dropped: `25` for `25%`, but not
+    `\\frac12` for `0.5%`). Degrees on one side only: the other side is in radians, or, when it
+    holds no pi, a number of degrees (`30` or `\\frac{\\pi}{6}` for `30°`, never
+    `\\frac{\\pi}{6}°` for `\\frac{\\pi}{6}`).
+    """
+    r_negative, r = (True, ref.arg) if isinstance(ref, Neg) else (False, ref)
+    a_negative, a = (True, ans.arg) if isinstance(ans, Neg) else (False, ans)
+    if not (isinstance(r, Percent | Degrees) or isinstance(a, Percent | Degrees)):
+        return ((ref, ans),)
+    pairs: list[tuple[Node, Node]]
+    if type(r) is type(a):
+        pairs = [(r.arg, a.arg)]  # type: ignore[union-attr]
+    elif isinstance(r, Percent | Degrees) and isinstance(a, Percent | Degrees):
+        pairs = [(_value(r), _value(a))]
+    elif isinstance(r, Percent | Degrees):
+        pairs = [(_value(r), a)]
+        if _magnitude_reading(r, a):
+            pairs.append((r.arg, a))
     else:
-        return (node,)
-    return tuple(Neg(v) for v in variants) if negate else variants
+        assert isinstance(a, Percent | Degrees)
+        pairs = [(r, _value(a))]
+        if _magnitude_reading(a, r):
+            pairs.append((r, a.arg))
+    return tuple((Neg(x) if r_negative else x, Neg(y) if a_negative else y) for x, y in pairs)
+
+
+def _value(node: Percent | Degrees) -> Node:
+    if isinstance(node, Percent):
+        return Div(node.arg, Num(Fraction(100)))
+    return Mul((node.arg, Div(Const("pi"), Num(Fraction(180)))))
+
+
+def _magnitude_reading(noted: Percent | Degrees, bare: Node) -> bool:
+    """May the bare side be the noted side's number with the sign dropped?"""
+    if isinstance(noted, Percent):
+        return isinstance(bare, Num)
+    return not _mentions_pi(bare)
+
+
+def _mentions_pi(node: Node) -> bool:
+    return node == Const("pi") or any(_mentions_pi(child) for child in children(node))
 
 
 def written_tolerance(node: Node) -> Fraction | None:
@@ -174,16 +213,15 @@ def written_tolerance(node: Node) -> Fraction | None:
 def exact_equal(ref: Node, ans: Node) -> bool:
     """Equality of two leaves by exact arithmetic; `NotExact` when that cannot decide."""
     undecided = False
-    for r in unit_variants(ref):
+    for r, a in readings(ref, ans):
         tolerance = written_tolerance(r)
-        for a in unit_variants(ans):
-            try:
-                difference = abs(exact_value(r) - exact_value(a))
-            except NotExact:
-                undecided = True
-                continue
-            if difference == 0 or (tolerance is not None and difference <= tolerance):
-                return True
+        try:
+            difference = abs(exact_value(r) - exact_value(a))
+        except NotExact:
+            undecided = True
+            continue
+        if difference == 0 or (tolerance is not None and difference <= tolerance):
+            return True
     if undecided:
         raise NotExact("a variant needs numeric evaluation")
     return False

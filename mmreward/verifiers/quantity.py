@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from mmreward.verifiers.units import Unit, currency_unit, unit_after
 
 MAX_CHARS = 300
 """Longer texts are not a chart answer; bounding them keeps every scan here trivially cheap."""
@@ -36,6 +38,7 @@ _SUFFIX = re.compile(
     r"\s*(?P<percent>%|(?i:per\s*cent|percent(?:age)?(?:\s+points?)?|pct)\b)?"
 )
 _YEARS = (1000.0, 2100.0)
+_UNIT_WINDOW = 40
 _CLOCK = re.compile(r"[0-9]{1,2}:[0-5][0-9]")
 _TIME = re.compile(
     r"(?<![\d:.,])(\d{1,2}):([0-5]\d)(?![\d:])(?:\s*([AaPp])\.?\s*[Mm](?![A-Za-z])\.?)?"
@@ -76,6 +79,8 @@ class Quantity:
     """Written as `a:b` (its value is a/b): a ratio reference is matched exactly, not within 5%."""
     bound: bool = False
     """Written after "more than", "over", "at least", ...: a bound on the value, not the value."""
+    unit: Unit | None = field(default=None, compare=False)
+    """The unit written with it: a currency sign before, or a unit or noun after (`12 kg`)."""
 
     @property
     def value(self) -> float:
@@ -170,6 +175,10 @@ def _quantity(text: str, number: re.Match[str]) -> Quantity | None:
     money_scale = suffix.group("money_scale")
     if money_scale and _CURRENCY_BEFORE.search(text, max(0, number.start() - 8), number.start()):
         scale_word = money_scale
+    currency = _CURRENCY_BEFORE.search(text, max(0, number.start() - 8), number.start())
+    unit = currency_unit(currency.group()) if currency is not None else None
+    if unit is None:
+        unit = unit_after(text[suffix.end() : suffix.end() + _UNIT_WINDOW])
     quantity = Quantity(
         mantissa=-mantissa if _negative_before(text[: number.start()]) else mantissa,
         scale=_SCALES[_scale_key(scale_word)] if scale_word else 1.0,
@@ -177,6 +186,7 @@ def _quantity(text: str, number: re.Match[str]) -> Quantity | None:
         integer=integer,
         ratio=":" in written,
         bound=_BOUND_BEFORE.search(text, max(0, number.start() - 24), number.start()) is not None,
+        unit=unit,
     )
     return quantity if math.isfinite(quantity.value) else None
 

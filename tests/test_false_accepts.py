@@ -1,0 +1,174 @@
+"""Wrong answers that look right, and right answers that look different: one table per rule
+(units, percent, angles, precision, negation, echoes, equations), each near-miss beside the
+rewrite it must not be confused with."""
+
+import pytest
+
+from mmreward.verifiers import verify
+from mmreward.verifiers.deferred import Deferred
+from mmreward.verifiers.math import verify_math
+from mmreward.verifiers.units import split_unit
+
+
+def judge(response, reference, **params):
+    outcome = verify_math(response, reference, **params)
+    return outcome.run_inline() if isinstance(outcome, Deferred) else outcome
+
+
+UNITS = [
+    # different units of one dimension: converted, never read as the same number
+    ("\\boxed{5 \\text{ km}}", "5 \\text{ m}", False),
+    ("\\boxed{500 \\text{ cm}}", "5 \\text{ m}", True),
+    ("\\boxed{0.005 \\text{ km}}", "5 \\text{ m}", True),
+    ("\\boxed{180 \\text{ minutes}}", "3 \\text{ hours}", True),
+    ("\\boxed{3 \\text{ minutes}}", "3 \\text{ hours}", False),
+    ("\\boxed{1 \\text{ foot}}", "12 \\text{ inches}", True),
+    ("\\boxed{12 \\text{ feet}}", "12 \\text{ inches}", False),
+    ("\\boxed{\\frac{5}{2} \\text{ hours}}", "150 \\text{ minutes}", True),
+    ("\\boxed{2 \\text{ kg}}", "2000 \\text{ g}", True),
+    ("\\boxed{2 \\text{ lb}}", "2 \\text{ kg}", False),
+    # different dimensions
+    ("\\boxed{25 \\text{ cm}}", "25 \\text{ cm}^2", False),
+    ("\\boxed{25 \\text{ cm}^2}", "25 \\text{ cm}^2", True),
+    ("\\boxed{2500 \\text{ mm}^2}", "25 \\text{ cm}^2", True),
+    ("\\boxed{60 \\text{ mph}}", "60 \\text{ km/h}", False),
+    ("\\boxed{36 \\text{ km/h}}", "10 \\text{ m/s}", True),
+    ("\\boxed{5 \\text{ kg}}", "5 \\text{ m}", False),
+    ("\\boxed{8 \\text{ square meters}}", "8 \\text{ m}^2", True),
+    # temperatures convert with their offsets
+    ("\\boxed{25^\\circ\\text{F}}", "25^\\circ\\text{C}", False),
+    ("\\boxed{77^\\circ\\text{F}}", "25^\\circ\\text{C}", True),
+    ("\\boxed{298.15 \\text{ K}}", "25^\\circ C", True),
+    # money: the same currency only
+    ("\\boxed{\\$20}", "20 euros", False),
+    ("\\boxed{20 \\text{ dollars}}", "\\$20", True),
+    ("\\boxed{50 \\text{ cents}}", "\\$0.50", True),
+    ("\\boxed{£20}", "\\$20", False),
+    # nouns: the same head noun
+    ("\\boxed{3 apples}", "3 oranges", False),
+    ("\\boxed{3 \\text{ apples}}", "3 apples", True),
+    ("\\boxed{1 \\text{ apple}}", "1 \\text{ apples}", True),
+    ("\\boxed{12 \\text{ square units}}", "12 \\text{ units}", False),
+    # a unit on one side only: the numbers as written
+    ("\\boxed{5}", "5 \\text{ m}", True),
+    ("\\boxed{5 \\text{ m}}", "5", True),
+    ("\\boxed{500 \\text{ cm}}", "5", False),
+    ("\\boxed{2\\sqrt{3} \\text{ cm}}", "2\\sqrt{3}", True),
+    # variables are not units
+    ("\\boxed{2n + m}", "2n + m", True),
+    ("\\boxed{2x}", "2y", False),
+]
+
+
+@pytest.mark.parametrize(("response", "reference", "correct"), UNITS)
+def test_units_convert_within_a_dimension_and_never_across(response, reference, correct):
+    assert judge(response, reference).correct is correct
+
+
+def test_a_unit_mismatch_says_so():
+    verdict = judge("\\boxed{\\$20}", "20 euros")
+    assert verdict.reason == "unit_mismatch"
+    assert verdict.details["via"] == "units"
+
+
+@pytest.mark.parametrize(
+    ("text", "value", "kind"),
+    [
+        ("5 \\text{ km}", "5", "physical"),
+        ("9.8 \\text{ m/s}^2", "9.8", "physical"),
+        ("3 miles per hour", "3", "physical"),
+        ("100 degrees Fahrenheit", "100", "temperature"),
+        ("\\$0.50", "0.50", "currency"),
+        ("30 \\text{ rad}", "30", "angle"),
+        ("5 years old", "5", "noun"),
+        ("2n + m", "2n + m", None),
+        ("30^\\circ", "30^\\circ", None),
+        ("45 percent", "45 percent", None),
+        ("3 a", "3 a", None),
+        ("3:15 \\text{ pm}", "3:15 \\text{ pm}", None),
+    ],
+)
+def test_split_unit_reads_the_tail(text, value, kind):
+    rest, unit = split_unit(text)
+    assert rest == value
+    assert (unit.kind if unit is not None else None) == kind
+
+
+CHART_UNITS = [
+    ("12 kg", "12 lb", False),
+    ("3.5 minutes", "3.5 hours", False),
+    ("180 minutes", "3 hours", True),
+    ("5.4 kg", "5.4", True),
+    ("$20", "20 euros", False),
+    ("About 45 people", "45", True),
+]
+
+
+@pytest.mark.parametrize(("response", "reference", "correct"), CHART_UNITS)
+def test_chart_answers_follow_the_same_unit_rules(response, reference, correct):
+    assert verify("chart", response, reference).correct is correct
+
+
+PERCENT = [
+    ("\\boxed{1\\%}", "100\\%", False),
+    ("\\boxed{0.25\\%}", "25\\%", False),
+    ("\\boxed{\\frac{1}{2}}", "0.5\\%", False),
+    ("\\boxed{25\\%}", "25\\%", True),
+    ("\\boxed{0.25}", "25\\%", True),
+    ("\\boxed{\\frac14}", "25\\%", True),
+    ("\\boxed{25}", "25\\%", True),
+    ("\\boxed{25\\%}", "0.25", True),
+    ("\\boxed{25\\%}", "25", True),
+    ("\\boxed{25\\%}", "\\frac{1}{4}", True),
+    ("\\boxed{50\\%}", "\\frac{1}{4}", False),
+    ("\\boxed{-5\\%}", "-0.05", True),
+    ("\\boxed{12.5 \\text{ percent}}", "12.5\\%", True),
+]
+
+
+@pytest.mark.parametrize(("response", "reference", "correct"), PERCENT)
+def test_percent_is_a_value_and_two_percentages_compare_their_numbers(
+    response, reference, correct
+):
+    assert judge(response, reference).correct is correct
+
+
+ANGLES = [
+    ("\\boxed{30 \\text{ rad}}", "30^\\circ", False),
+    ("\\boxed{\\frac{\\pi}{6}^\\circ}", "\\frac{\\pi}{6}", False),
+    ("\\boxed{\\frac{\\pi}{6}}", "30^\\circ", True),
+    ("\\boxed{30}", "30^\\circ", True),
+    ("\\boxed{30^\\circ}", "\\frac{\\pi}{6}", True),
+    ("\\boxed{30^\\circ}", "30", True),
+    ("\\boxed{\\frac{\\pi}{6} \\text{ rad}}", "30^\\circ", True),
+    ("\\boxed{\\frac{\\pi}{6} \\text{ radians}}", "\\frac{\\pi}{6}", True),
+    ("\\boxed{60^\\circ}", "\\frac{\\pi}{6}", False),
+    ("\\boxed{30 \\text{ degrees}}", "30^\\circ", True),
+]
+
+
+@pytest.mark.parametrize(("response", "reference", "correct"), ANGLES)
+def test_degrees_and_radians_are_units(response, reference, correct):
+    assert judge(response, reference).correct is correct
+
+
+PRECISION = [
+    ("\\boxed{\\frac{1}{2005!}}", "\\frac{1}{2004!}", False),
+    ("\\boxed{\\frac{2}{2004!}}", "\\frac{1}{2004!}", False),
+    ("\\boxed{\\frac{1}{2004!}}", "\\frac{1}{2004!}", True),
+    ("\\boxed{e^{-300}}", "e^{-301}", False),
+    ("\\boxed{10^{-60}}", "0", False),
+    ("\\boxed{\\sin(\\pi)}", "0", True),
+    # a decimal reference stands for what rounds to it; an exact one needs the exact value
+    ("\\boxed{2\\pi}", "6.28", True),
+    ("\\boxed{6.3}", "6.28", False),
+    ("\\boxed{6.283}", "6.28", True),
+    ("\\boxed{0.333}", "\\frac{1}{3}", False),
+    ("\\boxed{\\frac{1}{3}}", "0.333", True),
+    ("\\boxed{3.14}", "\\pi", False),
+]
+
+
+@pytest.mark.parametrize(("response", "reference", "correct"), PRECISION)
+def test_tolerances_are_relative_and_follow_the_written_precision(response, reference, correct):
+    assert judge(response, reference).correct is correct
