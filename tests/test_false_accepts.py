@@ -127,9 +127,7 @@ PERCENT = [
 
 
 @pytest.mark.parametrize(("response", "reference", "correct"), PERCENT)
-def test_percent_is_a_value_and_two_percentages_compare_their_numbers(
-    response, reference, correct
-):
+def test_percent_is_a_value_and_two_percentages_compare_their_numbers(response, reference, correct):
     assert judge(response, reference).correct is correct
 
 
