@@ -4,6 +4,7 @@ The bounds below only catch hangs (a stuck worker would never return); speed is 
 bench/hostile.py, not asserted here.
 """
 
+import json
 import time
 
 import pytest
@@ -417,18 +418,19 @@ def _post_json(test_client: TestClient, route: str, body: object):
     return test_client.post(route, content=raw, headers={"content-type": "application/json"})
 
 
-@pytest.mark.parametrize(
+@pytest.mark.parametrize("count", [Settings().max_items + 1, 200_000])  # 200,000: 3 MB, parsed
+@pytest.mark.parametrize(  # in pieces, and refused after 1,025 of them
     "route",
     ["/v1/verify", "/v1/reward/math", "/v1/prm/score", "/v1/grounding/score", "/get_reward"],
 )
 def test_a_body_over_the_item_bound_is_refused_before_its_items_are_validated(
-    default_limits, route
+    default_limits, route, count
 ):
     bound = Settings().max_items
     if route == "/get_reward":
-        body: dict = {"query": [5] * (bound + 1), "prompts": [""], "labels": [""]}
+        body: dict = {"query": [5] * count, "prompts": [""], "labels": [""]}
     else:  # every item is of the wrong type: validating them would list 1,025 errors
-        body = {"items": [{"response": 5}] * (bound + 1)}
+        body = {"items": [{"response": 5}] * count}
     reply = _post_json(default_limits, route, body)
     assert reply.status_code == 422
     assert reply.json() == {"detail": f"at most {bound} items per request"}
@@ -492,3 +494,12 @@ def test_a_422_echoes_a_bounded_start_of_the_input(default_limits):
     assert long_list["input"] == [*options[:8], "... 199992 more"]
     assert long_name["loc"] == ["body", "items", 1, "verifier"]
     assert long_name["input"] == "v" * 256 + "... (100000 characters)"
+
+
+def test_a_body_of_many_top_level_members_is_422_while_parsing(default_limits):
+    body = json.dumps({f"k{i}": i for i in range(100_000)})
+    reply = default_limits.post(
+        "/v1/verify", content=body, headers={"content-type": "application/json"}
+    )
+    assert reply.status_code == 422
+    assert "top-level object has more than 1024 members" in reply.json()["detail"]
