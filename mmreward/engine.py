@@ -43,8 +43,9 @@ _In = TypeVar("_In")
 _Out = TypeVar("_Out")
 _Clippable = TypeVar("_Clippable", VerifyItem, GroundingItem, ORMItem)
 
-_UNCACHED = frozenset({"timeout", "error"})
-"""Outcomes that depend on load or on a transient fault; judge them again next time."""
+_UNCACHED = frozenset({"timeout", "deadline", "error"})
+"""Outcomes not kept: a timeout is remembered by the sandbox for a while instead; a deadline is
+the caller's and an error may be a transient fault, so judge them again next time."""
 _INLINE_ITEMS = 8
 _INLINE_CHARS = 8192
 _INLINE_VALUES = 256

@@ -2,8 +2,9 @@
 
 from typing import Literal
 
-Ended = Literal["timeout", "error"]
-"""The verdict of an item whose request ended before it was scored: deadline, caller gone."""
+Ended = Literal["deadline", "error"]
+"""The status of an item whose request ended before it was scored: its deadline passed
+(`deadline`: no verdict, never a 0 to train on) or its caller went away (`error`)."""
 
 
 class MMRewardError(Exception):
@@ -57,12 +58,12 @@ class OverloadedError(MMRewardError):
 class RequestEndedError(MMRewardError):
     """The request's deadline passed, or its caller went away, before its items were scored.
 
-    `verdict_status` is what an item dropped for it is: `timeout` for a deadline, `error` for a
+    `verdict_status` is what an item dropped for it is: `deadline` for a deadline, `error` for a
     caller that went away (as the sandbox answers such items)."""
 
     status_code = 408
 
-    def __init__(self, reason: str, verdict_status: Ended = "timeout") -> None:
+    def __init__(self, reason: str, verdict_status: Ended = "deadline") -> None:
         super().__init__(reason)
         self.verdict_status = verdict_status
 

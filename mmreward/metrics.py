@@ -17,7 +17,7 @@ ITEMS = Counter(
     "mmreward_items_total", "Scored items by verifier and verdict status", ["verifier", "status"]
 )
 SANDBOX_TIMEOUTS = Counter(
-    "mmreward_sandbox_timeouts_total", "Sandbox jobs killed at the wall-clock limit"
+    "mmreward_sandbox_timeouts_total", "Sandbox jobs that used their own time budget"
 )
 CACHE_HITS = Counter("mmreward_cache_hits_total", "Verdicts served from the cache")
 

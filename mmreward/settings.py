@@ -25,7 +25,10 @@ class Settings(BaseSettings):
         0, ge=0, description="fast-lane sympy worker processes per server process; 0 = one per core"
     )
     sandbox_timeout_s: float = Field(
-        2.0, gt=0, description="CPU seconds per sympy item (and 10x that in wall-clock time)"
+        2.0,
+        gt=0,
+        description="CPU seconds per sympy item (and 10x that in wall-clock time not spent "
+        "waiting for a CPU)",
     )
     sandbox_memory_mb: int = Field(1024, ge=128, description="address-space limit per worker")
     sandbox_fast_budget_s: float = Field(
@@ -43,10 +46,7 @@ class Settings(BaseSettings):
         1, ge=0, description="idle workers kept started, so a killed one is replaced at once"
     )
     sandbox_max_queue: int = Field(
-        4096, ge=1, description="sympy items waiting for a fast-lane worker; beyond: 429"
-    )
-    sandbox_slow_queue: int = Field(
-        0, ge=0, description="items waiting for the slow lane (beyond: timeout); 0 = 2 per worker"
+        4096, ge=1, description="sympy items waiting for a worker (both lanes); beyond: 429"
     )
     sandbox_remember_timeouts_s: float = Field(
         600.0, ge=0, description="an item that used its whole CPU budget is not run again for this"
@@ -54,8 +54,8 @@ class Settings(BaseSettings):
     request_deadline_s: float = Field(
         60.0,
         gt=0,
-        description="sympy items of an HTTP request not evaluated by then get a timeout verdict; "
-        "a client may ask for less with the X-Deadline-S header",
+        description="items of an HTTP request not evaluated by then get status deadline (no "
+        "verdict); a client may ask for less with the X-Deadline-S header",
     )
 
     max_body_bytes: int = Field(16 << 20, ge=1024, description="larger requests get 413")

@@ -246,7 +246,7 @@ def test_an_over_long_answer_is_an_error_verdict_and_its_neighbours_are_scored(c
     assert short["reward"] == 1.0
 
 
-def test_an_image_still_queued_at_the_deadline_is_a_timeout_and_the_others_are_scored(
+def test_an_image_still_queued_at_the_deadline_is_a_deadline_and_the_others_are_scored(
     client, image
 ):
     caption = "Two red circles and a blue square; no triangles."
@@ -262,7 +262,7 @@ def test_an_image_still_queued_at_the_deadline_is_a_timeout_and_the_others_are_s
     )
     assert reply.status_code == 200
     late, known = reply.json()["results"]
-    assert late["status"] == "timeout"
+    assert late["status"] == "deadline"
     assert late["reason"] == "request deadline passed before the item was evaluated"
     assert known["status"] == "ok"
     assert known["reward"] > 0

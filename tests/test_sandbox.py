@@ -191,7 +191,8 @@ def test_a_busy_fast_lane_moves_a_runaway_item_at_the_busy_budget():
 
 
 def test_within_one_request_a_long_item_keeps_the_full_fast_budget():
-    """Its own batch waiting behind it is no reason to move it: a full slow lane would kill it."""
+    """Its own batch waiting behind it is no reason to move it (and restart it in a full slow
+    lane)."""
     from mmreward.sandbox import Ticket
 
     box = Sandbox(workers=1, timeout_s=600.0, fast_budget_s=600.0, busy_budget_s=0.05)
@@ -265,10 +266,57 @@ def test_a_request_past_its_deadline_stops_occupying_workers(lanes):
     ticket = Ticket(deadline=time.monotonic() + 0.5)
     futures = lanes.submit_many([Deferred(jobs.sleep_for, (30.0,)) for _ in range(6)], ticket)
     verdicts = [f.result(timeout=HANG_GUARD_S) for f in futures]
-    assert all(v.status == "timeout" for v in verdicts)
-    assert any("deadline" in v.reason for v in verdicts)
+    assert all(v.status == "deadline" for v in verdicts)
+    assert all(v.reward == 0.0 and v.correct is None for v in verdicts)
+    assert all("deadline" in v.reason for v in verdicts)
     _wait_until(lambda: lanes.state()["slow_running"] == 0)
     assert lanes.run(Deferred(jobs.answer, (42,))).correct is True
+
+
+def test_a_deadline_is_not_remembered_as_the_items_timeout(lanes):
+    from mmreward.sandbox import Ticket
+
+    job = Deferred(jobs.spin_forever, ("deadline first",))
+    [future] = lanes.submit_many([job], Ticket(deadline=time.monotonic() + 0.3))
+    assert future.result(timeout=HANG_GUARD_S).status == "deadline"
+    before = lanes.remembered
+    again = lanes.run(job)  # runs again, to its own CPU budget
+    assert again.status == "timeout"
+    assert "remembered" not in again.reason
+    assert lanes.remembered == before
+
+
+def test_items_wait_for_a_full_slow_lane_instead_of_timing_out():
+    """Six items of other requests, each needing more than the fast budget, one slow worker:
+    each waits its turn and gets its own verdict."""
+    from mmreward.sandbox import Ticket
+
+    box = Sandbox(workers=1, slow_workers=1, timeout_s=30.0, fast_budget_s=0.05)
+    try:
+        futures = [box.submit(Deferred(jobs.spin, (0.3,)), Ticket()) for _ in range(6)]
+        verdicts = [f.result(timeout=HANG_GUARD_S) for f in futures]
+        assert [v.status for v in verdicts] == ["ok"] * 6
+        assert [v.reason for v in verdicts] == ["spun"] * 6
+    finally:
+        box.close()
+
+
+def test_the_queue_bound_counts_items_waiting_for_the_slow_lane():
+    from mmreward.errors import OverloadedError
+    from mmreward.sandbox import Ticket
+
+    box = Sandbox(workers=1, slow_workers=1, timeout_s=600.0, fast_budget_s=0.05, max_queue=2)
+    try:
+        held = box.submit_many([Deferred(jobs.spin_forever, (str(i),)) for i in range(3)])
+        _wait_until(lambda: box.state()["slow_queued"] == 2)
+        assert box.state()["fast_queued"] == 0
+        with pytest.raises(OverloadedError) as refused:
+            box.submit(Deferred(jobs.answer, (42,)), Ticket())
+        assert refused.value.retry_after_s > 0
+        assert not any(f.done() for f in held)
+    finally:
+        box.close()
+    assert {f.result().reason for f in held} == {"sandbox closed"}
 
 
 def test_a_cancelled_request_frees_its_slow_worker(lanes):

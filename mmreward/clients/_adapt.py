@@ -23,8 +23,10 @@ from mmreward.verifiers.verdict import Verdict
 
 _T = TypeVar("_T")
 
-ABSTAIN = frozenset({"timeout", "error", "unparsable_reference"})
+ABSTAIN = frozenset({"timeout", "deadline", "error", "unparsable_reference"})
 """Statuses that say nothing about the policy's answer; a framework may skip them."""
+NO_VERDICT = "deadline"
+"""The caller's deadline passed before the item was judged: never a 0 to train on."""
 
 ROW_FIELDS = (
     "options",

@@ -147,6 +147,7 @@ def openrlhf_rewards(scored: Sequence[Scored]) -> dict[str, Any]:
     logs: dict[str, list[float]] = {
         "accuracy": [1.0 if s.correct else 0.0 for s in scored],
         "timeouts": [1.0 if s.status == "timeout" else 0.0 for s in scored],
+        "deadlines": [1.0 if s.status == "deadline" else 0.0 for s in scored],
         "errors": [1.0 if s.status == "error" else 0.0 for s in scored],
         "truncated": [1.0 if s.status == "truncated" else 0.0 for s in scored],
     }

@@ -17,6 +17,7 @@ from statistics import fmean
 from typing import Any
 
 from mmreward.clients._adapt import (
+    NO_VERDICT,
     ROW_FIELDS,
     Row,
     Scored,
@@ -139,7 +140,7 @@ class _TRLReward:
             self._log(scored, columns)
         rewards: list[float | None] = []
         for s in scored:
-            if self._config.abstain and s.abstained:
+            if s.status == NO_VERDICT or (self._config.abstain and s.abstained):
                 rewards.append(None)
             elif self._component is None:
                 rewards.append(s.reward)
@@ -206,8 +207,9 @@ def trl_reward_func(
 
     Its name (TRL's metric key) is `name`, else `mmreward_<verifier or recipe>`, numbered when
     taken. With `abstain=True`, timeouts, errors and unparsable references give None (TRL skips
-    them) instead of 0. A recipe's component scores go to TRL's logs as `<name>/<component>`.
-    With `eos_token_id`, a completion that does not end with it (cut at
+    them) instead of 0; an item whose deadline passed before it was judged (`deadline`, only
+    over HTTP) always gives None. A recipe's component scores go to TRL's logs as
+    `<name>/<component>`. With `eos_token_id`, a completion that does not end with it (cut at
     `max_completion_length`) is truncated: no reward for its answer.
     """
     target = _target(verifier, recipe, params)

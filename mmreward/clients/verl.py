@@ -63,11 +63,14 @@ def _score(
 
 
 def verl_score(scored: Scored) -> dict[str, Any]:
-    """verl logs every key of the dict beside `score`; every sample has the same keys."""
+    """verl logs every key of the dict beside `score`; every sample has the same keys. verl
+    cannot skip a sample: one whose deadline passed before it was judged scores 0 and is
+    counted apart in `deadline`, so a run can see (and fix) a server too slow for its batches."""
     return {
         **scored.parts,
         "score": scored.reward,
         "acc": bool(scored.correct),
+        "deadline": scored.status == "deadline",
         "status": scored.status,
         "pred": scored.extracted or "",
     }

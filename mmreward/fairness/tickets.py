@@ -36,7 +36,7 @@ class Ticket:
         """(status, reason) for an item dropped because the request ended."""
         if self.cancelled:
             return "error", "request cancelled: its caller went away"
-        return "timeout", "request deadline passed before the item was evaluated"
+        return "deadline", "request deadline passed before the item was evaluated"
 
 
 _current: ContextVar[Ticket | None] = ContextVar("mmreward_sandbox_ticket", default=None)

@@ -225,7 +225,8 @@ class GroundingScorer:
         ended: Mapping[_CacheKey, RequestEndedError] | None = None,
     ) -> list[Verdict]:
         """Each item's verdict; one whose image was dropped from the detector's queue because
-        the request ended is a `timeout` (deadline) or `error` (caller gone) with the reason."""
+        the request ended is `deadline` (its deadline passed) or `error` (caller gone), with the
+        reason."""
         verdicts = []
         for item, image in zip(items, images, strict=True):
             if isinstance(image, InvalidInputError):

@@ -7,6 +7,7 @@ RUNNING = Gauge("mmreward_sandbox_running", "Sandbox jobs on a worker", ["lane"]
 OUTCOMES = Counter(
     "mmreward_sandbox_jobs_total",
     "Sandbox jobs by how they ended: done, timeout, remembered (a known runaway answered from "
-    "memory), crashed, memory, dropped (request ended), slow_lane_full, rejected (queue full)",
+    "memory), crashed, memory, dropped (request ended: deadline or caller gone), rejected "
+    "(queue full)",
     ["outcome"],
 )

@@ -3,15 +3,24 @@
 Why processes and not SIGALRM: a signal only reaches the main thread, and a thread stuck in a C
 loop inside sympy/gmpy holds the GIL for good. A process can always be killed.
 
+A verdict depends on the item alone, never on load: an item waits for a worker for as long as
+its request allows (its `Ticket`'s deadline; in-process callers have none), and `timeout` means
+only that the item used its own budget: `timeout_s` of CPU time, or `wall_factor` times that of
+wall-clock time *not* spent waiting for a CPU (a job sleeping on its own account). An item whose
+request ended first is `deadline` (or `error` when its caller went away): no verdict at all.
+
 Why two lanes: nearly every item needs milliseconds, a few need seconds and some never end. An
 item starts in the fast lane; one still running after `fast_budget_s` moves, on its worker, to
-the bounded slow lane and that worker is replaced by a spare that is already running. While
-other requests' items wait for a fast worker the budget is `busy_budget_s`: a sympy item needs
+the slow lane and that worker is replaced by a spare that is already running. While other
+requests' items wait for a fast worker the budget is `busy_budget_s`: a sympy item needs
 ~0.1 ms, so under load a few runaway items arriving together must not hold every fast worker
 for the full budget (least-attained-service first). Within one request (a relabeling chunk, a
-training batch) the full budget holds: an item of 50-250 ms there delays only its own batch,
-and moving it early to a full slow lane would turn it into a timeout. Slow-lane workers run at
-idle priority (`SCHED_IDLE`): they get the CPU the fast lane and the server leave over.
+training batch) the full budget holds: an item of 50-250 ms there delays only its own batch.
+When every slow worker is taken, a moved item waits in the slow queue (it starts again there;
+its budget counts from that start). The slow lane never refuses an item; what bounds it is the
+admission of items at all: fast and slow waiting items together are at most `max_queue`, beyond
+which a request gets 429. Slow-lane workers run at idle priority (`SCHED_IDLE`): they get the
+CPU the fast lane and the server leave over.
 
 A slow item that used `timeout_s` of its own CPU time is killed and remembered, so a retried
 batch does not pay for it again; one that merely went past the fast budget goes straight to the
@@ -85,7 +94,6 @@ class Sandbox:
         slow_workers: int = 0,
         spare_workers: int = 1,
         max_queue: int = 4096,
-        slow_queue: int = 0,
         remember_timeouts_s: float = 600.0,
         wall_factor: float = 10.0,
     ) -> None:
@@ -98,7 +106,6 @@ class Sandbox:
         self.busy_budget_s = min(busy_budget_s, self.fast_budget_s)
         self.memory_bytes = memory_bytes
         self.max_queue = max_queue
-        self.slow_queue = slow_queue or 2 * self.slow_workers
         self.wall_limit_s = timeout_s * wall_factor
         self.timeouts = 0
         self.remembered = 0
@@ -137,7 +144,6 @@ class Sandbox:
             slow_workers=settings.sandbox_slow_workers,
             spare_workers=settings.sandbox_spare_workers,
             max_queue=settings.sandbox_max_queue,
-            slow_queue=settings.sandbox_slow_queue,
             remember_timeouts_s=settings.sandbox_remember_timeouts_s,
         )
 
@@ -148,8 +154,9 @@ class Sandbox:
     ) -> list[Future[Verdict]]:
         """Queue jobs under one ticket (the caller's request, or a new one).
 
-        Raises `OverloadedError` (HTTP 429) when the fast queue cannot take them all; a batch is
-        always taken into an empty queue, so no batch size is refused forever.
+        Raises `OverloadedError` (HTTP 429) when the queues (fast and slow together) cannot
+        take them all; a batch is always taken into empty queues, so no batch size is refused
+        forever. A job taken in is never refused later: it waits as long as its ticket allows.
         """
         ticket = ticket or current_ticket() or Ticket()
         keys = [job_key(job) for job in jobs]
@@ -157,12 +164,12 @@ class Sandbox:
         with self._lock:
             if self._closed:
                 raise RuntimeError("sandbox is closed")
-            waiting = len(self._fast)
+            waiting = len(self._fast) + len(self._slow)
             if waiting and waiting + len(jobs) > self.max_queue:
                 OUTCOMES.labels("rejected").inc(len(jobs))
-                retry = waiting * self._job_s / self.workers
                 raise OverloadedError(
-                    f"sandbox queue is full ({waiting} items waiting)", retry_after_s=retry
+                    f"sandbox queue is full ({waiting} items waiting)",
+                    retry_after_s=self._retry_after_s(),
                 )
             for job, key in zip(jobs, keys, strict=True):
                 future: Future[Verdict] = Future()
@@ -362,11 +369,12 @@ class Sandbox:
                     self._memory.add(job.key)
                 self._count_timeout()
                 self._kill(worker, self._timed_out(job.deferred, self._own_timeout_reason()))
-            elif now - worker.started >= self.wall_limit_s:
+            elif worker.job_own_seconds(now) >= self.wall_limit_s:
+                # Not remembered: a job that sleeps may not sleep next time.
                 self._count_timeout()
                 reason = (
-                    f"evaluation exceeded {self.wall_limit_s:g}s of wall-clock time "
-                    f"({worker.job_cpu_seconds():.1f}s of CPU)"
+                    f"evaluation took over {self.wall_limit_s:g}s of wall-clock time besides "
+                    f"waiting for a CPU ({worker.job_cpu_seconds():.1f}s of CPU)"
                 )
                 self._kill(worker, self._timed_out(job.deferred, reason))
 
@@ -397,12 +405,7 @@ class Sandbox:
         """Wait for the slow lane; a job known to be slow never holds a fast worker again."""
         if job.key is not None:
             self._known_slow.add(job.key)
-        if len(self._slow) < self.slow_queue:
-            self._slow.push(job.ticket, job)
-            return
-        OUTCOMES.labels("slow_lane_full").inc()
-        reason = f"evaluation takes over {self.fast_budget_s:g}s and the slow lane is full"
-        self._resolve(job, self._timed_out(job.deferred, reason))
+        self._slow.push(job.ticket, job)
 
     def _dispatch(self, now: float) -> None:
         idle = [w for w in self._pool if w.ready and w.job is None]
@@ -429,8 +432,7 @@ class Sandbox:
 
     def _send(self, worker: Worker, job: _Job, now: float) -> bool:
         worker.job = job
-        worker.started = now
-        worker.cpu_at_start = worker.cpu_seconds()
+        worker.mark_start(now)
         try:
             worker.conn.send(job.deferred)
         except OSError:
@@ -493,6 +495,12 @@ class Sandbox:
     def _fail_waiting(self, reason: str) -> None:
         for _, job in [*self._fast.drain(), *self._slow.drain()]:
             self._resolve(job, Verdict.failed("error", reason))
+
+    def _retry_after_s(self) -> float:
+        """When the queues will have room again, roughly: the fast queue at the running mean of
+        a fast job, the slow queue at the fast budget per job (a lower bound of a slow one)."""
+        fast = len(self._fast) * self._job_s / self.workers
+        return fast + len(self._slow) * self.fast_budget_s / self.slow_workers
 
     def _count_timeout(self) -> None:
         self.timeouts += 1

@@ -62,6 +62,7 @@ class Worker:
     """Running an item past the fast budget; such a worker is retired when the item ends."""
     started: float = 0.0
     cpu_at_start: float = 0.0
+    delay_at_start: float = 0.0
     spawned: float = field(default_factory=time.monotonic)
 
     @property
@@ -78,5 +79,23 @@ class Worker:
             return 0.0
         return (int(fields[11]) + int(fields[12])) * _TICK_S
 
+    def run_delay_seconds(self) -> float:
+        """Seconds the process spent runnable but waiting for a CPU (0 where not reported)."""
+        try:
+            with open(f"/proc/{self.pid}/schedstat", "rb") as stat:
+                return int(stat.read().split()[1]) / 1e9
+        except (OSError, IndexError, ValueError):
+            return 0.0
+
+    def mark_start(self, now: float) -> None:
+        self.started = now
+        self.cpu_at_start = self.cpu_seconds()
+        self.delay_at_start = self.run_delay_seconds()
+
     def job_cpu_seconds(self) -> float:
         return self.cpu_seconds() - self.cpu_at_start
+
+    def job_own_seconds(self, now: float) -> float:
+        """Wall-clock time of the job less the time it waited for a CPU: computing or sleeping
+        on its own account, whatever the machine's load."""
+        return now - self.started - (self.run_delay_seconds() - self.delay_at_start)

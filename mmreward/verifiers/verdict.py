@@ -1,7 +1,9 @@
 """The one result type every verifier returns.
 
 A timeout, an unparsable reference and a wrong answer are different outcomes: a trainer may want
-to drop the first two from its batch statistics, while the last is a real 0.
+to drop the first two from its batch statistics, while the last is a real 0. `deadline` is no
+outcome of the item at all: the caller's deadline passed before it was judged (reward 0, never
+cached or remembered; adapters abstain or log it apart, never train on it as a 0).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from typing import Any, Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Status = Literal["ok", "no_answer", "unparsable_reference", "timeout", "error"]
+Status = Literal["ok", "no_answer", "unparsable_reference", "timeout", "deadline", "error"]
 
 
 class ReadOnlyDict(dict[str, Any]):

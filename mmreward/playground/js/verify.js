@@ -9,7 +9,8 @@ export const STATUS_WORDS = {
   no_answer: "No answer could be read from the response, so the reward is 0.",
   unparsable_reference:
     "The reference itself could not be read; a trainer may leave this item out.",
-  timeout: "Judging ran past the sandbox's time limit; the item can be retried.",
+  timeout: "Judging used the item's whole CPU budget in the sandbox, so the reward is 0.",
+  deadline: "The request's deadline passed before the item was judged: no verdict; retry it.",
   error: "The item could not be judged (bad or oversized input), so the reward is 0.",
 };
 

@@ -79,7 +79,8 @@ class OpenRLHFResponse(BaseModel):
     rewards: list[float] = Field(description="one per query, for advantages")
     scores: list[float] = Field(description="the same, for OpenRLHF's dynamic filtering")
     extra_logs: dict[str, list[float]] = Field(
-        description="accuracy, timeouts, errors, truncated and each recipe component, per query"
+        description="accuracy, timeouts, deadlines, errors, truncated and each recipe component, "
+        "per query"
     )
 
 
