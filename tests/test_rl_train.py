@@ -190,7 +190,8 @@ def test_ppo_with_prm_step_rewards(workdir, client):
     out = workdir / "out-prm"
     trainer = Trainer(load_config(config), out, client)
     rollout = trainer._generate(trainer.train_rows[:3], greedy=False)
-    dense = trainer._process_rewards(trainer.train_rows[:3], rollout)
+    dense = trainer._score(trainer.train_rows[:3], rollout).dense
+    assert dense is not None
     assert dense.shape == rollout.response_mask.shape
     assert bool((dense * (1 - rollout.response_mask)).eq(0).all())  # nothing on padding
     for row, text in enumerate(rollout.texts):

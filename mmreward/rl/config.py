@@ -83,6 +83,12 @@ class RLConfig:
     Lightman et al. 2023) added to the recipe's outcome reward on the last token."""
     step_separator: str = "\n"
     """Text that ends a reasoning step, for `process_rewards`."""
+    eval_process_rewards: bool = False
+    """Also score held-out responses with the PRM (`eval/dense`); off, evaluation costs no
+    PRM time."""
+    eval_hook: str = ""
+    """`module:function(records, texts, truncated) -> {name: value}` run on each evaluation's
+    greedy responses, logged as `eval/<name>` (a task's exact match, wrong-step rate)."""
 
     # --- rollouts -------------------------------------------------------------------------
     prompts_per_step: int = 16

@@ -30,7 +30,9 @@ from mmreward.rl import advantages as adv
 from mmreward.rl import losses
 from mmreward.rl.config import RLConfig
 from mmreward.rl.curriculum import PromptPool
+from mmreward.rl.hooks import load_eval_hook
 from mmreward.rl.policy import Policy, ValueModel, build_critic, load_policy
+from mmreward.rl.process import dense_rewards, dense_stats
 from mmreward.rl.rollout import (
     Rollout,
     concat,
@@ -61,6 +63,9 @@ class Scored:
     components: dict[str, list[float]]
     dense: torch.Tensor | None
     seconds: float
+    dense_steps: list[int]
+    """Steps the PRM scored, per response (empty without process rewards)."""
+    prm_seconds: float = 0.0
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -135,6 +140,7 @@ class Trainer:
         """Training seconds on the budget clock; `wall` is always wall-clock."""
         self.wall = 0.0
         self.evaluations: list[float] = []
+        self.eval_hook = load_eval_hook(config.eval_hook) if config.eval_hook else None
         self._scoring = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rl-rewards")
         if resuming:
             self._load_checkpoint()
@@ -220,6 +226,10 @@ class Trainer:
         line: dict[str, Any] = {"step": self.step + 1}
         all_scored = _merge(sampled)
         line["reward/mean"] = _mean(all_scored.rewards.tolist())
+        line["reward/outcome"] = line["reward/mean"]
+        if all_scored.dense is not None:
+            line.update(dense_stats(all_scored.dense, all_scored.dense_steps))
+            timings["prm"] = all_scored.prm_seconds
         for name, values in all_scored.components.items():
             line[f"reward/{name}"] = _mean(values)
         line["accuracy"] = _mean(all_scored.accuracy)
@@ -283,8 +293,11 @@ class Trainer:
             suppress=self.policy.suppressed,
         )
 
-    def _score(self, records: list[dict[str, Any]], rollout: Rollout) -> Scored:
-        """Runs on the scoring thread: one client call per chunk, plus PRM steps for PPO."""
+    def _score(
+        self, records: list[dict[str, Any]], rollout: Rollout, *, process: bool = True
+    ) -> Scored:
+        """Runs on the scoring thread: one client call per chunk, plus PRM steps for PPO
+        (when `process` and the config asks for them)."""
         began = time.perf_counter()
         lengths = rollout.lengths.long().tolist()
         items = [
@@ -311,32 +324,28 @@ class Trainer:
             accuracy.append(result.reward if chosen is None else chosen.score)
             for name, part in parts.items():
                 components.setdefault(name, []).append(part.score)
-        dense = self._process_rewards(records, rollout) if self.config.process_rewards else None
-        return Scored(
-            torch.tensor(totals), accuracy, components, dense, time.perf_counter() - began
+        if not (process and self.config.process_rewards):
+            return Scored(
+                torch.tensor(totals), accuracy, components, None, time.perf_counter() - began, []
+            )
+        # PRM step scores as dense rewards on the tokens that end the steps (`rl/process.py`).
+        dense = dense_rewards(
+            self.client,
+            [str(r.get("problem") or r["prompt"]).strip() for r in records],
+            rollout.texts,
+            rollout.response_ids,
+            self.policy.decode,
+            self.config.step_separator,
         )
-
-    def _process_rewards(self, records: list[dict[str, Any]], rollout: Rollout) -> torch.Tensor:
-        """PRM step scores placed on the token that ends each step (dense rewards for PPO).
-
-        A step's reward is its score minus the previous step's, so the sum over a response is
-        its last step's score, the same scale as an outcome reward.
-        """
-        sep = self.config.step_separator
-        dense = torch.zeros_like(rollout.response_mask)
-        steps_of = [[s for s in text.split(sep) if s.strip()] for text in rollout.texts]
-        asked = [i for i, steps in enumerate(steps_of) if steps]
-        if not asked:
-            return dense
-        items = [{"problem": records[i]["prompt"], "steps": steps_of[i]} for i in asked]
-        results = self.client.prm_score(items)
-        for i, result in zip(asked, results, strict=True):
-            ends = _step_end_tokens(self.policy, rollout.response_ids[i], rollout.texts[i], sep)
-            previous = 0.0
-            for end, score in zip(ends, result.step_scores, strict=False):
-                dense[i, end] += float(score) - previous
-                previous = float(score)
-        return dense
+        return Scored(
+            torch.tensor(totals),
+            accuracy,
+            components,
+            dense.rewards.to(rollout.response_mask.dtype),
+            time.perf_counter() - began,
+            dense.steps,
+            dense.seconds,
+        )
 
     # --- the update -----------------------------------------------------------------------
 
@@ -497,22 +506,38 @@ class Trainer:
     # --- evaluation -----------------------------------------------------------------------
 
     def evaluate(self) -> dict[str, Any]:
-        """Greedy accuracy on the held-out prompts: accuracy component, truncation zeroed."""
+        """Greedy accuracy on the held-out prompts: accuracy component, truncation zeroed.
+
+        The PRM is not called unless `eval_process_rewards` asks for it; `eval_hook` adds the
+        task's own figures (e.g. exact match, wrong intermediate steps) as `eval/<name>`.
+        """
         began = time.perf_counter()
         correct: list[float] = []
         lengths: list[float] = []
+        texts: list[str] = []
+        truncated: list[bool] = []
+        scored: list[Scored] = []
         for start in range(0, len(self.eval_rows), 256):
             chunk = self.eval_rows[start : start + 256]
             rollout = self._generate(chunk, greedy=True)
-            correct.extend(self._score(chunk, rollout).accuracy)
+            result = self._score(chunk, rollout, process=self.config.eval_process_rewards)
+            scored.append(result)
+            correct.extend(result.accuracy)
             lengths.extend(rollout.lengths.tolist())
+            texts.extend(rollout.texts)
+            truncated.extend(rollout.truncated)
         accuracy = _mean(correct)
         self.evaluations.append(accuracy)
-        return {
-            "eval/accuracy": accuracy,
-            "eval/response_length": _mean(lengths),
-            "seconds/eval": round(time.perf_counter() - began, 4),
-        }
+        line: dict[str, Any] = {"eval/accuracy": accuracy, "eval/response_length": _mean(lengths)}
+        merged = _merge(scored) if scored else None
+        if merged is not None and merged.dense is not None:
+            stats = dense_stats(merged.dense, merged.dense_steps)
+            line.update({f"eval/{k.removeprefix('reward/')}": v for k, v in stats.items()})
+        if self.eval_hook is not None:
+            figures = self.eval_hook(self.eval_rows, texts, truncated)
+            line.update({f"eval/{name}": float(value) for name, value in figures.items()})
+        line["seconds/eval"] = round(time.perf_counter() - began, 4)
+        return line
 
     # --- metrics and checkpoints ----------------------------------------------------------
 
@@ -606,6 +631,8 @@ def _merge(scored: list[Scored]) -> Scored:
         components,
         _cat_right(dense) if dense else None,
         sum(s.seconds for s in scored),
+        [n for s in scored for n in s.dense_steps],
+        sum(s.prm_seconds for s in scored),
     )
 
 
@@ -617,23 +644,3 @@ def _cat_right(tensors: list[torch.Tensor]) -> torch.Tensor:
 def _pad_dense(dense: list[torch.Tensor], batch: Rollout) -> list[torch.Tensor]:
     width = batch.response_ids.shape[1]
     return [torch.nn.functional.pad(d, (0, width - d.shape[1])) for d in dense]
-
-
-def _step_end_tokens(policy: Policy, ids: torch.Tensor, text: str, sep: str) -> list[int]:
-    """Index of the token on which each non-empty step of `text` ends."""
-    ends: list[int] = []
-    position = 0
-    boundaries = []
-    for piece in text.split(sep):
-        position += len(piece)
-        if piece.strip():
-            boundaries.append(position)
-        position += len(sep)
-    covered = 0
-    token = 0
-    for t, tid in enumerate(ids.tolist()):
-        covered += len(policy.decode([tid]))
-        while token < len(boundaries) and covered >= boundaries[token]:
-            ends.append(t)
-            token += 1
-    return ends
