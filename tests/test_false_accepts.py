@@ -2,8 +2,12 @@
 (units, percent, angles, precision, negation, echoes, equations), each near-miss beside the
 rewrite it must not be confused with."""
 
+from pathlib import Path
+
 import pytest
 
+from mmreward import recipes
+from mmreward.recipes.loading import load_recipe_file
 from mmreward.verifiers import verify
 from mmreward.verifiers.deferred import Deferred
 from mmreward.verifiers.math import verify_math
@@ -169,4 +173,98 @@ PRECISION = [
 
 @pytest.mark.parametrize(("response", "reference", "correct"), PRECISION)
 def test_tolerances_are_relative_and_follow_the_written_precision(response, reference, correct):
+    assert judge(response, reference).correct is correct
+
+
+CHOICES = [
+    ("The answer is not (A).", "A", None),
+    ("The answer is (B), not (A).", "B", True),
+    ("A, no wait, D", "D", True),
+    ("A, no wait, D", "A", False),
+    ("I first leaned to (B); on reflection it is (C).", "C", True),
+    ("I first leaned to (B); on reflection it is (C).", "B", False),
+    ("either A or B", "A", False),
+    ("It is not A but B", "B", True),
+    ("(A) is wrong, so the answer is (C).", "C", True),
+    ("(A) is wrong.", "A", None),
+    ("The answer is (C).", "C", True),
+    ("A triangle has three sides, so the answer is (B).", "B", True),
+]
+
+
+@pytest.mark.parametrize(("response", "reference", "correct"), CHOICES)
+def test_the_last_committed_choice_counts_and_a_negated_one_is_none(response, reference, correct):
+    verdict = verify("choice", response, reference)
+    if correct is None:
+        assert verdict.status == "no_answer"
+        assert verdict.reward == 0.0
+    else:
+        assert verdict.correct is correct
+
+
+ECHOES = [
+    ("\\boxed{37+48}", "85", False),
+    ("\\boxed{80+5}", "85", False),
+    ("\\boxed{\\frac{170}{2}}", "85", True),
+    ("\\boxed{4!}", "24", False),
+    ("\\boxed{\\sqrt{16}}", "4", False),
+    ("\\boxed{85}", "85", True),
+    ("\\boxed{85.0}", "85", True),
+    ("\\boxed{-\\frac{2}{7}}", "-\\frac{2}{7}", True),
+    ("$37 + 48 = 85$", "85", True),
+    ("\\boxed{2\\sqrt{3}}", "\\sqrt{12}", True),
+]
+
+
+@pytest.mark.parametrize(("response", "reference", "correct"), ECHOES)
+def test_evaluated_rejects_an_unevaluated_copy_of_the_question(response, reference, correct):
+    verdict = judge(response, reference, evaluated=True)
+    assert verdict.correct is correct
+    if not correct:
+        assert verdict.reason == "not_evaluated"
+
+
+def test_evaluated_is_off_unless_asked_and_on_in_the_rl_recipes():
+    assert judge("\\boxed{37+48}", "85").correct is True
+    builtin = Path(recipes.__file__).parent / "builtin"
+    for name in ("math", "math_format", "r1v"):
+        recipe = load_recipe_file(builtin / f"{name}.yaml")
+        accuracy = next(c for c in recipe.components if c.kind == "accuracy")
+        assert accuracy.params["evaluated"] is True
+
+
+OTHER_GRADERS = [
+    # the value after the last `=` of a worked chain
+    ("$\\binom{6}{2} = 15$", "15", True),
+    ("$\\sqrt{9} = 3$", "3", True),
+    ("$\\sqrt{9} = 3$", "9", False),
+    ("$2 + 2 = 5$", "4", False),
+    # equations and inequalities written the other way round
+    ("\\boxed{p<q}", "q>p", True),
+    ("\\boxed{p>q}", "q>p", False),
+    ("\\boxed{p \\le q}", "q>p", False),
+    ("\\boxed{3x \\geq x^2}", "x^2 \\leq 3x", True),
+    ("\\boxed{3x > x^2}", "x^2 \\leq 3x", False),
+    ("\\boxed{y = 5x - 1}", "f(x) = 5x - 1", True),
+    ("\\boxed{y = 5x + 1}", "f(x) = 5x - 1", False),
+    # identities that hold on the real domain
+    ("\\boxed{\\ln((x+2)/(2-x))}", "-\\ln((2-x)/(x+2))", True),
+    ("\\boxed{\\ln((x+2)/(2-x))}", "\\ln((2-x)/(x+2))", False),
+    # a definite integral or sum is its value
+    ("\\boxed{\\int_0^1 x^2 \\, dx}", "\\frac13", True),
+    ("\\boxed{\\int_0^1 x^3 dx}", "\\frac13", False),
+    ("\\boxed{\\int_{0}^{\\pi} \\sin(t) \\,dt}", "2", True),
+    ("\\boxed{\\sum_{k=1}^{10} k}", "55", True),
+    ("\\boxed{\\sum_{k=1}^{10} k}", "56", False),
+    # worded answers that mean the same
+    ("\\boxed{impossible}", "\\text{not possible}", True),
+    ("\\boxed{possible}", "\\text{not possible}", False),
+    ("\\boxed{No solutions}", "\\text{no solution}", True),
+    ("\\boxed{\\text{no real solutions}}", "\\text{no solution}", False),
+    ("\\boxed{\\text{does not exist}}", "DNE", True),
+]
+
+
+@pytest.mark.parametrize(("response", "reference", "correct"), OTHER_GRADERS)
+def test_other_graders_classes_at_their_proper_depth(response, reference, correct):
     assert judge(response, reference).correct is correct

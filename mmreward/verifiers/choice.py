@@ -55,6 +55,34 @@ _NOT_BUT = re.compile(
     rf"\b(?i:not)\s+(?i:option\s+|choice\s+)?{_TOKEN}[.,;]?\s+(?i:but)\s+(?i:rather\s+)?"
 )
 _OPTION_PREFIX = re.compile(r"\s*[(\[]?([A-Za-z])[)\].:]\s+")
+# Commitment: corrections and negations around the letters a span names.
+_CORRECTION = re.compile(
+    r"(?i:\bno,?\s+wait\b|\bwait\b|\bactually\b|\bon\s+(?:second\s+thought|(?:further\s+)?"
+    r"reflection)\b|\bscratch\s+that\b|\bi\s+mean\b|\bcorrection\b|\brather\b|\binstead\b|"
+    r"\bchang(?:e|ed|ing)\s+my\s+mind\b|\bbut\b|\bhowever\b|\bso\b|\btherefore\b|\bthus\b|"
+    r"\bhence\b|\bfinal(?:ly)?\b|\bin\s+the\s+end\b|\bnow\b|;)"
+)
+_NEGATION_WORDS = (
+    r"not|never|n't|no|isn't|cannot|can't|rule\s+out|ruled\s+out|eliminate|exclude|reject|"
+    r"except"
+)
+_CUE = re.compile(
+    rf"(?i:\b(?:{_NEGATION_WORDS}|either|neither|wrong|incorrect|false)\b|n't\b)"
+    rf"|{_CORRECTION.pattern}"
+)
+_NEGATION_BEFORE = re.compile(
+    rf"(?i:(?:\b(?:{_NEGATION_WORDS})|n't)\s+(?:(?:the\s+)?(?:answer|option|choice)\s+)?"
+    r"(?:(?:is|be|was)\s+)?)$"
+)
+_NEGATION_AFTER = re.compile(
+    r"(?i:\s*(?:is|are|was|seems|looks)\s+(?:not\b|wrong|incorrect|false|impossible|out\b))"
+)
+_MENTION = re.compile(
+    r"[(\[]([A-J])[)\]]"
+    r"|\b(?i:option|choice)\s+\(?([A-Ja-j])\)?(?![\w'])"
+    r"|(?<![\w'’-])([A-J])(?=\s*$|\s*[.,;:!?)](?!\w)|\s+(?i:is|or|and|no|nor|but|seems|looks|"
+    r"would|could|should|must|was|then|instead|rather|because|since)\b)"
+)
 
 
 @dataclass(frozen=True)
@@ -87,6 +115,8 @@ def judge_choice(response: str, reference: Any, options: Options | None) -> Verd
     reading = read_choice(response, texts)
     if reading is None:
         return Verdict.failed("no_answer", "no choice found in the response")
+    if not reading.letters:
+        return Verdict.failed("no_answer", "the only choice named is ruled out", text=reading.text)
     details = {"how": reading.how, "where": reading.where, "reference_choice": reference_letter}
     if len(reading.letters) > 1:
         picked = ", ".join(reading.letters)
@@ -185,6 +215,9 @@ def _read_span(span: str, texts: list[str] | None, where: str) -> Reading | None
     span = strip_latex_wrappers(span).strip().strip("*'\"`").strip()
     lead = _LEAD_IN.match(span)
     body = span[lead.end() :] if lead is not None else span
+    committed = _committed(body, span, where)
+    if committed is not None:
+        return committed
     rejected = _NOT_BUT.search(body)
     if rejected is not None:
         body = body[rejected.end() :]
@@ -246,8 +279,44 @@ def _readings(quantity: Quantity) -> tuple[float, ...]:
     return (quantity.value,)
 
 
+def _committed(body: str, span: str, where: str) -> Reading | None:
+    """The choice a span commits to when it corrects or rules out letters: after the last
+    correction ("A, no wait, D", "I first leaned to (B); on reflection it is (C)", "not A but
+    B") the letters named and not negated ("not (A)", "(A) is wrong") are the answer; several
+    are a hedge ("either A or B"); none, where some were ruled out, is a Reading without
+    letters. None when the span has no such cue (the plain readings apply)."""
+    if not _CUE.search(body):
+        return None
+    segment = body
+    for marker in reversed(list(_CORRECTION.finditer(body))):
+        if _mentions(body[marker.end() :]):
+            segment = body[marker.end() :]
+            break
+    mentions = _mentions(segment)
+    if not mentions:
+        return None
+    kept = [letter for letter, negated in mentions if not negated]
+    letters = tuple(sorted(set(kept)))
+    return Reading(letters, span, "letter", where)
+
+
+def _mentions(text: str) -> list[tuple[str, bool]]:
+    """(letter, negated) for each choice letter named in `text`, in order."""
+    found = []
+    for match in _MENTION.finditer(text):
+        letter = next(group for group in match.groups() if group)
+        before = text[max(0, match.start() - 30) : match.start()]
+        after = text[match.end() : match.end() + 30]
+        negated = bool(_NEGATION_BEFORE.search(before) or _NEGATION_AFTER.match(after))
+        found.append((letter.upper(), negated))
+    return found
+
+
 def _explicit_letter(line: str) -> Reading | None:
     """`(C)` or `option C` anywhere in a short last line, when it names exactly one letter."""
+    committed = _committed(line, line, "last_line")
+    if committed is not None:
+        return committed
     letters = {a or b for a, b in _EXPLICIT_ANYWHERE.findall(line)}
     if len(letters) == 1:
         return Reading((letters.pop(),), line, "letter", "last_line")

@@ -58,6 +58,7 @@ from mmreward.verifiers.numbers import (
     readings,
     written_tolerance,
 )
+from mmreward.verifiers.wording import same_wording
 
 DIGITS = 60
 _RELATIVE_EPS = mpmath.mpf(10) ** -40
@@ -85,6 +86,8 @@ class Leaves(Protocol):
 
     def equations(self, ref: Relation, ans: Relation) -> bool: ...
 
+    def inequalities(self, ref: Relation, ans: Relation) -> bool: ...
+
 
 class ExactLeaves:
     """Rational arithmetic only: cheap and safe in the caller's process."""
@@ -98,6 +101,9 @@ class ExactLeaves:
             raise Undecided from None
 
     def equations(self, ref: Relation, ans: Relation) -> bool:
+        raise Undecided
+
+    def inequalities(self, ref: Relation, ans: Relation) -> bool:
         raise Undecided
 
 
@@ -133,6 +139,16 @@ class NumericLeaves:
         multiple of the other's at every sampled point."""
         f = Add((ref.items[0], Neg(ref.items[1])))
         g = Add((ans.items[0], Neg(ans.items[1])))
+        return self._proportional(f, g, positive=False)
+
+    def inequalities(self, ref: Relation, ans: Relation) -> bool:
+        """`p < q` is `q > p`, `3x \\ge x^2` is `x^2 \\le 3x`: written as `f < 0` (or `f <= 0`),
+        the two have the same strictness and one f is a positive constant multiple of the
+        other's at every sampled point."""
+        (f, strict_f), (g, strict_g) = _below_zero(ref), _below_zero(ans)
+        return strict_f == strict_g and self._proportional(f, g, positive=True)
+
+    def _proportional(self, f: Node, g: Node, *, positive: bool) -> bool:
         names = sorted(free_symbols(f) | free_symbols(g))
         if not names:
             return False
@@ -150,7 +166,7 @@ class NumericLeaves:
                     continue
                 q = gv / fv
                 if ratio is None:
-                    if _tiny(q):
+                    if _tiny(q) or (positive and not (_real(q) and mpmath.re(q) > 0)):
                         return False
                     ratio = q
                 elif not _close(q, ratio, None):
@@ -168,11 +184,21 @@ def equivalent(ref: Node, ans: Node, leaves: Leaves) -> Match:
     if ref == ans:
         return Match(True, "equal")
     if isinstance(ref, Text) or isinstance(ans, Text):
-        same = isinstance(ref, Text) and isinstance(ans, Text) and ref.value == ans.value
+        same = (
+            isinstance(ref, Text) and isinstance(ans, Text) and same_wording(ref.value, ans.value)
+        )
         return Match(same, "equal" if same else "text_mismatch")
     if isinstance(ref, Relation) and isinstance(ans, Relation) and ref.ops == ans.ops == ("=",):
         same = _same_equation(ref, ans, leaves)
         return Match(same, "equal" if same else "not_equal")
+    if _is_inequality(ref) and _is_inequality(ans) and (_two_sided(ref) or _two_sided(ans)):
+        assert isinstance(ref, Relation)
+        assert isinstance(ans, Relation)
+        same = leaves.inequalities(ref, ans)
+        return Match(same, "equal" if same else "not_equal")
+    if not isinstance(ref, Relation) and _is_chain(ans):
+        assert isinstance(ans, Relation)
+        ans = ans.items[-1]  # `\\binom{6}{2} = 15`: the value after the last `=` is the answer
     ref_named, ans_named = _named_values(ref), _named_values(ans)
     if ref_named is not None and ans_named is not None:
         same = ref_named.keys() == ans_named.keys() and all(
@@ -470,7 +496,45 @@ def _same_equation(ref: Relation, ans: Relation, leaves: Leaves) -> bool:
     if _is_assignment(ref) and _is_assignment(ans) and ref.items[0] == ans.items[0]:
         # Same variable: compare the values (`x = 5` vs `x = 5.0`; no sampling needed).
         return _element(ref.items[1], ans.items[1], leaves)
+    if _names_a_function(ref.items[0]) and _names_a_function(ans.items[0]):
+        # `y = 5x - 1` and `f(x) = 5x - 1` define the same function.
+        return _element(ref.items[1], ans.items[1], leaves)
     return leaves.equations(ref, ans)
+
+
+def _names_a_function(node: Node) -> bool:
+    """`y` or `f(x)`: the left side of an equation that defines a function."""
+    return node == Sym("y") or _is_function_value(node)
+
+
+def _is_chain(node: Node) -> bool:
+    """`a = b = … = v` (or `a = v`) whose last value holds no variable: a computation."""
+    return (
+        isinstance(node, Relation)
+        and set(node.ops) == {"="}
+        and not free_symbols(node.items[-1])
+        and not _is_assignment(node)
+    )
+
+
+def _is_inequality(node: Node) -> bool:
+    return (
+        isinstance(node, Relation) and len(node.ops) == 1 and node.ops[0] in ("<", "<=", ">", ">=")
+    )
+
+
+def _two_sided(node: Node) -> bool:
+    """Variables on both sides (`p < q`, `3x \\ge x^2`): no interval to read off."""
+    return isinstance(node, Relation) and all(free_symbols(item) for item in node.items)
+
+
+def _below_zero(node: Relation) -> tuple[Node, bool]:
+    """`a < b` -> (a - b, strict); `a >= b` -> (b - a, not strict)."""
+    left, right = node.items
+    op = node.ops[0]
+    if op in (">", ">="):
+        left, right = right, left
+    return Add((left, Neg(right))), op in ("<", ">")
 
 
 def _named_values(node: Node) -> dict[Node, Node] | None:
@@ -735,13 +799,13 @@ def _numerically_equal(ref: Node, ans: Node, tolerance: Fraction | None) -> bool
         except EvaluationError:
             return False
     agreeing = 0
-    for env, signed in _points(names):
+    for env, _ in _points(names):
         try:
-            x, y = evaluate(ref, env, signed), evaluate(ans, env, signed)
+            x, y = evaluate(ref, env, True), evaluate(ans, env, True)
         except EvaluationError:
             continue
-        if signed and not (_real(x) and _real(y)):
-            continue
+        if not (_real(x) and _real(y)):
+            continue  # outside one side's real domain (`\\ln(2 - x)` at x > 2)
         if not _close(x, y, None):
             return False
         agreeing += 1
@@ -750,8 +814,9 @@ def _numerically_equal(ref: Node, ans: Node, tolerance: Fraction | None) -> bool
 
 def _points(names: list[str]) -> Iterator[tuple[dict[str, mpmath.mpf], bool]]:
     """Sample points, the same for a name on both sides: first with every variable in
-    (0.3, 2.1), where sqrt and log are real; then with mixed signs, which tell `|x|` from `x`
-    (those only count where both sides are real, so `2 ln x` still equals `ln x^2`)."""
+    (0.3, 2.1), where sqrt and log are real; then with mixed signs, which tell `|x|` from `x`.
+    A point counts only where both sides are real (`2 ln x` equals `ln x^2`, and identities of
+    logs of quotients hold where the quotients are positive)."""
     for point in range(_POSITIVE_POINTS + _SIGNED_POINTS):
         signed = point >= _POSITIVE_POINTS
         values = {}
@@ -874,6 +939,15 @@ def _evaluate(node: Node, env: dict[str, mpmath.mpf], real: bool) -> mpmath.mpc:
             return _in_domain(mpmath.power(x, 1 / n), (x, n), real)
         case Func("binom", (n, k)):
             return mpmath.binomial(_evaluate(n, env, real), _evaluate(k, env, real))
+        case Func("integral", (body, Sym(variable), low, high)):
+            a, b = _evaluate(low, env, real), _evaluate(high, env, real)
+            if not (_real(a) and _real(b)):
+                raise EvaluationError("integral with complex bounds")
+
+            def integrand(t: mpmath.mpf) -> mpmath.mpc:
+                return _evaluate(body, {**env, variable: t}, real)
+
+            return mpmath.quad(integrand, [mpmath.re(a), mpmath.re(b)])
         case Func(name, (arg,)) if name in _UNARY:
             x = _evaluate(arg, env, real)
             return _in_domain(_UNARY[name](x), (x,), real)

@@ -746,6 +746,8 @@ class _Parser:
             return Func("binom", (self.argument(), self.argument()))
         if bare in ("sum", "prod"):
             return self.big_operator(bare)
+        if bare == "int":
+            return self.integral()
         if bare == "pi":
             return Const("pi")
         if bare == "infty":
@@ -788,6 +790,42 @@ class _Parser:
         body = self.term()
         self.leave()
         return Func(name, (body, variable, low, high))
+
+    def integral(self) -> Node:
+        """`\\int_a^b body \\, dx` -> Func("integral", (body, x, a, b)): a definite integral
+        is a number (an indefinite one, `+ C` and all, is left to sympy)."""
+        bounds: dict[str, Node] = {}
+        while self.at("_", "^") and len(bounds) < 2:
+            side = self.next()[1]
+            bounds[side] = self.argument()
+        if len(bounds) != 2:
+            raise LatexError("an integral without both bounds")
+        end = self._differential()
+        body = _Parser(self.tokens[self.i : end])
+        body.depth = self.depth
+        node = body.parse()
+        variable = Sym(self.tokens[end + 1][1])
+        self.i = end + 2
+        return Func("integral", (node, variable, bounds["_"], bounds["^"]))
+
+    def _differential(self) -> int:
+        """Index of the `d` of `dx` that closes the integral starting here."""
+        depth = 0
+        for j in range(self.i, len(self.tokens) - 1):
+            kind, text = self.tokens[j]
+            if kind == "punct" and text in "([{":
+                depth += 1
+            elif kind == "punct" and text in ")]}":
+                depth -= 1
+            elif (
+                depth == 0
+                and text == "d"
+                and kind in ("letter", "text")
+                and self.tokens[j + 1][0] == "letter"
+                and j > self.i
+            ):
+                return j
+        raise LatexError("an integral without its d<variable>")
 
     def function(self, bare: str) -> Node:
         name = _FUNCTIONS[bare]

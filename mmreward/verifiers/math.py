@@ -5,19 +5,25 @@ Pipeline (cheap, bounded steps in the caller; only the numeric comparison in the
 1. extract the final answer (`extract.py`: `\\boxed{}` (boxes side by side are one list),
    `<answer>`, "the answer is", …), after the last `</think>`; a phrase-marked sentence gives
    the value it states ("The largest $n$ is 34.");
-2. normalise both sides' notation (`latex.normalize`) and parse them into trees
+2. split off a unit of measure on either side (`units.py`): on both sides they must be of one
+   dimension, currency or noun (else `unit_mismatch`) and the answer is converted into the
+   reference's unit; angles in `rad` become degrees; a unit on one side only leaves the
+   numbers as written;
+3. normalise both sides' notation (`latex.normalize`) and parse them into trees
    (`latex.parse_answer`; the reference's parse is cached, GRPO groups share references);
-3. refuse exponent towers, giant factorials and the like (`guards.check_magnitude`);
-4. compare structure and values (`compare.equivalent`) with exact rational arithmetic; that
+4. with `evaluated`, refuse an unevaluated answer (`37+48`) to a plain-number reference;
+5. refuse exponent towers, giant factorials and the like (`guards.check_magnitude`);
+6. compare structure and values (`compare.equivalent`) with exact rational arithmetic; that
    settles plain numbers, fractions, sets and tuples of them right here;
-5. otherwise return a `Deferred` job: the same comparison with 60-digit numeric evaluation runs in
+7. otherwise return a `Deferred` job: the same comparison with 60-digit numeric evaluation runs in
    the sandbox, and answers our parser cannot read go to latex2sympy2 + sympy there.
 
 `details` carries `marker` (where the answer was found, see `extract.Marker`) and `via` (what
-decided: `text`, `exact`, `numeric`, `sympy`, `guard`).
+decided: `text`, `units`, `exact`, `numeric`, `sympy`, `guard`).
 
 Reason codes (pinned by tests): ok/True `same_text`, `equal`, `symbolic`; ok/False `not_equal`,
-`shape_mismatch`, `text_mismatch`, `magnitude_mismatch`, `unparsable_answer`, `symbolic`;
+`shape_mismatch`, `text_mismatch`, `unit_mismatch`, `not_evaluated`, `magnitude_mismatch`,
+`unparsable_answer`, `symbolic`;
 no_answer `no_answer`; unparsable_reference `unparsable_reference`, `reference_too_long`,
 `reference_too_large`; error `answer_too_long`, `answer_too_complex`, `answer_too_large`.
 """
@@ -53,12 +59,13 @@ from mmreward.verifiers.latex import (
     parse_answer,
     text_form,
 )
-from mmreward.verifiers.mathtree import Node, Text
+from mmreward.verifiers.mathtree import Div, Neg, Node, Num, Percent, Relation, Text
 from mmreward.verifiers.numbers import NotExact, exact_value
 from mmreward.verifiers.text import after_reasoning
 from mmreward.verifiers.units import Mismatch, Unit, convert, split_unit
 from mmreward.verifiers.units_latex import converted, in_degrees
 from mmreward.verifiers.verdict import Verdict
+from mmreward.verifiers.wording import same_wording
 
 MAX_REFERENCE_CHARS = MAX_ANSWER_CHARS
 _PHRASE_MARKERS = frozenset({"answer_is", "answer_colon", "answer_tag"})
@@ -70,11 +77,24 @@ _CHOICE_LETTER = re.compile(r"\s*(?:\\text(?:bf|rm|normal)?\s*\{)?\s*\(?([A-J])\
 
 
 def verify_math(
-    response: str, reference: Any, *, options: list[str] | None = None, **params: Any
+    response: str,
+    reference: Any,
+    *,
+    options: list[str] | None = None,
+    evaluated: bool = False,
+    **params: Any,
 ) -> Verdict | Deferred:
-    """Judge a math answer (see the module docstring); `options` makes it multiple choice."""
+    """Judge a math answer (see the module docstring); `options` makes it multiple choice.
+
+    `evaluated`: against a reference that is a plain number (`85`, `-3`, `\\frac{2}{7}`,
+    `0.25`, `12\\%`), only a plain number is an answer; `37+48`, `80+5`, `\\frac{170}{2}`,
+    `4!`, `\\sqrt{16}` are `not_evaluated` (wrong), so a policy cannot copy the question.
+    Off by default, as other graders judge; the built-in RL recipes turn it on.
+    """
     if params:
         raise InvalidInputError(f"unknown math settings: {', '.join(sorted(params))}")
+    if not isinstance(evaluated, bool):
+        raise InvalidInputError("evaluated must be true or false")
     if options:
         return judge_choice(response, reference, options).with_details(delegated_to="choice")
     prepared = _prepare_reference(_reference_text(reference))
@@ -117,7 +137,7 @@ def verify_math(
             return prepared
         ref_text, ref_node, _ = prepared
     if ans_text == ref_text or (
-        isinstance(ref_node, Text) and text_form(ans_text) == ref_node.value
+        isinstance(ref_node, Text) and same_wording(text_form(ans_text), ref_node.value)
     ):
         return Verdict.judged(True, answer, "same_text", marker=marker, via="text")
     try:
@@ -127,6 +147,8 @@ def verify_math(
     except LatexError:
         ans_node = None
 
+    if evaluated and ans_node is None and is_plain_number(ref_node):
+        return Verdict.judged(False, answer, "not_evaluated", marker=marker, via="text")
     if ref_node is None or ans_node is None:
         if isinstance(ref_node, Text):
             return Verdict.judged(False, answer, "text_mismatch", marker=marker, via="text")
@@ -138,6 +160,8 @@ def verify_math(
             fallback=_timed_out(answer, marker),
         )
 
+    if evaluated and is_plain_number(ref_node) and not is_plain_number(final_value(ans_node)):
+        return Verdict.judged(False, answer, "not_evaluated", marker=marker, via="text")
     try:
         check_magnitude(ans_node)
     except TooLargeError as error:
@@ -147,7 +171,7 @@ def verify_math(
             "error", "answer_too_large", extracted=answer, marker=marker, why=str(error)
         )
     if isinstance(ref_node, Text) or isinstance(ans_node, Text):
-        same = text_form(ref_text) == text_form(ans_text)
+        same = same_wording(text_form(ref_text), text_form(ans_text))
         reason = "same_text" if same else "text_mismatch"
         return Verdict.judged(same, answer, reason, marker=marker, via="text")
     if _mentions_big_operator(ref_text, ans_text) and (
@@ -282,6 +306,25 @@ def _prepare_reference(reference: str | None) -> tuple[str, Node | None, Unit | 
     elif _power_nesting(text) > 2:
         return Verdict.failed("unparsable_reference", "reference_too_large")
     return text, node, unit
+
+
+def is_plain_number(node: Node | None) -> bool:
+    """A number as written once evaluated: `85`, `-3`, `2.5`, `\\frac{2}{7}`, `12\\%`."""
+    match node:
+        case Num():
+            return True
+        case Neg(arg) | Percent(arg):
+            return is_plain_number(arg)
+        case Div(Num(num, None), Num(den, None)):
+            return num.denominator == den.denominator == 1
+    return False
+
+
+def final_value(node: Node) -> Node:
+    """The value a chain `\\binom{6}{2} = 15` ends with (the answer itself otherwise)."""
+    if isinstance(node, Relation) and set(node.ops) == {"="}:
+        return node.items[-1]
+    return node
 
 
 def _is_modest_number(node: Node | None) -> bool:
