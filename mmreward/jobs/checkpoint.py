@@ -13,6 +13,7 @@ import fcntl
 import json
 import os
 import shutil
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -32,21 +33,33 @@ def fsync_dir(path: Path) -> None:
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """`path` holds `data` or its old content, never a torn file."""
-    temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("wb") as out:
-        out.write(data)
-        out.flush()
-        os.fsync(out.fileno())
-    os.replace(temporary, path)
+    """`path` holds `data` or its old content, never a torn file.
+
+    The temporary file is new (`O_EXCL`): a fixed name such as `path.tmp` would be opened
+    through whatever link stood there."""
+    fd, name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
     fsync_dir(path.parent)
+
+
+def checkpoint_directory(target: Path) -> Path:
+    """The parts directory of the job writing `target`: deleted when that job ends."""
+    return target.parent / f".{target.name}.relabel"
 
 
 class Checkpoint:
     """The parts directory of one job; its manifest ties it to the arguments and the input."""
 
     def __init__(self, target: Path, manifest: dict[str, Any]) -> None:
-        self.directory = target.parent / f".{target.name}.relabel"
+        self.directory = checkpoint_directory(target)
         self.manifest = manifest
         self._lock: int | None = None
 
@@ -54,9 +67,19 @@ class Checkpoint:
         """Create the directory, or reuse it when it belongs to the same job.
 
         A lock held for the run keeps a second run of the same job out; the kernel drops it
-        when the process dies, however it dies, so a re-run can resume."""
+        when the process dies, however it dies, so a re-run can resume. A directory that is a
+        symbolic link (or not a directory) is refused: `--restart` and the end of the job
+        delete its files, which would be the files of wherever it points."""
+        if self.directory.is_symlink() or (self.directory.exists() and not self.directory.is_dir()):
+            kind = "a symbolic link" if self.directory.is_symlink() else "not a directory"
+            raise JobError(
+                f"checkpoint folder {self.directory} is {kind}; relabel deletes its files, so "
+                "it must be a real directory: remove it and run again"
+            )
         self.directory.mkdir(parents=True, exist_ok=True)
-        self._lock = os.open(self.directory / _LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        self._lock = os.open(
+            self.directory / _LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644
+        )
         try:
             fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -65,10 +88,10 @@ class Checkpoint:
             raise JobError(f"another run is writing {self.directory}; wait for it") from None
         if restart:
             for stale in self.directory.iterdir():
-                if stale.is_dir():
+                if stale.is_dir() and not stale.is_symlink():
                     shutil.rmtree(stale)
                 elif stale.name != _LOCK:
-                    stale.unlink()
+                    stale.unlink()  # a link itself, never what it points to
         path = self.directory / _MANIFEST
         if path.exists():
             found = json.loads(path.read_text())

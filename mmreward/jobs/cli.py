@@ -163,7 +163,7 @@ def _relabel(args: argparse.Namespace) -> int:
     try:
         spec = _spec(args)
         if args.summary_json is not None:
-            check_paths(args.source, args.summary_json)
+            check_paths(args.source, args.target, args.summary_json)
             if args.summary_json.resolve() == args.target.resolve():
                 raise JobError("--summary-json must not be the output")
         ray = None

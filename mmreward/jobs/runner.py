@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -19,7 +20,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from mmreward.jobs.checkpoint import Checkpoint, fsync_dir, write_atomic
+from mmreward.jobs.checkpoint import Checkpoint, checkpoint_directory, fsync_dir, write_atomic
 from mmreward.jobs.chunks import Chunk, iter_chunks
 from mmreward.jobs.formats import (
     Format,
@@ -129,23 +130,78 @@ def write_summary(path: Path, summary: Summary) -> None:
     write_atomic(path, (summary.model_dump_json(indent=2) + "\n").encode())
 
 
-def check_paths(source: Path, target: Path) -> None:
-    """Refuse anything that could write over the input, before anything is created."""
-    if str(source) == "-" or str(target) == "-":
+def check_paths(source: Path, target: Path, output: Path | None = None) -> None:
+    """Refuse anything that could write over the input, before anything is created.
+
+    `target` is the job's output; `output` (default: `target`) is the file about to be written
+    (the output, or `--summary-json`)."""
+    output = target if output is None else output
+    if str(source) == "-" or str(output) == "-":
         raise JobError(
             "relabel reads and writes files (a run must be resumable); `-` (stdin/stdout) is "
             "not supported"
         )
     if not source.exists():
         raise JobError(f"input {source} does not exist")
-    real_source, real_target = source.resolve(), target.resolve()
-    same = real_source == real_target or (target.exists() and os.path.samefile(source, target))
+    parts = checkpoint_directory(target)
+    if _inside(source, parts):
+        raise JobError(
+            f"input {source} is inside {parts}, the checkpoint folder of this output, which "
+            "relabel deletes when the job ends; move the input out of it"
+        )
+    real_source, real_target = source.resolve(), output.resolve()
+    same = real_source == real_target or (output.exists() and os.path.samefile(source, output))
     if same:
-        raise JobError(f"output {target} is the input {source}; choose another output path")
+        raise JobError(f"output {output} is the input {source}; choose another output path")
     if real_target.is_relative_to(real_source) or real_source.is_relative_to(real_target):
-        raise JobError(f"output {target} and input {source} contain one another")
+        raise JobError(f"output {output} and input {source} contain one another")
+    check_writable(output, parts)
     if not real_target.parent.is_dir():
-        raise JobError(f"output directory {target.parent} does not exist")
+        raise JobError(f"output directory {output.parent} does not exist")
+
+
+def check_writable(output: Path, parts: Path) -> None:
+    """An output is built as a new file and renamed onto its path, so that path must be a
+    regular file (or a directory, for `datasets`) or nothing: a symbolic link would be replaced
+    by the file rather than written through (as root, an output of `/dev/stdout` replaced
+    `/dev/stdout`), and so would a FIFO or a device. Nothing is written inside the checkpoint
+    folder `parts`, which is deleted when the job ends."""
+    try:
+        mode = os.lstat(output).st_mode
+    except FileNotFoundError:
+        mode = None
+    except OSError as error:
+        raise JobError(f"output {output} cannot be inspected: {error}") from None
+    if mode is not None and stat.S_ISLNK(mode):
+        raise JobError(
+            f"output {output} is a symbolic link; relabel replaces a file and will not replace "
+            "a link: give the path it points to, or another path"
+        )
+    if mode is not None and not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise JobError(
+            f"output {output} is {_kind(mode)}, not a regular file; relabel writes files only"
+        )
+    if _inside(output, parts):
+        raise JobError(
+            f"output {output} is inside {parts}, the checkpoint folder of this job, which "
+            "relabel deletes when the job ends"
+        )
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a FIFO"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "a special file"
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    """`path` is `folder` or below it, as written or once links are followed."""
+    written = Path(os.path.abspath(path)).is_relative_to(os.path.abspath(folder))
+    return written or path.resolve().is_relative_to(folder.resolve())
 
 
 def check_replaceable(target: Path, fmt: Format) -> None:
@@ -263,8 +319,10 @@ def _assemble(
 ) -> None:
     """Build the output beside the parts, then rename it onto the target in one step."""
     built = checkpoint.output_path(target.name)
-    if built.is_dir():
+    if built.is_dir() and not built.is_symlink():
         shutil.rmtree(built)
+    else:  # a file left by a stopped run, or a link: written through otherwise
+        built.unlink(missing_ok=True)
     if fmt == "jsonl":
         write_jsonl(built, source, added, keep)
     elif fmt == "parquet":
