@@ -13,6 +13,7 @@ import base64
 import io
 import os
 import threading
+import weakref
 from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -148,6 +149,9 @@ class _LoopThread:
 _state_lock = threading.Lock()
 _loop_thread: _LoopThread | None = None
 _shared: dict[tuple[str | None, str | None], Any] = {}
+_shared_async: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[tuple[str | None, str | None], Any]
+] = weakref.WeakKeyDictionary()
 
 
 def _reset_after_fork() -> None:
@@ -157,6 +161,7 @@ def _reset_after_fork() -> None:
     _state_lock = threading.Lock()
     _loop_thread = None
     _shared.clear()
+    _shared_async.clear()
 
 
 os.register_at_fork(after_in_child=_reset_after_fork)
@@ -195,9 +200,7 @@ def shared_client(url: str | None = None, api_key: str | None = None) -> Any:
     Built once per process under a lock: verl's naive manager calls from several executor
     threads at once, and each extra engine would start its own sandbox workers.
     """
-    url = url or os.environ.get("MMREWARD_URL") or None
-    api_key = api_key or os.environ.get("MMREWARD_API_KEY") or None
-    key = (url, api_key)
+    key = url, api_key = _resolved(url, api_key)
     with _state_lock:
         client = _shared.get(key)
         if client is None:
@@ -211,6 +214,39 @@ def shared_client(url: str | None = None, api_key: str | None = None) -> Any:
                 client = LocalClient()
             _shared[key] = client
     return client
+
+
+def _resolved(url: str | None, api_key: str | None) -> tuple[str | None, str | None]:
+    return (
+        url or os.environ.get("MMREWARD_URL") or None,
+        api_key or os.environ.get("MMREWARD_API_KEY") or None,
+    )
+
+
+def shared_async_client(url: str | None = None, api_key: str | None = None) -> Any:
+    """The running event loop's coroutine client for `url` (as `shared_client` resolves it).
+
+    An `AsyncRewardClient`'s connection pool belongs to the loop that opened it, so there is
+    one per loop (a framework's reward worker runs one loop for its life); in-process, every
+    loop's `AsyncLocalClient` wraps the process's one engine.
+    """
+    url, api_key = _resolved(url, api_key)
+    loop = asyncio.get_running_loop()
+    with _state_lock:
+        clients = _shared_async.setdefault(loop, {})
+        client = clients.get((url, api_key))
+    if client is not None:
+        return client
+    if url:
+        from mmreward.clients._http import AsyncRewardClient
+
+        client = AsyncRewardClient(url, api_key=api_key)
+    else:
+        from mmreward.clients._local import AsyncLocalClient
+
+        client = AsyncLocalClient(engine=shared_client().engine)
+    with _state_lock:
+        return clients.setdefault((url, api_key), client)
 
 
 # -- scoring ------------------------------------------------------------------------------------
@@ -306,16 +342,17 @@ async def ascore_rows(client: Any, target: Target, rows: Sequence[Row]) -> list[
     return [from_result(r) for r in results]
 
 
-_taken: set[str] = set()
+_taken: dict[str, str] = {}
 
 
-def unique_name(base: str) -> str:
-    """`base`, or `base_2`, `base_3`... when this process already named a function `base`:
-    frameworks key their logged metrics by function name, and equal names merge."""
+def unique_name(base: str, identity: str) -> str:
+    """`base`, or `base_2`, `base_3`... when this process already gave `base` to a function
+    that scores differently (`identity`): frameworks key their logged metrics by function
+    name, so two different functions must not merge, and the same function built again (a
+    notebook cell run twice) must keep its name, or dashboards split across rebuilds."""
     with _state_lock:
         name, n = base, 1
-        while name in _taken:
+        while _taken.setdefault(name, identity) != identity:
             n += 1
             name = f"{base}_{n}"
-        _taken.add(name)
         return name

@@ -93,6 +93,23 @@ class _Config:
             rows.append(Row(completion_text(completion), references[i], extra))
         return rows
 
+    def identity(self, component: str | None = None) -> str:
+        """What this configuration scores, whatever client it goes through."""
+        target = self.target
+        params = sorted((k, repr(v)) for k, v in target.params.items())
+        return repr(
+            (
+                target.verifier,
+                target.recipe,
+                params,
+                component,
+                self.reference_column,
+                self.image_column,
+                self.abstain,
+                self.eos_token_id,
+            )
+        )
+
     def key(self, rows: Sequence[Row]) -> tuple[Any, ...]:
         return tuple((r.response, repr(r.reference), r.extra.get("prompt")) for r in rows)
 
@@ -206,7 +223,8 @@ def trl_reward_func(
     """One reward function scoring with `verifier` (settings in `params`) or with `recipe`.
 
     Its name (TRL's metric key) is `name`, else `mmreward_<verifier or recipe>`, numbered when
-    taken. With `abstain=True`, timeouts, errors and unparsable references give None (TRL skips
+    a differently configured function took it (the same configuration built again keeps it).
+    With `abstain=True`, timeouts, errors and unparsable references give None (TRL skips
     them) instead of 0; an item whose deadline passed before it was judged (`deadline`, only
     over HTTP) always gives None. A recipe's component scores go to TRL's logs as
     `<name>/<component>`. With `eos_token_id`, a completion that does not end with it (cut at
@@ -214,7 +232,7 @@ def trl_reward_func(
     """
     target = _target(verifier, recipe, params)
     config = _Config(client, target, reference_column, image_column, abstain, eos_token_id)
-    label = name or unique_name(f"mmreward_{config.target.label}")
+    label = name or unique_name(f"mmreward_{config.target.label}", config.identity())
     return TRLReward(config, label, None, _Memo(1))
 
 
@@ -233,7 +251,7 @@ def async_trl_reward_func(
     """`trl_reward_func` as an `async def` function (for `AsyncRewardClient` especially)."""
     target = _target(verifier, recipe, params)
     config = _Config(client, target, reference_column, image_column, abstain, eos_token_id)
-    label = name or unique_name(f"mmreward_{config.target.label}")
+    label = name or unique_name(f"mmreward_{config.target.label}", config.identity())
     return AsyncTRLReward(config, label, None, _Memo(1))
 
 
@@ -256,7 +274,7 @@ def trl_component_funcs(
     config = _Config(client, target, reference_column, image_column, abstain, eos_token_id)
     base = prefix or f"mmreward_{recipe}"
     memo = _Memo(len(components))
-    names = [unique_name(f"{base}_{component}") for component in components]
+    names = [unique_name(f"{base}_{c}", config.identity(c)) for c in components]
     if asynchronous:
         return [AsyncTRLReward(config, n, c, memo) for n, c in zip(names, components, strict=True)]
     return [TRLReward(config, n, c, memo) for n, c in zip(names, components, strict=True)]

@@ -1,33 +1,71 @@
-"""verl `custom_reward_function`s: per sample, batched, and a float form for the prime manager.
+"""verl `custom_reward_function`s: `compute_score` for the reward loop, and the legacy forms.
 
+verl 0.9's `main_ppo` scores through its reward loop (`reward.reward_manager.name=naive`, `dapo`,
+`gdpo` or `rate_limited`), which awaits an `async def compute_score` on the reward worker's
+event loop: `compute_score` here is that coroutine, scoring through one coroutine client per
+loop (`AsyncRewardClient` with `url`, else an `AsyncLocalClient` over one engine per process).
 Point verl at `custom_reward_function.path=pkg://mmreward.clients.adapters` (works from any
-directory; an absolute file path works too) and `name=` one of these functions. Settings come
-from `custom_reward_function.reward_kwargs` (`verifier`, `recipe`, `url`, `api_key`, and any
-verifier setting), then from the sample's `extra_info` (`verifier`, `recipe`, and the fields a
-recipe reads: `image`, `question`, `prompt`, `steps`, `options`, ...). Without `url` and
-`$MMREWARD_URL` the process scores in-process, with one engine per process however many
-threads call at once.
+directory; an absolute file path works too) and `name=compute_score`.
+
+The other three serve verl's legacy reward managers (verl before 0.7, where `main_ppo` offered
+`naive`, `batch` and `prime`, or those classes built by hand): `compute_score_sync` (legacy
+naive/DAPO, on executor threads), `compute_score_batch` (batch) and `compute_score_float`
+(prime, a bare float).
+
+Settings come from `custom_reward_function.reward_kwargs` (`verifier`, `recipe`, `url`,
+`api_key`, and any verifier setting), then from the sample's `extra_info` (`verifier`, `recipe`,
+and the fields a recipe reads: `image`, `question`, `prompt`, `steps`, `options`, ...).
+verl tells the function nothing that shows a response was cut at the length limit (the reward
+loop decodes the valid ids with `skip_special_tokens=True` and passes no length): its own
+DAPO overlong penalty (`reward.reward_kwargs.overlong_buffer_cfg`) is the tool for that.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from mmreward.clients._adapt import ROW_FIELDS, Row, Scored, Target, score_rows, shared_client
+from mmreward.clients._adapt import (
+    ROW_FIELDS,
+    Row,
+    Scored,
+    Target,
+    ascore_rows,
+    score_rows,
+    shared_async_client,
+    shared_client,
+)
 
 _FRAMEWORK_KWARGS = frozenset({"reward_router_address", "reward_model_tokenizer", "config"})
 """What verl itself may add to the call; none of it concerns scoring."""
 
 
-def _split(kwargs: Mapping[str, Any]) -> tuple[Any, str | None, str, dict[str, Any]]:
-    """(client, recipe, verifier, verifier settings) from reward_kwargs."""
-    settings = {k: v for k, v in kwargs.items() if k not in _FRAMEWORK_KWARGS}
-    client = settings.pop("client", None)
-    url, api_key = settings.pop("url", None), settings.pop("api_key", None)
-    recipe = settings.pop("recipe", None)
-    verifier = settings.pop("verifier", "math")
-    return client or shared_client(url, api_key), recipe, verifier, settings
+Groups = dict[tuple[str, str | None], list[int]]
+
+
+@dataclass
+class _Options:
+    """reward_kwargs: a client (or the server's address and key), the target, its settings."""
+
+    client: Any
+    url: str | None
+    api_key: str | None
+    recipe: str | None
+    verifier: str
+    settings: dict[str, Any]
+
+    @classmethod
+    def of(cls, kwargs: Mapping[str, Any]) -> _Options:
+        settings = {k: v for k, v in kwargs.items() if k not in _FRAMEWORK_KWARGS}
+        return cls(
+            client=settings.pop("client", None),
+            url=settings.pop("url", None),
+            api_key=settings.pop("api_key", None),
+            recipe=settings.pop("recipe", None),
+            verifier=settings.pop("verifier", "math"),
+            settings=settings,
+        )
 
 
 def _row(solution: str, ground_truth: Any, extra_info: Any) -> tuple[Row, Mapping[str, Any]]:
@@ -36,30 +74,73 @@ def _row(solution: str, ground_truth: Any, extra_info: Any) -> tuple[Row, Mappin
     return Row(solution, ground_truth, extra), info
 
 
-def _score(
+def _grouped(
     solutions: Sequence[str],
     ground_truths: Sequence[Any],
     extra_infos: Sequence[Any],
-    kwargs: Mapping[str, Any],
-) -> list[Scored]:
-    """Samples are grouped by the target their `extra_info` names, one call per target."""
-    client, recipe, verifier, settings = _split(kwargs)
-    groups: dict[tuple[str, str | None], list[int]] = {}
+    options: _Options,
+) -> tuple[list[Row], Groups]:
+    """Samples grouped by the target their `extra_info` names, one call per target."""
+    groups: Groups = {}
     rows = []
     for i, (solution, truth, info) in enumerate(
         zip(solutions, ground_truths, extra_infos, strict=True)
     ):
         row, fields = _row(solution, truth, info)
         rows.append(row)
-        key = (str(fields.get("verifier") or verifier), fields.get("recipe") or recipe)
+        key = (
+            str(fields.get("verifier") or options.verifier),
+            fields.get("recipe") or options.recipe,
+        )
         groups.setdefault(key, []).append(i)
-    scored: list[Scored | None] = [None] * len(rows)
-    for (group_verifier, group_recipe), indices in groups.items():
-        target = Target(group_verifier, group_recipe, {} if group_recipe else settings)
-        results = score_rows(client, target, [rows[i] for i in indices])
+    return rows, groups
+
+
+def _targets(groups: Groups, settings: dict[str, Any]) -> list[tuple[Target, list[int]]]:
+    return [
+        (Target(verifier, recipe, {} if recipe else settings), indices)
+        for (verifier, recipe), indices in groups.items()
+    ]
+
+
+def _placed(size: int, parts: Sequence[tuple[list[int], Sequence[Scored]]]) -> list[Scored]:
+    scored: list[Scored | None] = [None] * size
+    for indices, results in parts:
         for i, result in zip(indices, results, strict=True):
             scored[i] = result
     return [s for s in scored if s is not None]
+
+
+def _score(
+    solutions: Sequence[str],
+    ground_truths: Sequence[Any],
+    extra_infos: Sequence[Any],
+    kwargs: Mapping[str, Any],
+) -> list[Scored]:
+    options = _Options.of(kwargs)
+    client = options.client or shared_client(options.url, options.api_key)
+    rows, groups = _grouped(solutions, ground_truths, extra_infos, options)
+    parts = [
+        (indices, score_rows(client, target, [rows[i] for i in indices]))
+        for target, indices in _targets(groups, options.settings)
+    ]
+    return _placed(len(rows), parts)
+
+
+async def _ascore(
+    solutions: Sequence[str],
+    ground_truths: Sequence[Any],
+    extra_infos: Sequence[Any],
+    kwargs: Mapping[str, Any],
+) -> list[Scored]:
+    options = _Options.of(kwargs)
+    client = options.client or shared_async_client(options.url, options.api_key)
+    rows, groups = _grouped(solutions, ground_truths, extra_infos, options)
+    parts = [
+        (indices, await ascore_rows(client, target, [rows[i] for i in indices]))
+        for target, indices in _targets(groups, options.settings)
+    ]
+    return _placed(len(rows), parts)
 
 
 def verl_score(scored: Scored) -> dict[str, Any]:
@@ -76,14 +157,27 @@ def verl_score(scored: Scored) -> dict[str, Any]:
     }
 
 
-def compute_score(
+async def compute_score(
     data_source: Any = None,
     solution_str: str = "",
     ground_truth: Any = None,
     extra_info: Any = None,
     **kwargs: Any,
 ) -> dict[str, Any]:
-    """Naive/DAPO manager: one sample -> `{"score", "acc", "status", "pred", <components>}`."""
+    """The reward loop's managers (naive, dapo, gdpo, rate_limited) await this per sample:
+    `{"score", "acc", "status", "pred", <components>}`, on the worker's own event loop."""
+    [scored] = await _ascore([solution_str], [ground_truth], [extra_info], kwargs)
+    return verl_score(scored)
+
+
+def compute_score_sync(
+    data_source: Any = None,
+    solution_str: str = "",
+    ground_truth: Any = None,
+    extra_info: Any = None,
+    **kwargs: Any,
+) -> dict[str, Any]:
+    """Legacy naive/DAPO managers, which call a plain function on executor threads."""
     [scored] = _score([solution_str], [ground_truth], [extra_info], kwargs)
     return verl_score(scored)
 
@@ -95,7 +189,7 @@ def compute_score_batch(
     extra_infos: Sequence[Any] | None = None,
     **kwargs: Any,
 ) -> list[dict[str, Any]]:
-    """Batch manager: every sample of the step in one request."""
+    """Legacy batch manager: every sample of the step in one request."""
     infos = list(extra_infos) if extra_infos is not None else [None] * len(solution_strs)
     scores = [
         verl_score(s) for s in _score(list(solution_strs), list(ground_truths), infos, kwargs)
@@ -113,6 +207,6 @@ def compute_score_float(
     extra_info: Any = None,
     **kwargs: Any,
 ) -> float:
-    """Prime manager: it wants a bare float (a dict there turns every score into 0)."""
+    """Legacy prime manager: it wants a bare float (a dict there turns every score into 0)."""
     [scored] = _score([solution_str], [ground_truth], [extra_info], kwargs)
     return scored.reward
