@@ -178,3 +178,22 @@ def test_no_key_reaches_the_access_log():
     assert len(lines) == 3
     assert not any("s3cret" in line for line in lines), lines
     assert all("api_key=***" in line.lower() for line in lines), lines
+
+
+def test_a_refused_key_is_logged_at_warning_with_its_route_never_the_key(keyed, caplog):
+    """A trainer with a wrong key fails inside its own code; the server's log says why."""
+    body = {"query": ["Q \\boxed{1}"], "prompts": ["Q"], "labels": ["1"]}
+    with caplog.at_level("WARNING", logger="mmreward.service.dependencies"):
+        keyed.post("/get_reward?api_key=wrong-Key_9", json=body)
+        keyed.post("/v1/verify", json=BODY, headers={"Authorization": "Bearer s3cr3t-guess"})
+        keyed.post("/v1/verify", json=BODY)
+        keyed.post("/v1/verify", json=BODY, headers={"Authorization": "Bearer alpha"})
+    refusals = [r for r in caplog.records if r.levelname == "WARNING"]
+    messages = [r.getMessage() for r in refusals]
+    assert len(messages) == 3, messages
+    assert "POST /get_reward" in messages[0]
+    assert "wrong API key" in messages[0]
+    assert "POST /v1/verify" in messages[1]
+    assert "wrong API key" in messages[1]
+    assert "missing API key" in messages[2]
+    assert not any("wrong-Key_9" in m or "s3cr3t-guess" in m or "alpha" in m for m in messages)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 from pathlib import Path
 from typing import cast
 
@@ -12,6 +13,8 @@ from fastapi import Request
 from mmreward.engine import Engine
 from mmreward.errors import ConfigurationError, InvalidInputError, UnauthorizedError
 from mmreward.settings import Settings
+
+log = logging.getLogger(__name__)
 
 # The dependencies are `async def` although they never wait: FastAPI runs a plain `def`
 # dependency on a worker thread, and those hops were most of a 1-item request's server time.
@@ -99,7 +102,22 @@ async def require_api_key(request: Request) -> None:
         return
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not key_is_accepted(request, token.strip()):
+        _log_refusal(request)
         raise UnauthorizedError("missing or wrong API key (Authorization: Bearer <key>)")
+
+
+def _log_refusal(request: Request) -> None:
+    """A refused caller is an operator's problem to see (a trainer with a wrong key retries,
+    then fails inside its own code): the route and the caller at WARNING, never the key."""
+    given = "authorization" in request.headers or "api_key" in request.query_params
+    client = request.client.host if request.client else "unknown"
+    log.warning(
+        "refused %s %s from %s: %s API key",
+        request.method,
+        request.url.path,
+        client,
+        "wrong" if given else "missing",
+    )
 
 
 async def guard_probes(request: Request) -> None:
