@@ -24,6 +24,7 @@ from mmreward.clients.adapters import (
     compute_score,
     compute_score_batch,
     compute_score_float,
+    compute_score_sync,
     reward_func,
     trl_component_funcs,
     trl_reward_func,
@@ -140,7 +141,9 @@ def test_trl_component_functions_share_one_call(client):
 
 
 def test_verl_functions(client):
-    assert compute_score("m", "\\boxed{5}", np.int64(5), client=client)["score"] == 1.0
+    reward_loop = _adapt.call(compute_score, "m", "\\boxed{5}", np.int64(5), client=client)
+    assert reward_loop == compute_score_sync("m", "\\boxed{5}", np.int64(5), client=client)
+    assert reward_loop["score"] == 1.0
     assert compute_score_float("m", "\\boxed{5}", np.array([5]), {}, client=client) == 1.0
     scores = compute_score_batch(
         data_sources=["m", "m"],
@@ -173,10 +176,30 @@ def test_openrlhf_reward_func(client, monkeypatch):
 
 
 def test_trl_names_are_unique_unless_given(local):
-    first, second = trl_reward_func(local), trl_reward_func(local)
+    first = trl_reward_func(local, verifier="chart", tolerance=0.1)
+    second = trl_reward_func(local, verifier="chart", tolerance=0.2)
     assert first.__name__ != second.__name__
-    assert first.__name__.startswith("mmreward_math")
+    assert first.__name__.startswith("mmreward_chart")
     assert trl_reward_func(local, name="acc").__name__ == "acc"
+
+
+def test_trl_names_keep_across_rebuilds(local, url, monkeypatch):
+    """A notebook cell run again builds the same functions: same metric names, whichever
+    client they go through, so a dashboard does not split into `_2` series."""
+    monkeypatch.setattr(_adapt, "_taken", {})
+    built = [
+        trl_reward_func(local, verifier="chart"),
+        *trl_component_funcs(local, "r1v", ["accuracy", "format"]),
+    ]
+    with RewardClient(url) as http:
+        again = [
+            trl_reward_func(http, verifier="chart"),
+            *trl_component_funcs(http, "r1v", ["accuracy", "format"]),
+        ]
+    names = [f.__name__ for f in built]
+    assert [f.__name__ for f in again] == names
+    assert names == ["mmreward_chart", "mmreward_r1v_accuracy", "mmreward_r1v_format"]
+    assert trl_reward_func(local, verifier="chart", abstain=True).__name__ == "mmreward_chart_2"
 
 
 def test_trl_reference_column_only_where_needed(local):
@@ -221,6 +244,16 @@ def test_easyr1_loads_the_way_easyr1_loads_it(local):
     metrics = {key: float(np.mean([s[key] for s in scores])) for key in scores[0]}
     assert metrics["overall"] == pytest.approx(0.5)
     assert metrics["format"] == pytest.approx(0.5)
+
+
+def test_easyr1_response_filling_the_budget_is_truncated(local):
+    inputs = [
+        {"response": "\\boxed{3}", "response_length": 8, "ground_truth": "3"},
+        {"response": "\\boxed{3}", "response_length": 7, "ground_truth": "3"},
+    ]
+    cut = easyr1.compute_score(inputs, client=local, max_response_length=8)
+    assert [s["overall"] for s in cut] == [0.0, 1.0]
+    assert [s["overall"] for s in easyr1.compute_score(inputs, client=local)] == [1.0, 1.0]
 
 
 def test_locate_response_never_returns_prompt_text():

@@ -1,14 +1,20 @@
-"""verl 0.9's own loader and reward managers calling `mmreward.clients.adapters`.
+"""verl 0.9's own config, loader and reward managers calling `mmreward.clients.adapters`.
 
-`load_reward_manager` resolves `custom_reward_function.path=pkg://mmreward.clients.adapters`
-with verl's importer and builds its reward-loop naive manager, which runs `compute_score` on
-executor threads, many samples at once. The registered naive, batch and prime managers get
-the same loaded function; batches are real `DataProto`s decoded by a real tokenizer.
+`main_ppo`'s config is composed by Hydra from verl's own `ppo_trainer.yaml` and the overrides in
+examples/verl/README.md; verl's reward-loop worker loads `compute_score` (an `async def`) from
+`pkg://mmreward.clients.adapters`, its naive or dapo manager awaits it per sample, and the
+manager's `assemble_rm_scores` puts each reward on the response's last valid token, as
+`RewardLoopManager.compute_rm_score` does. The legacy naive, batch and prime managers (older
+verl, or built by hand) get the sync forms. Batches are real `DataProto`s decoded by a real
+tokenizer.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
+import weakref
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,6 +23,7 @@ from frameworks_tiny import chat_tokenizer
 from live_server import LiveServer
 from omegaconf import OmegaConf
 from verl import DataProto
+from verl.experimental.reward_loop import RewardLoopWorker
 from verl.trainer.ppo import reward
 from verl.workers.reward_manager import BatchRewardManager, NaiveRewardManager, PrimeRewardManager
 
@@ -48,6 +55,7 @@ def shared(monkeypatch):
     """The adapters' per-process clients, fresh for the test and closed after it."""
     clients: dict = {}
     monkeypatch.setattr(_adapt, "_shared", clients)
+    monkeypatch.setattr(_adapt, "_shared_async", weakref.WeakKeyDictionary())
     monkeypatch.delenv("MMREWARD_URL", raising=False)
     monkeypatch.setenv("MMREWARD_SANDBOX_WORKERS", "1")
     yield clients
@@ -108,26 +116,104 @@ def expected(samples=SAMPLES):
     return [score for _, _, score in samples]
 
 
-def test_load_reward_manager_naive_threads_share_one_engine(tokenizer, shared):
-    """verl's reward loop scores every sample concurrently on executor threads: all first calls
-    race for the client, and exactly one in-process engine comes out of it."""
+EXAMPLES = Path(__file__).parent.parent / "examples" / "verl"
+
+
+def readme_overrides() -> list[str]:
+    """The reward overrides of examples/verl/README.md's `main_ppo` command, as written."""
+    text = (EXAMPLES / "README.md").read_text()
+    return re.findall(r"^\s+(\+?reward\.\S+=\S+)", text, flags=re.MULTILINE)
+
+
+def main_ppo_config(overrides: list[str]):
+    """`main_ppo`'s config (`@hydra.main(config_name="ppo_trainer")`), composed the same way."""
+    import verl
+    from hydra import compose, initialize_config_dir
+
+    config_dir = str(Path(verl.__file__).parent / "trainer" / "config")
+    with initialize_config_dir(config_dir=config_dir, version_base=None):
+        return compose(config_name="ppo_trainer", overrides=overrides)
+
+
+def reward_loop(config, data):
+    """What `RewardLoopManager.compute_rm_score` does on one reward worker (without Ray):
+    every sample awaited on the worker's loop, rewards placed on the last valid token."""
+    worker = RewardLoopWorker(config)
+    outputs = worker.loop.run_until_complete(worker.compute_score_batch(data))
+    for client in _adapt._shared_async.get(worker.loop, {}).values():
+        if hasattr(client, "aclose"):
+            worker.loop.run_until_complete(client.aclose())
+    scores = [out["reward_score"] for out in outputs]
+    manager = reward.resolve_reward_manager_cls(config)
+    return manager.assemble_rm_scores(data, scores), [out["reward_extra_info"] for out in outputs]
+
+
+@pytest.fixture
+def worker_loop():
+    """verl's reward worker takes the thread's event loop (`get_event_loop`)."""
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    try:
-        manager = reward.load_reward_manager(config("compute_score"), tokenizer)
-        data = batch(tokenizer, SAMPLES)
-        jobs = [manager.run_single(data[i : i + 1]) for i in range(len(data))]
-        results = loop.run_until_complete(asyncio.gather(*jobs))
-    finally:
-        asyncio.set_event_loop(None)
-        loop.close()
+    yield loop
+    asyncio.set_event_loop(None)
+    loop.close()
+
+
+@pytest.mark.parametrize("manager", ["naive", "dapo"])
+def test_main_ppo_reward_loop_awaits_the_async_function(
+    manager, tokenizer, server, shared, tmp_path, worker_loop
+):
+    """The README's overrides, composed into `main_ppo`'s config: naive scores on the server,
+    dapo in-process; each reward sits on the last token of its response, nothing elsewhere."""
+    overrides = readme_overrides()
+    assert "reward.custom_reward_function.name=compute_score" in overrides
+    url = "+reward.custom_reward_function.reward_kwargs.url="
+    overrides = [o for o in overrides if not o.startswith((url, "reward.reward_manager.name="))]
+    overrides.append(f"reward.reward_manager.name={manager}")
+    if manager == "naive":
+        overrides.append(url + server)
+    tokenizer.save_pretrained(tmp_path)
+    overrides.append(f"actor_rollout_ref.model.path={tmp_path}")
+    config = main_ppo_config(overrides)
+    assert config.reward.custom_reward_function.reward_kwargs.recipe == "r1v"
+
+    data = batch(tokenizer, SAMPLES)
+    rm_scores, infos = reward_loop(config, data)
+
+    # r1v = 0.5 accuracy + 0.5 think/answer layout; only the sixth sample has the layout
+    want = [0.5 * s for s in expected()]
+    want[5] = 1.0
+    last = data.batch["attention_mask"][:, data.batch["prompts"].size(1) :].sum(dim=1) - 1
+    assert rm_scores.sum(dim=-1).tolist() == want
+    assert [rm_scores[i, last[i]].item() for i in range(len(SAMPLES))] == want
+    assert [info["format"] for info in infos] == [0.0] * 5 + [1.0] + [0.0] * 2
+    assert {tuple(info) for info in infos} == {tuple(infos[0])}  # one key set for verl's logs
+    assert len(shared) == (0 if manager == "naive" else 1)  # one engine in-process, none on HTTP
+
+
+def test_load_reward_manager_awaits_every_sample_on_one_engine(tokenizer, shared, worker_loop):
+    """The reward loop awaits every sample at once on one event loop; exactly one in-process
+    engine serves them all."""
+    manager = reward.load_reward_manager(config("compute_score"), tokenizer)
+    assert manager.is_async_reward_score
+    data = batch(tokenizer, SAMPLES)
+    jobs = [manager.run_single(data[i : i + 1]) for i in range(len(data))]
+    results = worker_loop.run_until_complete(asyncio.gather(*jobs))
     assert [r["reward_score"] for r in results] == expected()
     assert [r["reward_extra_info"]["acc"] for r in results] == [s == 1.0 for s in expected()]
     assert len(shared) == 1
 
 
-def test_registered_naive_manager_logs_extra_keys(tokenizer, server, shared):
-    fn = reward.get_custom_reward_fn(config("compute_score", url=server))
+def test_unknown_reward_manager_names_fail_in_verl(tokenizer, shared):
+    """What the README no longer documents: verl 0.9's reward loop has no batch or prime."""
+    for name in ("batch", "prime"):
+        cfg = config("compute_score")
+        cfg.reward.reward_manager.name = name
+        with pytest.raises(ValueError, match=f"Unknown reward manager: {name}"):
+            reward.load_reward_manager(cfg, tokenizer)
+
+
+def test_legacy_naive_manager_logs_extra_keys(tokenizer, server, shared):
+    fn = reward.get_custom_reward_fn(config("compute_score_sync", url=server))
     out = NaiveRewardManager(tokenizer, 0, compute_score=fn)(batch(tokenizer, SAMPLES), True)
     rewards = out["reward_tensor"].sum(dim=-1).tolist()
     assert rewards == expected()
@@ -167,21 +253,24 @@ def test_a_file_path_from_another_directory_loads_too(tokenizer, shared, tmp_pat
     from mmreward.clients import adapters
 
     monkeypatch.chdir(tmp_path)
-    cfg = config("compute_score")
+    cfg = config("compute_score_sync")
     cfg.reward.custom_reward_function.path = adapters.__file__
     fn = reward.get_custom_reward_fn(cfg)
     out = NaiveRewardManager(tokenizer, 0, compute_score=fn)(batch(tokenizer, SAMPLES[:2]), True)
     assert out["reward_tensor"].sum(dim=-1).tolist() == [1.0, 1.0]
 
 
-def test_the_example_reward_config_loads_and_scores(tokenizer, server, shared):
+def test_the_example_reward_config_loads_and_scores(tokenizer, server, shared, worker_loop):
     """examples/verl/reward.yaml, as a user would merge it, with its server URL pointed here."""
-    from pathlib import Path
-
-    example = OmegaConf.load(Path(__file__).parent.parent / "examples" / "verl" / "reward.yaml")
+    example = OmegaConf.load(EXAMPLES / "reward.yaml")
     example.reward.custom_reward_function.reward_kwargs.url = server
-    fn = reward.get_custom_reward_fn(example)
-    out = NaiveRewardManager(tokenizer, 0, compute_score=fn)(batch(tokenizer, SAMPLES), True)
+    manager = reward.load_reward_manager(example, tokenizer)
+    assert manager.is_async_reward_score
+    data = batch(tokenizer, SAMPLES)
+    jobs = [manager.run_single(data[i : i + 1]) for i in range(len(data))]
+    results = worker_loop.run_until_complete(asyncio.gather(*jobs))
+    for client in _adapt._shared_async.get(worker_loop, {}).values():
+        worker_loop.run_until_complete(client.aclose())
     # r1v: half for the answer, half for the <think>/<answer> layout (only the sixth has it)
-    assert out["reward_tensor"].sum(dim=-1).tolist()[5] == 1.0
-    assert out["reward_extra_info"]["format"] == [0.0] * 5 + [1.0] + [0.0] * 2
+    assert results[5]["reward_score"] == 1.0
+    assert [r["reward_extra_info"]["format"] for r in results] == [0.0] * 5 + [1.0] + [0.0] * 2

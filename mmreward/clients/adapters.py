@@ -21,6 +21,7 @@ from mmreward.clients.verl import (
     compute_score,
     compute_score_batch,
     compute_score_float,
+    compute_score_sync,
     verl_score,
 )
 
@@ -33,6 +34,7 @@ __all__ = [
     "compute_score",
     "compute_score_batch",
     "compute_score_float",
+    "compute_score_sync",
     "locate_response",
     "openrlhf_rewards",
     "reward_func",

@@ -20,13 +20,17 @@ REWARD_NAME = "mmreward"
 REWARD_TYPE = "batch"
 
 
-def _row(reward_input: Mapping[str, Any]) -> Row:
+def _row(reward_input: Mapping[str, Any], max_response_length: int | None) -> Row:
     truth = reward_input.get("ground_truth")
     extra = {f: reward_input[f] for f in ROW_FIELDS if reward_input.get(f) is not None}
     if isinstance(truth, Mapping):
         extra.update({f: truth[f] for f in ROW_FIELDS if truth.get(f) is not None})
         truth = truth.get("reference")
-    extra.setdefault("response_length", reward_input.get("response_length"))
+    length = reward_input.get("response_length")
+    extra.setdefault("response_length", length)
+    if max_response_length is not None and isinstance(length, int | float):
+        # EasyR1 says nothing else about a cut: a response that fills the whole budget is one.
+        extra.setdefault("truncated", length >= max_response_length)
     return Row(str(reward_input.get("response", "")), truth, extra)
 
 
@@ -48,10 +52,15 @@ def compute_score(
     url: str | None = None,
     api_key: str | None = None,
     client: Any = None,
+    max_response_length: int | None = None,
     **params: Any,
 ) -> list[dict[str, float]]:
-    """Score one EasyR1 batch with `verifier` (settings in `params`) or with `recipe`."""
+    """Score one EasyR1 batch with `verifier` (settings in `params`) or with `recipe`.
+
+    With `max_response_length` (EasyR1's `data.max_response_length`), a response whose
+    `response_length` reaches it was cut at the limit and earns no answer reward.
+    """
     target = Target(verifier=verifier, recipe=recipe, params={} if recipe else params)
     scorer = client or shared_client(url, api_key)
-    rows = [_row(reward_input) for reward_input in reward_inputs]
+    rows = [_row(reward_input, max_response_length) for reward_input in reward_inputs]
     return [easyr1_score(s) for s in score_rows(scorer, target, rows)]

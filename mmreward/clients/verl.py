@@ -7,7 +7,7 @@ loop (`AsyncRewardClient` with `url`, else an `AsyncLocalClient` over one engine
 Point verl at `custom_reward_function.path=pkg://mmreward.clients.adapters` (works from any
 directory; an absolute file path works too) and `name=compute_score`.
 
-The other three serve verl's legacy reward managers (verl before 0.7, where `main_ppo` offered
+The other three serve verl's legacy reward managers (older verl, whose `main_ppo` offered
 `naive`, `batch` and `prime`, or those classes built by hand): `compute_score_sync` (legacy
 naive/DAPO, on executor threads), `compute_score_batch` (batch) and `compute_score_float`
 (prime, a bare float).
