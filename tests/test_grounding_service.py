@@ -111,7 +111,9 @@ def test_reference_replaces_the_detector(client, image):
         {"image": image, "response": "one circle", "reference": {"unicorn": 1}},
     )
     results = response.json()["results"]
-    assert results[0]["status"] == "no_answer"  # no shape words at all
+    # no shape words at all: claims the shapes detector cannot check, which earn nothing
+    assert results[0]["reward"] == 0.0
+    assert results[0]["details"]["unverifiable"] == ["cat", "dog"]
     assert results[1]["reward"] == 1.0
     assert results[1]["details"]["source"] == "reference"
     assert results[2]["reward"] == 1.0

@@ -9,13 +9,14 @@ per class (and colour): explicit numbers are exact counts, indefinite articles a
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import defaultdict, deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from mmreward.grounding.vocab import ANY_OBJECT, Vocabulary
+from mmreward.grounding.vocab import ANY_OBJECT, Vocabulary, outside_forms
 
 MentionKind = Literal["exact", "absent", "indefinite", "present", "at_most", "more", "asked"]
 Relation = Literal["==", ">=", "<="]
@@ -488,6 +489,40 @@ def parse_claims(response: str, vocab: Vocabulary) -> list[Claim]:
     )
 
 
+_NOT_OBJECTS = frozenset({
+    "background", "image", "picture", "photo", "scene", "canvas", "color", "colour", "shade",
+    "tone", "hue", "area", "region", "side", "corner", "part", "center", "centre", "edge",
+    "border", "top", "bottom", "left", "right", "middle", "one", "ones", "outline", "fill",
+    "light", "shadow", "space", "half", "section", "portion", "tint", "shape", "shapes",
+})  # fmt: skip
+"""Words after a colour adjective that are not objects ("a white background", "the red one")."""
+
+
+def unverifiable_claims(response: str, vocab: Vocabulary) -> list[Claim]:
+    """Claims about objects `vocab` cannot see: object nouns outside it (a shapes detector and
+    "a dog"), and any noun a colour adjective picks out ("a purple zorb"). Read with the same
+    grammar as `parse_claims`, so "no dogs" is an absence and "two dogs" a count."""
+    text = answer_text(response)
+    forms = dict(outside_forms(vocab))
+    words = [t.text for t in _tokens(text)]
+    for word, following in itertools.pairwise(words):
+        if word in vocab.colours and following.isalpha() and len(following) > 2:
+            known = following in vocab.forms or following in vocab.colours
+            ignored = following in _NOT_OBJECTS or following in _MODIFIERS or following in _STOPS
+            if not (known or ignored or following in _PREPOSITIONS or following in _UNITS):
+                forms.setdefault(following, _singular(following))
+    outside = Vocabulary(classes=tuple(sorted(set(forms.values()))), forms=forms)
+    return build_claims(find_mentions(text, outside), use_colours=False)
+
+
+def _singular(word: str) -> str:
+    if word.endswith("ies") and len(word) > 4:
+        return word[:-3] + "y"
+    if word.endswith(("ches", "shes", "xes", "sses")):
+        return word[:-2]
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+
+
 def parse_count(
     response: str, vocab: Vocabulary, cls: str | None, colour: str | None = None
 ) -> int | None:
@@ -530,6 +565,14 @@ def parse_count(
         if number is not None:
             return number[0]
     return None
+
+
+def question_classes(question: str | None, vocab: Vocabulary) -> list[str]:
+    """Every class a question names ("How many circles or squares?" -> circle, square)."""
+    if not question:
+        return []
+    found = [m.cls for m in find_mentions(question, vocab) if m.cls != ANY_OBJECT]
+    return list(dict.fromkeys(found))
 
 
 def question_target(question: str | None, vocab: Vocabulary) -> tuple[str | None, str | None]:

@@ -30,6 +30,12 @@ class GroundingParams(BaseModel):
         description="best: IoU of the first box with the best target (VLM-R1); matched: "
         "Visual-RFT matched IoU over all boxes; auto: best for one box, matched for several",
     )
+    unverifiable: Literal["unconfirmed", "ignore"] = Field(
+        "unconfirmed",
+        description="hallucination task: claims about objects the detector cannot see (outside "
+        "its classes) count as unconfirmed claims (earn nothing), or are left out of the reward "
+        "(ignore); either way they are listed in details.unverifiable",
+    )
     conf: float | None = Field(None, ge=0.0, le=1.0, description="detector confidence threshold")
     iou: float | None = Field(None, gt=0.0, le=1.0, description="detector NMS IoU threshold")
 

@@ -5,8 +5,10 @@ code sees the same `Observed` list, so a relabeling job with ground truth and a 
 are scored alike.
 
 - `hallucination`: fraction of claims the objects confirm; CHAIR_i (hallucinated mentioned
-  classes / mentioned classes) and CHAIR_s reported in the details.
-- `count`: the count the response gives for the class the question asks about, vs the objects.
+  classes / mentioned classes) and CHAIR_s reported in the details; claims the detector cannot
+  check are `unverifiable` and, by default, earn nothing.
+- `count`: the count the response gives for the class(es) the question asks about, vs the
+  objects.
 - `grounding`: IoU of the answered box with the best target box (VLM-R1), or for several boxes
   the Visual-RFT form: greedy one-to-one matching at IoU > 0.5, sum of matched IoU divided by
   max(#predicted, #targets).
@@ -26,13 +28,16 @@ from mmreward.grounding.claims import (
     parse_boxes,
     parse_claims,
     parse_count,
+    question_classes,
     question_target,
+    unverifiable_claims,
 )
 from mmreward.grounding.vocab import ANY_OBJECT, Vocabulary
 from mmreward.verifiers.verdict import Verdict
 
 BoxFormat = Literal["auto", "pixel", "normalized", "normalized_1000"]
 GroundingMode = Literal["auto", "best", "matched"]
+UnverifiablePolicy = Literal["unconfirmed", "ignore"]
 MATCH_IOU = 0.5
 """Visual-RFT's matching threshold, and the IoU at which a box counts as `correct`."""
 
@@ -68,30 +73,57 @@ def count_matching(objects: Sequence[Observed], cls: str, colour: str | None) ->
 
 
 def hallucination_reward(
-    response: str, objects: Sequence[Observed], vocab: Vocabulary, *, source: str
+    response: str,
+    objects: Sequence[Observed],
+    vocab: Vocabulary,
+    *,
+    source: str,
+    unverifiable: UnverifiablePolicy = "unconfirmed",
 ) -> Verdict:
-    """Fraction of the response's claims (presence, count, absence) that the objects confirm."""
+    """Fraction of the response's claims (presence, count, absence) that the objects confirm.
+
+    Claims about objects the detector cannot see ("a dog" to a shapes detector, "a purple
+    hexagon") are `unverifiable`: listed in the details, and under the default policy
+    `unconfirmed` they count as claims that earn nothing, so padding a description with them
+    never pays; `ignore` leaves them out of the reward. CHAIR_i / CHAIR_s are computed over the
+    detector's classes, as CHAIR defines them, with the unverifiable nouns reported beside.
+    """
     claims = parse_claims(response, vocab)
-    if not claims:
+    unknown = unverifiable_claims(response, vocab)
+    if not claims and not unknown:
         return Verdict.failed(
             "no_answer", "no object mentions found", objects=_objects(objects), source=source
         )
     checked = [(c, count_matching(objects, c.cls, c.colour)) for c in claims]
     confirmed = sum(c.holds(n) for c, n in checked)
+    counted = len(claims) + (len(unknown) if unverifiable == "unconfirmed" else 0)
+    nouns = sorted({c.cls for c in unknown})
+    if counted == 0:
+        return Verdict.failed(
+            "no_answer",
+            "only claims the detector cannot check",
+            unverifiable=nouns,
+            objects=_objects(objects),
+            source=source,
+        )
     mentioned = {c.cls for c in claims if c.cls != ANY_OBJECT and c.count > 0}
     hallucinated = sorted(cls for cls in mentioned if count_matching(objects, cls, None) == 0)
     chair_i = len(hallucinated) / len(mentioned) if mentioned else 0.0
-    reward = confirmed / len(claims)
+    reason = f"{confirmed}/{counted} claims confirmed"
+    if unknown:
+        reason += f"; {len(unknown)} unverifiable ({unverifiable})"
     return Verdict(
-        reward=reward,
-        correct=confirmed == len(claims),
-        extracted="; ".join(c.describe() for c in claims),
-        reason=f"{confirmed}/{len(claims)} claims confirmed",
+        reward=confirmed / counted,
+        correct=confirmed == counted,
+        extracted="; ".join(c.describe() for c in [*claims, *unknown]),
+        reason=reason,
         details={
-            "claims": [_claim(c, n) for c, n in checked],
+            "claims": [_claim(c, n) for c, n in checked] + [_unverifiable(c) for c in unknown],
             "chair_i": chair_i,
             "chair_s": 1.0 if hallucinated else 0.0,
             "hallucinated": hallucinated,
+            "unverifiable": nouns,
+            "unverifiable_policy": unverifiable,
             "objects": _objects(objects),
             "source": source,
         },
@@ -107,12 +139,18 @@ def count_reward(
     expected: int | None = None,
     source: str,
 ) -> Verdict:
-    """1 when the answered count equals the observed (or given) count of the asked class."""
+    """1 when the answered count equals the observed (or given) count of the asked class; a
+    question naming several classes ("How many circles or squares?") asks for them together."""
     cls, colour = question_target(question, vocab)
     if cls is None:
         cls = _first_class(answer_text(response), vocab)
     if not vocab.check_colours:
         colour = None
+    classes = question_classes(question, vocab)
+    if len(classes) > 1:
+        return _count_of_classes(
+            response, classes, colour, objects, vocab, expected=expected, source=source
+        )
     answered = _answered_count(response, vocab, cls, colour)
     if answered is None:
         return Verdict.failed("no_answer", "no count found in the answer", target=cls)
@@ -128,6 +166,43 @@ def count_reward(
         reason=f"answered {answered}, expected {expected}",
         details={
             "target": cls,
+            "colour": colour,
+            "answered": answered,
+            "expected": expected,
+            "objects": _objects(objects),
+            "source": source,
+        },
+    )
+
+
+def _count_of_classes(
+    response: str,
+    classes: list[str],
+    colour: str | None,
+    objects: Sequence[Observed],
+    vocab: Vocabulary,
+    *,
+    expected: int | None,
+    source: str,
+) -> Verdict:
+    """The count of several named classes together: the answer's counts of those classes added
+    up ("2 circles and 1 square"), else the one number it gives ("3")."""
+    per_class = [parse_count(response, vocab, cls, colour) for cls in classes]
+    mentions = find_mentions(answer_text(response), vocab)
+    named = any(m.cls in classes and m.kind in ("exact", "absent") for m in mentions)
+    answered = sum(n or 0 for n in per_class) if named else parse_count(response, vocab, None)
+    if answered is None:
+        return Verdict.failed("no_answer", "no count found in the answer", target=classes)
+    if expected is None:
+        expected = sum(count_matching(objects, cls, colour) for cls in classes)
+    correct = answered == expected
+    return Verdict(
+        reward=1.0 if correct else 0.0,
+        correct=correct,
+        extracted=str(answered),
+        reason=f"answered {answered}, expected {expected}",
+        details={
+            "target": classes,
             "colour": colour,
             "answered": answered,
             "expected": expected,
@@ -298,6 +373,16 @@ def _answered_count(
 
 def _first_class(text: str, vocab: Vocabulary) -> str | None:
     return next((m.cls for m in find_mentions(text, vocab)), None)
+
+
+def _unverifiable(claim: Claim) -> dict[str, Any]:
+    return {
+        "claim": claim.describe(),
+        "text": claim.text,
+        "observed": None,
+        "confirmed": False,
+        "verdict": "unverifiable",
+    }
 
 
 def _claim(claim: Claim, observed: int) -> dict[str, Any]:

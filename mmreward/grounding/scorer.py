@@ -260,7 +260,13 @@ class GroundingScorer:
         observed = objects if objects is not None else (detections or [])
         try:
             if item.task == "hallucination":
-                return hallucination_reward(response, observed, vocab, source=source)
+                return hallucination_reward(
+                    response,
+                    observed,
+                    vocab,
+                    source=source,
+                    unverifiable=item.params.unverifiable,
+                )
             if item.task == "count":
                 return count_reward(
                     response, item.question, observed, vocab, expected=expected, source=source

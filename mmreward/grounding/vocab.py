@@ -131,6 +131,20 @@ COCO_SYNONYMS: Mapping[str, Sequence[str]] = {
 }  # fmt: skip
 
 COCO_CLASSES: tuple[str, ...] = tuple(COCO_SYNONYMS)
+
+OTHER_OBJECT_NOUNS: tuple[str, ...] = (
+    "pentagon", "hexagon", "heptagon", "octagon", "polygon", "star", "oval", "ellipse",
+    "diamond", "heart", "cross", "arrow", "rhombus", "trapezoid", "parallelogram", "crescent",
+    "ring", "cube", "sphere", "cylinder", "cone", "pyramid", "spiral", "tree", "flower", "house",
+    "building", "sun", "moon", "cloud", "mountain", "river", "road", "lamp", "window", "door",
+    "fish", "snake", "lion", "tiger", "monkey", "rabbit", "chicken", "pig", "goat", "deer", "fox",
+    "wolf", "butterfly", "bee", "spider", "frog", "turtle", "shark", "whale", "dolphin", "hat",
+    "shoe", "bag", "box", "basket", "balloon", "candle", "guitar", "piano", "drum", "flag",
+    "sign", "fence", "rock", "stone", "leaf", "bridge", "tower", "castle", "robot", "toy",
+    "doll", "key", "lock", "coin", "pencil", "pen", "glass", "plate", "table", "desk", "shelf",
+)  # fmt: skip
+"""Object nouns beyond the built-in vocabularies: with COCO's and the shapes' names, the nouns
+a response may claim that a detector with other classes cannot check (`unverifiable`)."""
 """The 80 COCO detection classes in the order YOLO checkpoints number them."""
 
 _IRREGULAR_PLURALS: Mapping[str, str] = {
@@ -228,6 +242,29 @@ def vocabulary_for(
     synonyms = {n: (*base.get(n, ()), *((extra_synonyms or {}).get(n, ()))) for n in names}
     colours = COLOUR_WORDS if check else {k: v for k, v in COLOUR_WORDS.items() if k not in names}
     return Vocabulary.build(names, synonyms, colours=colours, check_colours=check)
+
+
+_OUTSIDE: dict[tuple[str, ...], Mapping[str, str]] = {}
+
+
+def outside_forms(vocab: Vocabulary) -> Mapping[str, str]:
+    """Surface forms of known object nouns that `vocab` does not cover -> the noun (`dogs` ->
+    `dog` for the shapes detector): what a response may claim that the detector cannot check."""
+    key = vocab.classes
+    if key not in _OUTSIDE:
+        nouns = [
+            *(w for words in SHAPE_SYNONYMS.values() for w in words),
+            *(w for words in COCO_SYNONYMS.values() for w in words),
+            *OTHER_OBJECT_NOUNS,
+        ]
+        found: dict[str, str] = {}
+        for noun in nouns:
+            word = _normalise(noun)
+            for form in (word, plural(word)):
+                if form not in vocab.forms and form not in vocab.colours:
+                    found.setdefault(form, word)
+        _OUTSIDE[key] = found
+    return _OUTSIDE[key]
 
 
 def _normalise(text: str) -> str:
