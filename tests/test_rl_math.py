@@ -85,6 +85,21 @@ def test_clipped_policy_loss_four_cases():
     close(clipped, [[1.0, 0.0, 0.0, 1.0]])
 
 
+def test_clip_sides_split_the_clipped_tokens_by_the_advantage_sign():
+    # the four cases above: clipped at (1.5, +1) is the high side, at (0.5, -1) the low side
+    ratio = torch.tensor([[1.5, 1.5, 0.5, 0.5]])
+    a = torch.tensor([[1.0, -1.0, 1.0, -1.0]])
+    _, clipped = losses.clipped_policy_loss(ratio.log(), torch.zeros(1, 4), a, 0.2, 0.28)
+    low, high = losses.clip_sides(clipped, a)
+    close(low, [[0.0, 0.0, 0.0, 1.0]])
+    close(high, [[1.0, 0.0, 0.0, 0.0]])
+    # clip-higher: a ratio of 1.25 on a positive advantage is clipped at 0.2, not at 0.28
+    r = torch.tensor([[1.25]]).log()
+    one = torch.tensor([[1.0]])
+    assert losses.clip_sides(losses.clipped_policy_loss(r, 0 * r, one, 0.2, 0.2)[1], one)[1] == 1
+    assert losses.clip_sides(losses.clipped_policy_loss(r, 0 * r, one, 0.2, 0.28)[1], one)[1] == 0
+
+
 def test_clipped_policy_loss_gradient_at_ratio_one_is_the_policy_gradient():
     logp = torch.tensor([[math.log(0.25)]], requires_grad=True)
     loss, _ = losses.clipped_policy_loss(logp, logp.detach(), torch.tensor([[2.0]]), 0.2, 0.2)

@@ -6,8 +6,10 @@ import pytest
 import torch
 
 from mmreward.errors import InvalidInputError
+from mmreward.rl.budget import Budget, Spent
 from mmreward.rl.config import RLConfig, load_config
 from mmreward.rl.curriculum import PromptPool
+from mmreward.rl.results import exact_match, summarise
 from mmreward.rl.sampling import fill_batch, varied_groups
 
 
@@ -75,6 +77,9 @@ def test_algorithm_defaults_and_file_overrides(tmp_path):
         ("algorithm: grpo\nprocess_rewards: true\n", "needs a critic"),
         ("algorithm: grpo\ngroup_size: 1\n", "group_size >= 2"),
         ("- a list\n", "mapping"),
+        ("max_steps: 0\n", "set a budget"),
+        ("mini_batches: 0\n", "mini_batches and epochs"),
+        ("correct_reward: plusminus\n", "binary or signed"),
     ],
 )
 def test_bad_configs_are_clear_errors(tmp_path, text, message):
@@ -87,3 +92,55 @@ def test_bad_configs_are_clear_errors(tmp_path, text, message):
 def test_missing_config_file_is_a_clear_error(tmp_path):
     with pytest.raises(InvalidInputError, match="does not exist"):
         load_config(tmp_path / "nope.yaml")
+
+
+def test_an_unknown_override_is_blamed_on_set_not_the_file(tmp_path):
+    path = tmp_path / "run.yaml"
+    path.write_text("algorithm: grpo\n")
+    with pytest.raises(InvalidInputError, match=r"^--set: unknown config fields: time_budget$"):
+        load_config(path, time_budget=600)
+    path.write_text("algorithm: grpo\ntime_budget: 600\n")
+    with pytest.raises(InvalidInputError, match=r"run.yaml: unknown config fields: time_budget"):
+        load_config(path, seed=1)
+
+
+def test_budgets_in_steps_samples_or_seconds():
+    steps = Budget(steps=10, samples=0, seconds=0.0)
+    assert not steps.reached(Spent(9, 10**6, 10**6))
+    assert steps.reached(Spent(10, 0, 0.0))
+    assert (steps.unit, steps.total, steps.position(Spent(4, 99, 1.0))) == ("step", 10.0, 4.0)
+    assert steps.progress(Spent(5, 0, 0.0)) == 0.5
+    both = Budget(steps=100, samples=1000, seconds=0.0)
+    assert both.reached(Spent(3, 1000, 0.0))  # whichever comes first
+    assert (both.unit, both.total) == ("sample", 1000.0)
+    assert both.progress(Spent(50, 900, 0.0)) == 0.9
+    assert both.describe() == "100 steps or 1000 samples"
+    timed = Budget(steps=0, samples=0, seconds=60.0, clock="cpu")
+    assert (timed.unit, timed.describe()) == ("cpu-s", "60 cpu-s")
+    assert timed.reached(Spent(1, 1, 60.0))
+    assert not timed.reached(Spent(10**6, 10**6, 59.0))
+
+
+def test_exact_match_takes_only_the_expected_text():
+    assert exact_match("\\boxed{85}", False, "\\boxed{85}")
+    for response in ("\\boxed{37+48}", "\\boxed{80+5}", "85", "\\boxed{85", " \\boxed{85}"):
+        assert not exact_match(response, False, "\\boxed{85}"), response
+    assert not exact_match("\\boxed{85}", True, "\\boxed{85}")  # cut at the length limit
+
+
+def test_summary_reports_the_last_k_mean_not_the_peak():
+    lines = [
+        {"step": 0, "eval/exact_match": 0.2, "eval/verifier_accuracy": 0.3},
+        {"step": 10, "eval/exact_match": 0.9},
+        {"step": 20, "eval/exact_match": 0.5},
+        {"step": 30, "eval/exact_match": 0.4},
+        {"step": 40, "eval/exact_match": 0.6, "samples": 80, "wall_s": 6.0, "cpu_s": 3.0},
+    ]
+    s = summarise(lines, k=3)
+    assert s is not None
+    assert s.metric == "eval/exact_match"
+    assert (s.start, s.end, s.steps, s.samples) == (0.2, 0.6, 40, 80)
+    assert s.last_k == pytest.approx(0.5)
+    assert s.gain == pytest.approx(0.3)
+    assert s.half == 0.5  # the evaluation at step 20 of 40
+    assert summarise([{"step": 0}]) is None

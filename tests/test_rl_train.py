@@ -32,7 +32,10 @@ def workdir(tmp_path_factory):
     tokenizer = task.build_tokenizer()
     task.build_model(len(tokenizer), hidden=32).save_pretrained(root / "policy")
     tokenizer.save_pretrained(root / "policy")
-    rows = [{"prompt": f"{a}+{a}=", "reference": str(2 * a)} for a in range(10, 30)]
+    rows = [
+        {"prompt": f"{a}+{a}=", "reference": str(2 * a), "target": f"\\boxed{{{2 * a}}}"}
+        for a in range(10, 30)
+    ]
     (root / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
     (root / "eval.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows[:6]))
     # An untrained policy is never right; the overlong ramp over 2..6 tokens gives its groups
@@ -68,6 +71,9 @@ def write_config(root: Path, name: str, **fields) -> Path:
         "checkpoint_every": 2,
         "max_steps": 2,
         "warmup_steps": 0,
+        "exact_match_column": "target",
+        "samples_per_eval": 2,
+        "samples_every": 1,
         **fields,
     }
     path = root / f"{name}.yaml"
@@ -75,8 +81,8 @@ def write_config(root: Path, name: str, **fields) -> Path:
     return path
 
 
-def lines(directory: Path) -> list[dict]:
-    return [json.loads(line) for line in (directory / "metrics.jsonl").read_text().splitlines()]
+def lines(directory: Path, name: str = "metrics.jsonl") -> list[dict]:
+    return [json.loads(line) for line in (directory / name).read_text().splitlines()]
 
 
 @pytest.fixture(scope="module")
@@ -97,8 +103,9 @@ def test_each_algorithm_runs_steps_through_local_client(workdir, client, algorit
     assert curves.is_file()
     steps = lines(out)
     assert [line["step"] for line in steps] == [0, 1, 2]
-    assert "eval/accuracy" in steps[0]
-    assert "eval/accuracy" in steps[2]
+    for line in (steps[0], steps[2]):
+        assert 0.0 <= line["eval/verifier_accuracy"] <= 1.0
+        assert 0.0 <= line["eval/exact_match"] <= line["eval/verifier_accuracy"] + 1e-9
     for line in steps[1:]:
         for key in (
             "reward/mean",
@@ -107,12 +114,28 @@ def test_each_algorithm_runs_steps_through_local_client(workdir, client, algorit
             "seconds/generation",
             "seconds/reward",
             "seconds/update",
+            "tokens_per_s",
+            "cpu_s",
         ):
             assert key in line, key
-    assert "entropy" in steps[2]
-    assert "clip_frac" in steps[2]
+        # dynamic sampling keeps nothing, so DAPO runs all 1 + max_refill_rounds (4) rounds
+        assert line["samples"] == line["step"] * 6 * (5 if algorithm == "dapo" else 1)
+        if algorithm != "ppo":
+            assert 0.0 <= line["groups_all_equal_frac"] <= 1.0
+    if algorithm != "dapo":  # dynamic sampling keeps no group: an untrained policy is never right
+        assert "entropy" in steps[2]
+        for key in ("clip_frac", "clip_frac/low", "clip_frac/high"):
+            assert key in steps[2]
+    written = lines(out, "samples.jsonl")
+    evals = [s for s in written if s["split"] == "eval"]
+    assert [s["step"] for s in evals] == [0, 0, 2, 2]
+    assert {"prompt", "response", "reward", "components", "exact_match"} <= set(evals[0])
+    group = [s for s in written if s["split"] == "train" and s["step"] == 1]
+    assert len(group) == 3  # one sampled group per step with samples_every 1
+    assert set(group[0]["components"]) == {"accuracy", "length"}
     after = _weights(out / "checkpoint" / "policy")
-    assert any(not torch.equal(before[k], after[k]) for k in before)
+    moved = any(not torch.equal(before[k], after[k]) for k in before)
+    assert moved is (algorithm != "dapo")
     assert steps[2]["reward/length"] < 0
     if algorithm == "ppo":
         assert steps[1]["policy_updated"] is False  # value pre-training step
@@ -165,21 +188,9 @@ def test_resumed_run_continues_the_same_metrics_stream(workdir, client):
     elapsed = [line["elapsed_s"] for line in b]
     assert elapsed == sorted(elapsed)
     for x, y in zip(a, b, strict=True):
-        for key in ("reward/mean", "loss/policy", "loss/value", "eval/accuracy", "response_length"):
+        for key in ("reward/mean", "loss/policy", "loss/value", "eval/verifier_accuracy"):
             if key in x:
                 assert y[key] == pytest.approx(x[key], rel=1e-4, abs=1e-6), (x["step"], key)
-
-
-def test_step_end_tokens_find_the_last_token_of_each_step(workdir):
-    from mmreward.rl.policy import load_policy
-    from mmreward.rl.trainer import _step_end_tokens
-
-    policy = load_policy(workdir / "policy")
-    text = "1+1==22 =4"
-    ids = torch.tensor(policy.tokenizer(text, add_special_tokens=False)["input_ids"] + [1])
-    # one token per character: steps "1+1" (0-2), "" (skipped), "22 " (5-7), "4" (9);
-    # the EOS belongs to none
-    assert _step_end_tokens(policy, ids, text, "=") == [2, 7, 9]
 
 
 @pytest.mark.slow
@@ -199,3 +210,88 @@ def test_ppo_with_prm_step_rewards(workdir, client):
             assert float(dense[row].abs().sum()) > 0  # the PRM scored its steps
     trainer.run()
     assert lines(out)[-1]["step"] == 1
+    assert lines(out)[-1]["reward/dense_step_abs"] >= 0.0
+
+
+def _one_step(workdir, client, name, **fields):
+    config = write_config(workdir, name, algorithm="dapo", max_steps=1, **fields)
+    out = workdir / f"out-{name}"
+    Trainer(load_config(config), out, client).run()
+    return lines(out)[1], _weights(out / "checkpoint" / "policy")
+
+
+@pytest.mark.slow
+def test_dapo_clip_higher_changes_the_update(workdir, client):
+    """With several updates per rollout batch the ratio leaves 1 and the clip acts, so
+    eps_high 0.2 and 0.28 train differently (with one update they could not)."""
+    common = {
+        "dynamic_sampling": False,  # the untrained policy is never right: keep its groups
+        "mini_batches": 2,
+        "epochs": 3,
+        "learning_rate": 3e-3,
+        "seed": 3,
+    }
+    low, low_weights = _one_step(workdir, client, "clip20", eps_high=0.2, **common)
+    high, high_weights = _one_step(workdir, client, "clip28", eps_high=0.28, **common)
+    assert low["reward/mean"] == high["reward/mean"]  # the same rollouts
+    assert low["clip_frac/high"] > 0
+    assert low["clip_frac/low"] > 0
+    assert high["clip_frac/high"] < low["clip_frac/high"]  # 0.2 < ratio <= 0.28: clipped in one
+    assert any(not torch.equal(low_weights[k], high_weights[k]) for k in low_weights)
+
+
+@pytest.mark.slow
+def test_dynamic_sampling_filters_on_accuracy_not_the_total_reward(workdir, client):
+    # The untrained policy is never right; its groups differ only in the length penalty.
+    line, weights = _one_step(workdir, client, "filter", max_refill_rounds=1)
+    assert line["groups_sampled"] == 4
+    assert line["groups_kept"] == 0
+    assert line["groups_all_equal_frac"] < 1.0  # the total reward varied
+    assert "policy_updated" not in line
+    before = _weights(workdir / "policy")
+    assert all(torch.equal(before[k], weights[k]) for k in before)
+
+
+@pytest.mark.slow
+def test_signed_correctness_counts_a_wrong_answer_minus_one(workdir, client):
+    binary = Trainer(
+        load_config(write_config(workdir, "bin", algorithm="dapo")), workdir / "b", client
+    )
+    signed = Trainer(
+        load_config(write_config(workdir, "sgn", algorithm="dapo", correct_reward="signed")),
+        workdir / "s",
+        client,
+    )
+    rows = binary.train_rows[:4]
+    rollout = binary._generate(rows, greedy=True)
+    plain, shifted = binary._score(rows, rollout), signed._score(rows, rollout)
+    assert plain.accuracy == shifted.accuracy == [0.0] * 4
+    assert shifted.rewards.tolist() == pytest.approx((plain.rewards - 1.0).tolist())
+    assert shifted.components == plain.components
+
+
+@pytest.mark.slow
+def test_warmup_counts_training_steps_not_optimiser_steps(workdir, client):
+    config = write_config(
+        workdir, "warm", algorithm="grpo", mini_batches=2, warmup_steps=4, learning_rate=1e-3
+    )
+    Trainer(load_config(config), workdir / "out-warm", client).run()
+    assert [line["lr"] for line in lines(workdir / "out-warm")[1:]] == pytest.approx([2.5e-4, 5e-4])
+
+
+@pytest.mark.slow
+def test_rerunning_a_finished_run_says_where_its_results_are(workdir, client):
+    config = write_config(workdir, "again", algorithm="grpo", tensorboard=True)
+    out = workdir / "out-again"
+    said: list[str] = []
+    train(config, out, progress=False, client=client, say=said.append)
+    assert "step 2" in said[-1]
+    assert "eval/exact_match mean of the last 2 evaluations" in said[-1]  # steps 0, 2
+    assert list((out / "tensorboard").glob("events.out.tfevents.*"))
+    before = (out / "metrics.jsonl").read_text()
+    said.clear()
+    train(config, out, progress=False, client=client, say=said.append)
+    assert "already trained to its budget (2 steps)" in said[0]
+    assert str(out / "metrics.jsonl") in said[1]
+    assert str(out / "samples.jsonl") in said[1]
+    assert (out / "metrics.jsonl").read_text() == before

@@ -131,4 +131,4 @@ def test_vlm_rl_steps_with_the_grounding_count_reward(tmp_path, algorithm):
         assert "reward/grounding" in line
         assert line["reward/length"] <= 0
     assert lines[2]["policy_updated"] is True
-    assert 0.0 <= lines[2]["eval/accuracy"] <= 1.0
+    assert 0.0 <= lines[2]["eval/verifier_accuracy"] <= 1.0

@@ -2,7 +2,9 @@
 
 RL needs a policy that is sometimes right (a group of all-wrong answers has no signal), but
 the comparison is only interesting if there is much left to learn: the warm-up stops once
-greedy exact match on the held-out prompts reaches `--stop-at` (default 20%).
+greedy exact match on its own validation split (`val.jsonl`, disjoint from the RL runs'
+held-out `eval.jsonl` and from training under commutation) reaches `--stop-at` (default 20%).
+The held-out set is scored once, at the end, for the record only.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ def main(argv: list[str] | None = None) -> None:
     data = args.out / "data"
     write_data(data, args.seed)
     rows = [json.loads(line) for line in (data / "train.jsonl").open()]
+    validation = [json.loads(line) for line in (data / "val.jsonl").open()]
     held_out = [json.loads(line) for line in (data / "eval.jsonl").open()]
     tokenizer = build_tokenizer()
     model = build_model(len(tokenizer), args.hidden, args.seed)
@@ -81,16 +84,23 @@ def main(argv: list[str] | None = None) -> None:
         optimizer.step()
         if step % 5 == 0:
             model.eval()
-            accuracy = exact_match(model, tokenizer, held_out)
+            accuracy = exact_match(model, tokenizer, validation)
             print(
-                f"step {step} loss {loss.item():.3f} greedy exact match {accuracy:.3f}", flush=True
+                f"step {step} loss {loss.item():.3f} validation exact match {accuracy:.3f}",
+                flush=True,
             )
             if accuracy >= args.stop_at:
                 break
     model.save_pretrained(args.out / "sft")
     tokenizer.save_pretrained(args.out / "sft")
-    (args.out / "sft" / "sft.json").write_text(json.dumps({"step": step, "accuracy": accuracy}))
-    print(f"saved {args.out / 'sft'} at step {step}: greedy exact match {accuracy:.3f}")
+    model.eval()
+    held_out_accuracy = exact_match(model, tokenizer, held_out)
+    record = {"step": step, "val_exact_match": accuracy, "eval_exact_match": held_out_accuracy}
+    (args.out / "sft" / "sft.json").write_text(json.dumps(record))
+    print(
+        f"saved {args.out / 'sft'} at step {step}: validation exact match {accuracy:.3f}, "
+        f"held-out {held_out_accuracy:.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
 CHARACTERS = "0123456789+-=\\{}boxed "
 SPECIAL = ["<pad>", "<eos>"]
 EVAL_PROMPTS = 500
+VAL_PROMPTS = 500
 
 
 def build_tokenizer() -> PreTrainedTokenizerFast:
@@ -54,13 +55,38 @@ def answer(a: int, b: int) -> str:
     return f"\\boxed{{{a + b}}}"
 
 
+def symmetry_class(prompt: str) -> frozenset[int]:
+    """The operands of `a+b=` as a set: `37+48=` and `48+37=` are one problem (commuted)."""
+    left, right = prompt.rstrip("=").split("+")
+    return frozenset((int(left), int(right)))
+
+
+def split_pairs(seed: int = 0) -> dict[str, list[tuple[int, int]]]:
+    """Every pair 10..99 + 10..99 in three splits disjoint under commutation.
+
+    Whole classes {a, b} are drawn for each split, so `b+a` is never in training while `a+b` is
+    held out (a policy could otherwise score by recalling the twin). `eval` is the held-out
+    set the RL runs report, `val` is where the supervised warm-up picks its stopping point, the
+    rest trains.
+    """
+    classes = sorted({(min(a, b), max(a, b)) for a in range(10, 100) for b in range(10, 100)})
+    random.Random(seed).shuffle(classes)
+    splits: dict[str, list[tuple[int, int]]] = {"eval": [], "val": [], "train": []}
+    wanted = {"eval": EVAL_PROMPTS, "val": VAL_PROMPTS}
+    name = "eval"
+    for a, b in classes:
+        if name != "train" and len(splits[name]) >= wanted[name]:
+            name = "val" if name == "eval" else "train"
+        splits[name].extend([(a, b)] if a == b else [(a, b), (b, a)])
+    return splits
+
+
 def write_data(directory: Path, seed: int = 0) -> None:
-    """Every pair 10..99 + 10..99, split into held-out eval, SFT and RL prompts."""
-    pairs = [(a, b) for a in range(10, 100) for b in range(10, 100)]
-    random.Random(seed).shuffle(pairs)
-    held_out, rest = pairs[:EVAL_PROMPTS], pairs[EVAL_PROMPTS:]
+    """`eval.jsonl`, `val.jsonl` and `train.jsonl` from `split_pairs`; `target` is the exact
+    expected response."""
     directory.mkdir(parents=True, exist_ok=True)
-    for name, rows in (("eval", held_out), ("train", rest)):
+    for name, rows in split_pairs(seed).items():
+        random.Random(seed).shuffle(rows)
         with (directory / f"{name}.jsonl").open("w", encoding="utf-8") as handle:
             for a, b in rows:
                 record = {"prompt": f"{a}+{b}=", "reference": str(a + b), "target": answer(a, b)}

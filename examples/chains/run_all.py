@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mmreward.rl.curves import read_metrics
+from mmreward.rl.results import read_metrics
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]

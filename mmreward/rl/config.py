@@ -21,6 +21,7 @@ LossAggregation = Literal["token-mean", "seq-mean-token-mean", "seq-mean-token-s
 RewardScaling = Literal["group", "batch", "none"]
 PromptOrder = Literal["uniform", "curriculum", "prioritized"]
 BudgetClock = Literal["wall", "cpu"]
+CorrectReward = Literal["binary", "signed"]
 
 ALGORITHM_DEFAULTS: dict[str, dict[str, Any]] = {
     # GRPO (DeepSeekMath, Shao et al. 2024): (r - mean) / std within the group, each sequence's
@@ -67,6 +68,11 @@ class RLConfig:
     """JSONL of prompts: `prompt`, `reference`, optional `image` (base64) and pass-rate column."""
     eval_data: str = ""
     """JSONL of held-out prompts, scored greedily every `eval_every` steps; empty = no eval."""
+    exact_match_column: str = ""
+    """Column of `eval_data` holding the one right response (arith: `\\boxed{85}`): each
+    evaluation also logs `eval/exact_match`, the share of greedy responses equal to it (not
+    truncated). `eval/verifier_accuracy` is always logged: the accuracy component's score,
+    which accepts any form the verifier takes as equal (`85`, `\\boxed{80+5}`)."""
     recipe: str = "math"
     """mmreward recipe scoring each response (accuracy, format, length, prm, grounding)."""
     recipes_dir: str = ""
@@ -74,7 +80,12 @@ class RLConfig:
     reward_url: str = ""
     """Score through a running `mmreward serve` (RewardClient); empty = in-process LocalClient."""
     accuracy_component: str = "accuracy"
-    """Component whose score is the eval accuracy and which a truncated response loses."""
+    """Component whose score is the verifier accuracy, the one dynamic sampling filters on and
+    which a truncated response loses."""
+    correct_reward: CorrectReward = "binary"
+    """binary: the accuracy component scores 0/1 as the recipe says; signed: -1/+1 in the
+    training reward (DAPO's rule-based reward), so an overlong penalty weighs half as much
+    against it. Logged components stay the recipe's."""
     zero_truncated: bool = True
     """A response cut at `max_new_tokens` gets no accuracy or format reward (otherwise a
     policy learns to run to the length limit on a lenient verifier; measured on arith)."""
@@ -128,8 +139,6 @@ class RLConfig:
     and Dr. GRPO drop it). 0 skips the reference model entirely."""
     entropy_coef: float = 0.0
     """Entropy bonus; 0 logs entropy without optimising it."""
-    vf_coef: float = 0.5
-    """PPO: value-loss weight (the critic has its own optimiser, this scales its loss)."""
     value_clip: float = 0.2
     """PPO: clip of the new value around the old one (PPO2 value clipping)."""
     value_pretrain_steps: int = 0
@@ -138,7 +147,8 @@ class RLConfig:
 
     # --- sampling of prompts --------------------------------------------------------------
     dynamic_sampling: bool | None = None
-    """Drop groups whose rewards are all equal (no gradient) and refill (DAPO)."""
+    """Drop groups whose accuracy is all equal (all right or all wrong) and refill (DAPO
+    filters on accuracy, not on the total reward with its length penalty)."""
     max_refill_rounds: int = 4
     """Extra generation rounds dynamic sampling may run per step before training on less."""
     prompt_order: PromptOrder = "uniform"
@@ -153,31 +163,49 @@ class RLConfig:
     learning_rate: float = 3e-4
     """AdamW learning rate (1e-3 collapsed every arith run)."""
     critic_learning_rate: float = 1e-3
-    """PPO critic learning rate."""
+    """PPO critic learning rate. The critic is a separate network with its own AdamW, so this
+    is the one weight of its loss (a value-loss coefficient would cancel in Adam's update)."""
     weight_decay: float = 0.0
     warmup_steps: int = 10
-    """Linear LR warm-up from 0, then constant."""
+    """Linear LR warm-up over this many training steps (rollout batches, whatever
+    `mini_batches` and `epochs` are; value pre-training steps not counted), then constant."""
     max_grad_norm: float = 1.0
     """Global gradient-norm clip."""
     micro_batch_size: int = 64
     """Sequences per forward/backward; gradients accumulate over the batch."""
     mini_batches: int = 1
-    """Optimiser steps per rollout batch; > 1 makes the ratio clip act (PPO's minibatches)."""
+    """Optimiser steps per pass over a rollout batch (PPO's minibatches). The old log-probs
+    are taken once, before the first; with `mini_batches * epochs > 1` the later updates see
+    ratios != 1 and the clip (DAPO's clip-higher included) acts."""
     epochs: int = 1
     """Passes over each rollout batch (PPO's K epochs)."""
 
     # --- run ------------------------------------------------------------------------------
     seed: int = 0
     max_steps: int = 1000
+    """The budget in training steps (rollout batches): the same work on any machine. 0 = no
+    step limit (another budget must be set)."""
+    max_samples: int = 0
+    """The budget in sampled responses (dynamic sampling's refills count); 0 = no limit."""
     time_budget_s: float = 0.0
     """Stop after this many seconds of training (summed over resumes, evaluations excluded);
-    0 = no limit."""
+    0 = no limit. Not repeatable across machines (contention changes the work a second buys):
+    for a quick local look, never a reported figure."""
     budget_clock: BudgetClock = "wall"
-    """wall: elapsed time; cpu: CPU time of the training process, which on a shared machine
-    measures the work done rather than how busy the neighbours were."""
+    """wall: elapsed time; cpu: CPU time of the training process."""
     eval_every: int = 10
     eval_size: int = 500
     """Held-out prompts per evaluation."""
+    last_k: int = 3
+    """The headline is the mean of the last k evaluations (adjacent ones swing by several
+    points on 500 prompts; the peak of many noisy evaluations overstates)."""
+    samples_per_eval: int = 8
+    """Held-out prompts whose greedy responses go to `samples.jsonl` at every evaluation."""
+    samples_every: int = 0
+    """Every this many steps one sampled training group goes to `samples.jsonl`; 0 = none."""
+    tensorboard: bool = False
+    """Also write every metric to a TensorBoard event file in `DIR/tensorboard` (needs the
+    `tensorboard` extra)."""
     checkpoint_every: int = 20
     torch_threads: int = 1
     """torch intra-op threads (1 per run on a shared CPU)."""
@@ -202,6 +230,14 @@ class RLConfig:
             raise InvalidInputError(f"{self.algorithm} needs group_size >= 2")
         if self.process_rewards and self.algorithm != "ppo":
             raise InvalidInputError("process_rewards needs a critic: use algorithm ppo")
+        if self.max_steps <= 0 and self.max_samples <= 0 and self.time_budget_s <= 0:
+            raise InvalidInputError("set a budget: max_steps, max_samples or time_budget_s")
+        if self.mini_batches < 1 or self.epochs < 1:
+            raise InvalidInputError("mini_batches and epochs must be at least 1")
+        if self.correct_reward not in ("binary", "signed"):
+            raise InvalidInputError(
+                f"correct_reward must be binary or signed, not {self.correct_reward!r}"
+            )
         if self.budget_clock not in ("wall", "cpu"):
             raise InvalidInputError(f"budget_clock must be wall or cpu, not {self.budget_clock!r}")
         if self.prompt_order not in ("uniform", "curriculum", "prioritized"):
@@ -227,7 +263,7 @@ def config_fields() -> list[str]:
 
 
 def load_config(path: Path, **overrides: Any) -> RLConfig:
-    """Read a YAML config; unknown keys are an error, not silently ignored."""
+    """Read a YAML config; unknown keys are an error, blamed on where they were written."""
     if not path.is_file():
         raise InvalidInputError(f"config file {path} does not exist")
     try:
@@ -236,8 +272,10 @@ def load_config(path: Path, **overrides: Any) -> RLConfig:
         raise InvalidInputError(f"{path}: not valid YAML: {error}") from None
     if not isinstance(data, dict):
         raise InvalidInputError(f"{path}: a config must be a mapping of field: value")
+    known = set(config_fields())
+    for where, given in ((str(path), data), ("--set", overrides)):
+        unknown = sorted(set(given) - known)
+        if unknown:
+            raise InvalidInputError(f"{where}: unknown config fields: {', '.join(unknown)}")
     data.update(overrides)
-    unknown = sorted(set(data) - set(config_fields()))
-    if unknown:
-        raise InvalidInputError(f"{path}: unknown config fields: {', '.join(unknown)}")
     return RLConfig(**data, base_dir=path.resolve().parent)

@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
-from typing import Any
+
+from mmreward.rl.results import read_metrics
 
 PANELS = (
-    ("eval/accuracy", "held-out accuracy"),
+    ("eval/exact_match", "held-out exact match"),
+    ("eval/verifier_accuracy", "held-out verifier accuracy"),
     ("reward/mean", "reward (sampled)"),
     ("entropy", "entropy"),
     ("response_length", "response length (tokens)"),
     ("truncated_frac", "truncated fraction"),
     ("kl", "KL to reference"),
     ("clip_frac", "clip fraction"),
+    ("groups_all_equal_frac", "groups with equal rewards"),
     ("loss/value", "value loss"),
 )
-"""Candidates in order; the first six any run logged are drawn."""
-
-
-def read_metrics(path: Path) -> list[dict[str, Any]]:
-    with path.open(encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+"""Candidates in order; the first eight any run logged are drawn."""
 
 
 def plot_curves(metrics: Path, target: Path, runs: dict[str, Path] | None = None) -> Path:
@@ -33,15 +30,15 @@ def plot_curves(metrics: Path, target: Path, runs: dict[str, Path] | None = None
 
     series = {label: read_metrics(p) for label, p in (runs or {"run": metrics}).items()}
     logged = [p for p in PANELS if any(p[0] in line for lines in series.values() for line in lines)]
-    fig, axes = plt.subplots(2, 3, figsize=(13, 7))
-    for ax, (key, title) in zip(axes.flat, logged[:6], strict=False):
+    fig, axes = plt.subplots(2, 4, figsize=(17, 7))
+    for ax, (key, title) in zip(axes.flat, logged[:8], strict=False):
         for label, lines in series.items():
-            points = [(line["elapsed_s"] / 60, line[key]) for line in lines if key in line]
+            points = [(line["step"], line[key]) for line in lines if key in line]
             if points:
                 xs, ys = zip(*points, strict=True)
                 ax.plot(xs, ys, label=label, linewidth=1.2)
         ax.set_title(title)
-        ax.set_xlabel("training minutes (budget clock)")
+        ax.set_xlabel("training step")
         ax.grid(alpha=0.3)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     if len(series) > 1 and handles:

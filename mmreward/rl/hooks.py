@@ -1,9 +1,10 @@
 """Task figures at evaluation time: a function the config names as `module:function`.
 
 The loop knows rewards; a task knows more (the true value of each intermediate step, a strict
-exact-match form). `eval_hook` lets a task report those beside `eval/accuracy` without the loop
-knowing the task. The function is imported like a verl custom reward (`pkg.module:name`) from
-the user's own config: it is the user's code, run in the training process.
+exact-match form). `eval_hook` lets a task report those beside `eval/verifier_accuracy`
+without the loop knowing the task. The function is imported like a verl custom reward
+(`pkg.module:name`) from the user's own config: it is the user's code, run in the training
+process.
 """
 
 from __future__ import annotations

@@ -33,6 +33,18 @@ def clipped_policy_loss(
     return loss, (clipped < unclipped).float()
 
 
+def clip_sides(
+    clipped: torch.Tensor, advantages: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Split where the clip acted into its low and high side (0/1 each).
+
+    The clip binds above (ratio > 1 + eps_high) only where the advantage is positive and below
+    (ratio < 1 - eps_low) only where it is negative, so the advantage's sign tells the sides
+    apart. DAPO's clip-higher changes only the high side's share.
+    """
+    return clipped * (advantages < 0).float(), clipped * (advantages > 0).float()
+
+
 def k3_kl(logp: torch.Tensor, ref_logp: torch.Tensor) -> torch.Tensor:
     """Schulman's k3 estimate of KL(policy || reference) per sampled token.
 

@@ -1,7 +1,9 @@
-"""Wire a config to its reward client, run the loop with a progress bar, draw the curves."""
+"""Wire a config to its reward client, run the loop with a progress bar counting its budget,
+draw the curves, say where the results are."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -9,6 +11,7 @@ from tqdm import tqdm
 
 from mmreward.rl.config import RLConfig, load_config
 from mmreward.rl.curves import plot_curves
+from mmreward.rl.results import HEADLINES, read_metrics, summarise
 from mmreward.rl.trainer import RewardScorer, Trainer
 from mmreward.settings import Settings
 
@@ -36,27 +39,66 @@ def train(
     progress: bool = True,
     client: RewardScorer | None = None,
     settings: Settings | None = None,
+    say: Callable[[str], None] = print,
 ) -> Path:
-    """Train (or resume) into `output_dir`; returns the path of `curves.png`."""
+    """Train (or resume) into `output_dir`; returns the path of `curves.png`.
+
+    A run already at its budget trains nothing: `say` tells where its results are (as it
+    does at the end of every run)."""
     config = load_config(config_path, **(overrides or {}))
     owned = client is None
     scorer: Any = make_client(config, settings) if client is None else client
     try:
         trainer = Trainer(config, output_dir, scorer)
-        with tqdm(
-            total=config.max_steps, initial=trainer.step, disable=not progress, unit="step"
-        ) as bar:
-
-            def report(step: int, line: dict[str, Any]) -> None:
-                bar.update(step - bar.n)
-                shown = {"reward": line.get("reward/mean", 0.0), "len": line["response_length"]}
-                if "eval/accuracy" in line:
-                    shown["eval"] = line["eval/accuracy"]
-                bar.set_postfix({k: round(v, 3) for k, v in shown.items()})
-
-            trainer.progress = report
-            trainer.run()
+        finished = trainer.done
+        if finished:
+            say(f"{output_dir} already trained to its budget ({trainer.budget.describe()}).")
+        else:
+            _run_with_bar(trainer, progress)
     finally:
         if owned:
             scorer.close()
-    return plot_curves(output_dir / "metrics.jsonl", output_dir / "curves.png")
+    curves = plot_curves(output_dir / "metrics.jsonl", output_dir / "curves.png")
+    say(where_results_are(output_dir, config.last_k))
+    return curves
+
+
+def _run_with_bar(trainer: Trainer, progress: bool) -> None:
+    budget = trainer.budget
+    with tqdm(
+        total=budget.total,
+        initial=budget.position(trainer.spent),
+        disable=not progress,
+        unit=budget.unit,
+    ) as bar:
+
+        def report(step: int, line: dict[str, Any]) -> None:
+            bar.update(budget.position(trainer.spent) - bar.n)
+            shown = {"reward": line.get("reward/mean", 0.0), "len": line["response_length"]}
+            for key in HEADLINES:
+                if key in line:
+                    shown[key.removeprefix("eval/")] = line[key]
+            bar.set_postfix({k: round(v, 3) for k, v in shown.items()})
+
+        trainer.progress = report
+        trainer.run()
+
+
+def where_results_are(output_dir: Path, k: int) -> str:
+    """One paragraph: the run's headline and the files to read."""
+    metrics = output_dir / "metrics.jsonl"
+    summary = summarise(read_metrics(metrics), k) if metrics.is_file() else None
+    head = ""
+    if summary is not None:
+        head = (
+            f"step {summary.steps} ({summary.samples} samples, {summary.wall_s / 60:.1f} min "
+            f"wall, {summary.cpu_s / 60:.1f} min CPU): {summary.metric} mean of the last "
+            f"{summary.k} evaluations {100 * summary.last_k:.1f}% "
+            f"(start {100 * summary.start:.1f}%, gain {100 * summary.gain:+.1f} points). "
+        )
+    files = ", ".join(
+        str(output_dir / name)
+        for name in ("metrics.jsonl", "samples.jsonl", "curves.png", "checkpoint/policy")
+        if (output_dir / name).exists()
+    )
+    return f"{head}Results: {files}"

@@ -2,9 +2,10 @@
 
 One step: draw prompts, generate their groups in chunks (each chunk is scored on a worker
 thread while the next one generates), drop all-equal groups when dynamic sampling is on and
-refill, compute advantages (group baseline, or GAE with a critic for PPO), then run the
-clipped-surrogate updates with gradient accumulation. Every step appends a line to
-`metrics.jsonl`; checkpoints hold everything a resumed run needs to continue that stream.
+refill, compute advantages (group baseline, or GAE with a critic for PPO), take the old
+log-probs, then run `mini_batches * epochs` clipped-surrogate updates with gradient
+accumulation. Every step appends a line to `metrics.jsonl` (and samples to `samples.jsonl`);
+checkpoints hold everything a resumed run needs to continue those streams.
 """
 
 from __future__ import annotations
@@ -28,11 +29,14 @@ from mmreward.errors import InvalidInputError
 from mmreward.recipes import RewardResult
 from mmreward.rl import advantages as adv
 from mmreward.rl import losses
+from mmreward.rl.budget import Budget, Spent
 from mmreward.rl.config import RLConfig
 from mmreward.rl.curriculum import PromptPool
 from mmreward.rl.hooks import load_eval_hook
+from mmreward.rl.logbook import Logbook
 from mmreward.rl.policy import Policy, ValueModel, build_critic, load_policy
 from mmreward.rl.process import dense_rewards, dense_stats
+from mmreward.rl.results import exact_match
 from mmreward.rl.rollout import (
     Rollout,
     concat,
@@ -59,6 +63,7 @@ class Scored:
     """Rewards of one generated chunk."""
 
     rewards: torch.Tensor
+    """The training reward (with `correct_reward: signed`, accuracy counted -1/+1)."""
     accuracy: list[float]
     components: dict[str, list[float]]
     dense: torch.Tensor | None
@@ -66,6 +71,13 @@ class Scored:
     dense_steps: list[int]
     """Steps the PRM scored, per response (empty without process rewards)."""
     prm_seconds: float = 0.0
+
+    def item(self, i: int) -> dict[str, Any]:
+        """One response's reward and components, for `samples.jsonl`."""
+        return {
+            "reward": round(float(self.rewards[i]), 6),
+            "components": {name: values[i] for name, values in self.components.items()},
+        }
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -88,8 +100,10 @@ class Trainer:
         self.output_dir = output_dir
         self.client = client
         self.progress = progress
-        self.metrics_path = output_dir / "metrics.jsonl"
         self.checkpoint_dir = output_dir / "checkpoint"
+        self.budget = Budget(
+            config.max_steps, config.max_samples, config.time_budget_s, config.budget_clock
+        )
         torch.set_num_threads(config.torch_threads)
         output_dir.mkdir(parents=True, exist_ok=True)
 
@@ -136,52 +150,62 @@ class Trainer:
             config.curriculum_start,
         )
         self.step = 0
+        self.samples = 0
+        """Responses sampled so far (refills included): the samples budget's count."""
         self.elapsed = 0.0
-        """Training seconds on the budget clock; `wall` is always wall-clock."""
+        """Training seconds on the budget clock; `wall` and `cpu` are always both kept."""
         self.wall = 0.0
+        self.cpu = 0.0
         self.evaluations: list[float] = []
         self.eval_hook = load_eval_hook(config.eval_hook) if config.eval_hook else None
         self._scoring = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rl-rewards")
         if resuming:
             self._load_checkpoint()
+        self.log = Logbook(output_dir, tensorboard=config.tensorboard, resume_step=self.step)
+        self.log.truncate(self.step)
+        self.metrics_path = self.log.metrics_path
 
     # --- the loop -------------------------------------------------------------------------
 
     def run(self) -> list[dict[str, Any]]:
-        """Train until `max_steps` or the time budget; returns this call's metric lines."""
+        """Train until the budget is spent; returns this call's metric lines."""
         written: list[dict[str, Any]] = []
         try:
             if self.step == 0 and self.eval_rows and not self.metrics_path.exists():
-                start = {"step": 0, "elapsed_s": 0.0, "wall_s": 0.0}
-                written.append(self._write({**start, **self.evaluate()}))
+                start = {"step": 0, "samples": 0, "elapsed_s": 0.0, "wall_s": 0.0, "cpu_s": 0.0}
+                written.append(self.log.metrics({**start, **self.evaluate()}))
             clock = time.process_time if self.config.budget_clock == "cpu" else time.perf_counter
-            while not self._done():
-                started, wall = clock(), time.perf_counter()
+            while not self.done:
+                started, wall, cpu = clock(), time.perf_counter(), time.process_time()
                 line = self.train_step()
                 self.elapsed += clock() - started
-                self.wall += time.perf_counter() - wall
+                step_wall = time.perf_counter() - wall
+                self.wall += step_wall
+                self.cpu += time.process_time() - cpu
+                line["samples"] = self.samples
                 line["elapsed_s"] = round(self.elapsed, 3)
                 line["wall_s"] = round(self.wall, 3)
-                if self.eval_rows and (self.step % self.config.eval_every == 0 or self._done()):
+                line["cpu_s"] = round(self.cpu, 3)
+                line["tokens_per_s"] = round(line.pop("response_tokens") / step_wall, 2)
+                if self.eval_rows and (self.step % self.config.eval_every == 0 or self.done):
                     line.update(self.evaluate())
-                written.append(self._write(line))
-                if self.step % self.config.checkpoint_every == 0 or self._done():
+                written.append(self.log.metrics(line))
+                if self.step % self.config.checkpoint_every == 0 or self.done:
                     self.save_checkpoint()
                 if self.progress is not None:
                     self.progress(self.step, line)
         finally:
             self._scoring.shutdown(wait=True)
+            self.log.close()
         return written
 
-    def _progress(self) -> float:
-        """How far the run is, by steps or by its time budget, whichever is further."""
-        by_steps = self.step / max(self.config.max_steps, 1)
-        budget = self.config.time_budget_s
-        return min(1.0, max(by_steps, self.elapsed / budget if budget > 0 else 0.0))
+    @property
+    def spent(self) -> Spent:
+        return Spent(self.step, self.samples, self.elapsed)
 
-    def _done(self) -> bool:
-        budget = self.config.time_budget_s
-        return self.step >= self.config.max_steps or (budget > 0 and self.elapsed >= budget)
+    @property
+    def done(self) -> bool:
+        return self.budget.reached(self.spent)
 
     def train_step(self) -> dict[str, Any]:
         cfg = self.config
@@ -196,18 +220,25 @@ class Trainer:
         sampled_truncated: list[bool] = []
         rounds = 1 + (cfg.max_refill_rounds if cfg.dynamic_sampling else 0)
         kept_groups = 0
-        for _ in range(rounds):
-            indices = self.pool.sample(cfg.prompts_per_step, self._progress())
+        all_equal: list[bool] = []
+        for round_ in range(rounds):
+            indices = self.pool.sample(cfg.prompts_per_step, self.budget.progress(self.spent))
             rollout, scored = self._rollout_and_score(indices, timings)
+            self.samples += len(rollout)
             sampled.append(scored)
             sampled_lengths.append(rollout.lengths)
             sampled_truncated.extend(rollout.truncated)
             rewards = scored.rewards.view(len(indices), group)
             accuracy = torch.tensor(scored.accuracy).view(len(indices), group)
+            all_equal.extend((~varied_groups(rewards)).tolist())
             for i, index in enumerate(indices):
                 self.pool.update(index, float(accuracy[i].mean()))
+            if round_ == 0 and cfg.samples_every and (self.step + 1) % cfg.samples_every == 0:
+                self._log_group(indices[0], rollout, scored)
+            # DAPO keeps the groups whose accuracy varies (0 < pass rate < 1): a length penalty
+            # alone would make an all-wrong group look informative.
             keep = (
-                varied_groups(rewards)
+                varied_groups(accuracy)
                 if cfg.dynamic_sampling
                 else torch.ones(len(indices), dtype=torch.bool)
             )
@@ -235,9 +266,13 @@ class Trainer:
         line["accuracy"] = _mean(all_scored.accuracy)
         lengths = torch.cat(sampled_lengths)
         line["response_length"] = float(lengths.mean())
+        line["response_tokens"] = float(lengths.sum())
         line["truncated_frac"] = _mean([float(t) for t in sampled_truncated])
         line["groups_kept"] = kept_groups
         line["groups_sampled"] = len(sampled) * cfg.prompts_per_step
+        if group > 1:
+            # No group-relative signal in these (TRL logs it as frac_reward_zero_std).
+            line["groups_all_equal_frac"] = _mean([float(e) for e in all_equal])
 
         started = time.perf_counter()
         if kept_rollouts:
@@ -247,9 +282,27 @@ class Trainer:
             line.update(self._update(batch, rewards, dense))
         timings["update"] = time.perf_counter() - started
         line.update({f"seconds/{k}": round(v, 4) for k, v in timings.items()})
-        line["lr"] = self.scheduler.get_last_lr()[0]
+        line["lr"] = line.get("lr", self.scheduler.get_last_lr()[0])
         self.step += 1
         return line
+
+    def _log_group(self, index: int, rollout: Rollout, scored: Scored) -> None:
+        """One sampled training group to `samples.jsonl`."""
+        row = self.train_rows[index]
+        self.log.samples(
+            [
+                {
+                    "step": self.step + 1,
+                    "split": "train",
+                    "prompt": row["prompt"],
+                    "reference": row.get("reference"),
+                    "response": rollout.texts[j],
+                    "truncated": rollout.truncated[j],
+                    **scored.item(j),
+                }
+                for j in range(self._group_size)
+            ]
+        )
 
     # --- rollouts and rewards -------------------------------------------------------------
 
@@ -317,11 +370,14 @@ class Trainer:
         totals: list[float] = []
         accuracy: list[float] = []
         components: dict[str, list[float]] = {}
+        signed = self.config.correct_reward == "signed"
         for result in results:
-            totals.append(result.reward)
             parts = result.components
             chosen = parts.get(self.config.accuracy_component)
             accuracy.append(result.reward if chosen is None else chosen.score)
+            # signed: the accuracy term w * s becomes w * (2s - 1), i.e. -w for a wrong answer.
+            shift = chosen.weight * (chosen.score - 1.0) if signed and chosen is not None else 0.0
+            totals.append(result.reward + shift)
             for name, part in parts.items():
                 components.setdefault(name, []).append(part.score)
         if not (process and self.config.process_rewards):
@@ -357,6 +413,9 @@ class Trainer:
         mask = batch.response_mask
         updates = cfg.mini_batches * cfg.epochs
         with torch.no_grad():
+            # The sampling policy's log-probs, taken once before the first update: every later
+            # update's ratio is against them. With a single update the ratio is 1 by
+            # construction, so they are the current log-probs, detached, in the loss.
             old_logp = self._logprobs(model, batch) if updates > 1 else None
             ref_logp = self._logprobs(self.reference, batch) if self.reference is not None else None
         line: dict[str, Any] = {}
@@ -410,19 +469,22 @@ class Trainer:
                         "token-mean",
                         norm,
                     )
-                    (cfg.vf_coef * value_loss).backward()  # type: ignore[no-untyped-call]
+                    value_loss.backward()  # type: ignore[no-untyped-call]
                     sums["loss/value"] = sums.get("loss/value", 0.0) + float(value_loss.detach())
             if train_policy:
                 grad = torch.nn.utils.clip_grad_norm_(model.parameters(), cfg.max_grad_norm)
                 sums["grad_norm"] = sums.get("grad_norm", 0.0) + float(grad)
                 self.optimizer.step()
-                self.scheduler.step()
             if self.critic is not None and self.critic_optimizer is not None:
                 torch.nn.utils.clip_grad_norm_(self.critic.parameters(), cfg.max_grad_norm)
                 self.critic_optimizer.step()
         model.eval()
         line.update({k: v / updates for k, v in sums.items()})
         line["policy_updated"] = train_policy
+        line["lr"] = self.scheduler.get_last_lr()[0]
+        if not pretraining_critic:
+            # The warm-up counts training steps, however many optimiser steps each one takes.
+            self.scheduler.step()
         return line
 
     def _policy_backward(
@@ -445,6 +507,7 @@ class Trainer:
         per_token, clipped = losses.clipped_policy_loss(
             logp, old, advantages, cfg.eps_low, cfg.clip_high
         )
+        low, high = losses.clip_sides(clipped, advantages)
         policy_loss = losses.aggregate(per_token, mask, how, norm)
         loss = policy_loss
         entropy = losses.entropy_from_logits(logits if cfg.entropy_coef else logits.detach())
@@ -454,6 +517,8 @@ class Trainer:
         stats = {
             "loss/policy": float(policy_loss.detach()),
             "clip_frac": float(losses.aggregate(clipped, mask, "token-mean", token_share)),
+            "clip_frac/low": float(losses.aggregate(low, mask, "token-mean", token_share)),
+            "clip_frac/high": float(losses.aggregate(high, mask, "token-mean", token_share)),
             "entropy": float(losses.aggregate(entropy.detach(), mask, "token-mean", token_share)),
         }
         if ref_logp is not None:
@@ -506,29 +571,46 @@ class Trainer:
     # --- evaluation -----------------------------------------------------------------------
 
     def evaluate(self) -> dict[str, Any]:
-        """Greedy accuracy on the held-out prompts: accuracy component, truncation zeroed.
+        """Greedy responses to the held-out prompts, scored two ways.
 
-        The PRM is not called unless `eval_process_rewards` asks for it; `eval_hook` adds the
-        task's own figures (e.g. exact match, wrong intermediate steps) as `eval/<name>`.
+        `eval/verifier_accuracy`: the accuracy component (truncation zeroed), which accepts
+        any form the verifier takes as equal. `eval/exact_match` (with `exact_match_column`):
+        the response is exactly the expected text and not truncated. The first
+        `samples_per_eval` prompts' responses go to `samples.jsonl`. The PRM is not called
+        unless `eval_process_rewards` asks for it; `eval_hook` adds the task's own figures
+        (e.g. wrong intermediate steps) as `eval/<name>`.
         """
         began = time.perf_counter()
-        correct: list[float] = []
+        column = self.config.exact_match_column
+        verified: list[float] = []
+        exact: list[float] = []
         lengths: list[float] = []
         texts: list[str] = []
         truncated: list[bool] = []
         scored: list[Scored] = []
+        shown: list[dict[str, Any]] = []
         for start in range(0, len(self.eval_rows), 256):
             chunk = self.eval_rows[start : start + 256]
             rollout = self._generate(chunk, greedy=True)
             result = self._score(chunk, rollout, process=self.config.eval_process_rewards)
             scored.append(result)
-            correct.extend(result.accuracy)
+            verified.extend(result.accuracy)
             lengths.extend(rollout.lengths.tolist())
             texts.extend(rollout.texts)
             truncated.extend(rollout.truncated)
-        accuracy = _mean(correct)
-        self.evaluations.append(accuracy)
-        line: dict[str, Any] = {"eval/accuracy": accuracy, "eval/response_length": _mean(lengths)}
+            for i, row in enumerate(chunk):
+                hit = None
+                if column:
+                    hit = exact_match(rollout.texts[i], rollout.truncated[i], str(row[column]))
+                    exact.append(float(hit))
+                if start + i < self.config.samples_per_eval:
+                    shown.append(self._eval_sample(row, rollout, result, i, hit))
+        self.log.samples(shown)
+        line: dict[str, Any] = {"eval/verifier_accuracy": _mean(verified)}
+        if column:
+            line["eval/exact_match"] = _mean(exact)
+        self.evaluations.append(line.get("eval/exact_match", line["eval/verifier_accuracy"]))
+        line["eval/response_length"] = _mean(lengths)
         merged = _merge(scored) if scored else None
         if merged is not None and merged.dense is not None:
             stats = dense_stats(merged.dense, merged.dense_steps)
@@ -539,12 +621,23 @@ class Trainer:
         line["seconds/eval"] = round(time.perf_counter() - began, 4)
         return line
 
-    # --- metrics and checkpoints ----------------------------------------------------------
+    def _eval_sample(
+        self, row: dict[str, Any], rollout: Rollout, scored: Scored, i: int, hit: bool | None
+    ) -> dict[str, Any]:
+        sample = {
+            "step": self.step,
+            "split": "eval",
+            "prompt": row["prompt"],
+            "reference": row.get("reference"),
+            "response": rollout.texts[i],
+            "truncated": rollout.truncated[i],
+            **scored.item(i),
+        }
+        if hit is not None:
+            sample["exact_match"] = hit
+        return sample
 
-    def _write(self, line: dict[str, Any]) -> dict[str, Any]:
-        with self.metrics_path.open("a", encoding="utf-8") as handle:
-            handle.write(json.dumps(line) + "\n")
-        return line
+    # --- checkpoints ----------------------------------------------------------------------
 
     def save_checkpoint(self) -> None:
         """Write to a temporary directory, then swap it in: a crash never leaves half a one."""
@@ -553,8 +646,10 @@ class Trainer:
         self.policy.save(tmp / "policy")
         state = {
             "step": self.step,
+            "samples": self.samples,
             "elapsed": self.elapsed,
             "wall": self.wall,
+            "cpu": self.cpu,
             "evaluations": self.evaluations,
             "optimizer": self.optimizer.state_dict(),
             "scheduler": self.scheduler.state_dict(),
@@ -581,8 +676,10 @@ class Trainer:
     def _load_checkpoint(self) -> None:
         state = torch.load(self.checkpoint_dir / "state.pt", weights_only=False)
         self.step = int(state["step"])
+        self.samples = int(state.get("samples", 0))
         self.elapsed = float(state["elapsed"])
         self.wall = float(state["wall"])
+        self.cpu = float(state.get("cpu", 0.0))
         self.evaluations = list(state["evaluations"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.scheduler.load_state_dict(state["scheduler"])
@@ -594,15 +691,6 @@ class Trainer:
         torch.set_rng_state(state["rng"]["torch"])
         random.setstate(state["rng"]["python"])
         np.random.set_state(state["rng"]["numpy"])
-        self._truncate_metrics()
-
-    def _truncate_metrics(self) -> None:
-        """Drop lines written after the checkpoint: the resumed run writes those steps again."""
-        if not self.metrics_path.exists():
-            return
-        lines = self.metrics_path.read_text(encoding="utf-8").splitlines()
-        kept = [line for line in lines if line.strip() and json.loads(line)["step"] <= self.step]
-        self.metrics_path.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
 
     def _seed(self, seed: int) -> None:
         random.seed(seed)
