@@ -144,3 +144,7 @@ def test_summary_reports_the_last_k_mean_not_the_peak():
     assert s.gain == pytest.approx(0.3)
     assert s.half == 0.5  # the evaluation at step 20 of 40
     assert summarise([{"step": 0}]) is None
+    verifier = summarise(lines, k=3, metric="eval/verifier_accuracy")
+    assert verifier is not None
+    assert (verifier.last_k, verifier.k) == (0.3, 1)
+    assert summarise(lines, metric="eval/nothing") is None

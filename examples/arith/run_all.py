@@ -9,7 +9,8 @@ machine), with one torch thread; `--parallel` runs that many at once. The headli
 exact match on the 500 held-out prompts (the response must be `\\boxed{<sum>}` and end),
 as the mean of the last three evaluations (every 10 steps), since adjacent ones swing by
 several points; the verifier's accuracy (which also takes `85` or `\\boxed{80+5}`) is shown
-beside it. Wall-clock and CPU minutes are information about the machine, not the budget. A
+beside it. Wall-clock and CPU minutes of the training steps, and wall-clock minutes with the
+evaluations, are information about the machine, not the budget. A
 run at its budget is skipped, a shorter one resumes from its checkpoint.
 """
 
@@ -72,8 +73,9 @@ def pct(value: float | None) -> str:
 def table(out: Path, seeds: list[int], algorithms: list[str], steps: int | None) -> str:
     rows = [
         "| algorithm | seed | budget (steps) | steps run | samples | start | half | end "
-        "| last3 | gain (last3 - start) | verifier acc. last3 | wall min | CPU min |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| last3 | gain (last3 - start) | verifier acc. last3 | wall min | CPU min "
+        "| wall min with evals |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for algorithm in algorithms:
         for seed in seeds:
@@ -84,14 +86,12 @@ def table(out: Path, seeds: list[int], algorithms: list[str], steps: int | None)
             s = summarise(lines)
             if s is None:
                 continue
-            verifier = [
-                ln["eval/verifier_accuracy"] for ln in lines if "eval/verifier_accuracy" in ln
-            ]
+            verifier = summarise(lines, metric="eval/verifier_accuracy")
             rows.append(
                 f"| {algorithm} | {seed} | {steps or config_steps(algorithm)} | {s.steps} "
                 f"| {s.samples} | {pct(s.start)} | {pct(s.half)} | {pct(s.end)} "
-                f"| {pct(s.last_k)} | {100 * s.gain:+.1f} | {pct(sum(verifier) / len(verifier))} "
-                f"| {s.wall_s / 60:.1f} | {s.cpu_s / 60:.1f} |"
+                f"| {pct(s.last_k)} | {100 * s.gain:+.1f} | {pct(verifier and verifier.last_k)} "
+                f"| {s.wall_s / 60:.1f} | {s.cpu_s / 60:.1f} | {(s.wall_s + s.eval_s) / 60:.1f} |"
             )
     return "\n".join(rows)
 

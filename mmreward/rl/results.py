@@ -29,7 +29,10 @@ class RunSummary:
     steps: int
     samples: int
     wall_s: float
+    """Training steps' wall-clock seconds (evaluations excluded, as in `cpu_s`)."""
     cpu_s: float
+    eval_s: float
+    """Wall-clock seconds of the evaluations."""
 
     @property
     def gain(self) -> float:
@@ -54,12 +57,16 @@ def headline(lines: list[dict[str, Any]]) -> str | None:
     return next((m for m in HEADLINES if any(m in line for line in lines)), None)
 
 
-def summarise(lines: list[dict[str, Any]], k: int = 3) -> RunSummary | None:
-    """None when the run has no evaluation yet."""
-    metric = headline(lines)
+def summarise(
+    lines: list[dict[str, Any]], k: int = 3, metric: str | None = None
+) -> RunSummary | None:
+    """The headline's summary (or `metric`'s); None when the run has no evaluation of it."""
+    metric = metric or headline(lines)
     if metric is None:
         return None
     evals = [(line["step"], float(line[metric])) for line in lines if metric in line]
+    if not evals:
+        return None
     last = lines[-1]
     steps = int(last["step"])
     halfway = [value for step, value in evals if step <= steps / 2]
@@ -75,4 +82,5 @@ def summarise(lines: list[dict[str, Any]], k: int = 3) -> RunSummary | None:
         samples=int(last.get("samples", 0)),
         wall_s=float(last.get("wall_s", 0.0)),
         cpu_s=float(last.get("cpu_s", 0.0)),
+        eval_s=sum(float(line.get("seconds/eval", 0.0)) for line in lines),
     )
