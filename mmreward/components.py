@@ -11,15 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel, Field
 
 from mmreward.errors import InvalidInputError
-from mmreward.items import RewardItem
+from mmreward.items import RewardItem, VerifyItem
 
 if TYPE_CHECKING:
-    from mmreward.engine import Engine
+    from mmreward.grounding.items import GroundingItem
+    from mmreward.prm.items import ORMItem, ORMResult, PRMItem, PRMResult
+    from mmreward.prm.scorer import Aggregate
+    from mmreward.verifiers.verdict import Verdict
 
 
 class ComponentScore(BaseModel):
@@ -28,9 +31,34 @@ class ComponentScore(BaseModel):
     score: float
     details: dict[str, Any] = Field(default_factory=dict)
 
+    @classmethod
+    def failed(cls, reason: str) -> ComponentScore:
+        """An item this component cannot score: 0, with the reason; the others are scored."""
+        return cls(score=0.0, details={"error": reason})
 
-ScoreBatch = Callable[["Engine", Sequence[RewardItem], Any], Awaitable[list[ComponentScore]]]
-"""(engine, items, validated params) -> one score per item, in order."""
+    @classmethod
+    def of_verdict(cls, verdict: Verdict) -> ComponentScore:
+        """A verdict as a component's score: its reward, everything else in `details`."""
+        return cls(score=verdict.reward, details=verdict.model_dump(exclude={"reward"}))
+
+
+class Scoring(Protocol):
+    """What a component kind may call: the engine's async scoring methods, nothing else."""
+
+    async def averify(self, items: Sequence[VerifyItem]) -> list[Verdict]: ...
+
+    async def aprm_score(
+        self, items: Sequence[PRMItem], aggregate: Aggregate = "min", threshold: float = 0.5
+    ) -> list[PRMResult]: ...
+
+    async def aorm_score(self, items: Sequence[ORMItem]) -> list[ORMResult]: ...
+
+    async def agrounding_score(self, items: Sequence[GroundingItem]) -> list[Verdict]: ...
+
+
+ScoreBatch = Callable[[Scoring, Sequence[RewardItem], Any], Awaitable[list[ComponentScore]]]
+"""(scoring, items, validated params) -> one score per item, in order; an item the kind cannot
+read is `ComponentScore.failed` in its place, never an exception for the batch."""
 
 
 @dataclass(frozen=True)

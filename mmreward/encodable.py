@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Sequence
-from typing import Any, Generic, TypeVar
+from collections.abc import Sequence
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from mmreward.split import Split
+
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _Item = TypeVar("_Item")
-_Result = TypeVar("_Result")
 
 
 def unencodable_at(text: str) -> int | None:
@@ -114,10 +115,10 @@ class _Walk:
     def _step(self, value: Any, depth: int, segment: _Segment) -> None:
         try:
             self.visit(value, depth + 1)
+            self._check_size()
         except _Refusal as refusal:
             refusal.where.append(segment)
             raise
-        self._check_size()
 
     def _check_size(self, coming: int = 0) -> None:
         """Refuse as soon as the count, with the `coming` members of a container, is over."""
@@ -168,7 +169,7 @@ def unencodable_reason(value: Any, path: str = "") -> str | None:
     return None
 
 
-class EncodableSplit(Generic[_Item]):
+class EncodableSplit(Split[_Item]):
     """The items of a batch that can be scored, and why each of the others cannot.
 
     An item is refused for text that is not valid Unicode, nesting deeper than `MAX_NESTING`
@@ -176,17 +177,16 @@ class EncodableSplit(Generic[_Item]):
     """
 
     def __init__(self, items: Sequence[_Item], budget: int | None = None) -> None:
-        self.items: list[_Item] = []
-        self.refused: dict[int, str] = {}
+        super().__init__()
         self.values = 0
-        for index, item in enumerate(items):
+        for item in items:
             walk = _Walk(MAX_VALUES, None if budget is None else budget - self.values)
             try:
                 walk.visit(item, 0)
             except _Refusal as refusal:
-                self.refused[index] = _reason(refusal, "")
+                self.refuse(_reason(refusal, ""))
             else:
-                self.items.append(item)
+                self.keep(item)
             self.values += walk.values
 
     @classmethod
@@ -196,14 +196,6 @@ class EncodableSplit(Generic[_Item]):
             return cls(items, budget=INLINE_VALUES)
         except _OverBudget:
             return await asyncio.to_thread(cls, items)
-
-    def merge(self, scored: Sequence[_Result], failed: Callable[[str], _Result]) -> list[_Result]:
-        """The results in the batch's order: `scored` for the kept items, `failed(reason)` else."""
-        if not self.refused:
-            return list(scored)
-        kept = iter(scored)
-        size = len(self.items) + len(self.refused)
-        return [failed(self.refused[i]) if i in self.refused else next(kept) for i in range(size)]
 
 
 def scrub(value: Any) -> Any:

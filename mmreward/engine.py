@@ -19,7 +19,14 @@ from functools import partial
 from typing import Any, TypeVar
 
 from mmreward.cache import MemoryCache, RedisCache, VerdictCache, cache_key
-from mmreward.capabilities import CAPABILITIES, Capability, CapabilitySpec, kinds_of
+from mmreward.capabilities import (
+    CAPABILITIES,
+    Capability,
+    CapabilitySpec,
+    ModelName,
+    ModelState,
+    kinds_of,
+)
 from mmreward.compute import ComputeLanes, on_cuda, resolve_device
 from mmreward.encodable import EncodableSplit
 from mmreward.errors import InvalidInputError, MMRewardError, ModelNotLoadedError
@@ -33,8 +40,10 @@ from mmreward.prm.scorer import AGGREGATES, Aggregate, PRMScorer
 from mmreward.recipes import Recipe, RecipeBook, RewardResult, evaluate_recipe, refused_reward
 from mmreward.sandbox import Sandbox
 from mmreward.settings import Settings
+from mmreward.split import Split
 from mmreward.verifiers import Deferred, Verdict
 from mmreward.verifiers.registry import get_verifier
+from mmreward.verifiers.verdict import TRUNCATED_REASON
 
 log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -86,13 +95,13 @@ class Engine:
     def verify(self, items: Sequence[VerifyItem]) -> list[Verdict]:
         """Judge items in order; one bad item gives an error verdict, never a failed batch."""
         split = _counted(items, EncodableSplit(items))
-        return split.merge(self._verify(split.items) if split.items else [], _refused)
+        return split.score(lambda kept: _judged(kept).score(self._verify, _cut), _refused)
 
     async def averify(self, items: Sequence[VerifyItem]) -> list[Verdict]:
         """`verify` from an event loop: extraction off the loop, sympy work in the sandbox."""
         split = _counted(items, await EncodableSplit.of(items))
-        scored = await self._averify(split.items, split.values) if split.items else []
-        return split.merge(scored, _refused)
+        judge = partial(self._averify, values=split.values)
+        return await split.ascore(lambda kept: _judged(kept).ascore(judge, _cut), _refused)
 
     def _verify(self, items: Sequence[VerifyItem]) -> list[Verdict]:
         clipped = [self._clip_item(item) for item in items]
@@ -137,7 +146,7 @@ class Engine:
         chosen = self.recipes.get(recipe)
         return await _aeach(
             items,
-            lambda kept: evaluate_recipe(self, chosen, kept),
+            lambda kept: evaluate_recipe(self, self.kinds, chosen, kept),
             lambda reason: refused_reward(chosen, reason),
         )
 
@@ -228,6 +237,24 @@ class Engine:
         """Capabilities that cannot serve, with the reason (a missing or broken checkpoint)."""
         found = {name: c.problem() for name, c in self._capabilities.items()}
         return {name: problem for name, problem in found.items() if problem is not None}
+
+    def models(self) -> list[tuple[ModelName, ModelState]]:
+        """Each configured model by name (never its path) and whether it is in memory, loads
+        on first use, or cannot load (`problems` says why)."""
+        problems = self.problems()
+        described = []
+        for name, spec in self._specs.items():
+            model = spec.describe(self.settings) if spec.describe is not None else None
+            if model is None:
+                continue
+            capability = self._capabilities.get(name)
+            state: ModelState = "on first use"
+            if name in problems:
+                state = "failed"
+            elif capability is not None and capability.loaded:
+                state = "loaded"
+            described.append((model, state))
+        return described
 
     @property
     def models_loaded(self) -> dict[str, bool]:
@@ -329,8 +356,7 @@ def _each(
 ) -> list[_Out]:
     """The per-item policy around a capability: an item that cannot be taken in
     (`mmreward.encodable`) is `failed(reason)` in its place; the others are scored together."""
-    split = EncodableSplit(items)
-    return split.merge(score(split.items) if split.items else [], failed)
+    return EncodableSplit(items).score(score, failed)
 
 
 async def _aeach(
@@ -339,8 +365,7 @@ async def _aeach(
     failed: Callable[[str], _Out],
 ) -> list[_Out]:
     """`_each` from an event loop (a large batch is checked on a worker thread)."""
-    split = await EncodableSplit.of(items)
-    return split.merge(await score(split.items) if split.items else [], failed)
+    return await (await EncodableSplit.of(items)).ascore(score, failed)
 
 
 def _judge(item: VerifyItem) -> Verdict | Deferred:
@@ -367,6 +392,23 @@ def _counted(
 
 def _refused(reason: str) -> Verdict:
     return Verdict.failed("error", reason)
+
+
+def _judged(items: Sequence[VerifyItem]) -> Split[VerifyItem]:
+    """The items to judge: a truncated response is not judged (reward 0, status `truncated`):
+    rewarding its answer teaches a policy to stop ending its responses."""
+
+    def cut(item: VerifyItem) -> str | None:
+        if not item.truncated:
+            return None
+        ITEMS.labels(verifier=item_label(item.verifier), status="truncated").inc()
+        return TRUNCATED_REASON
+
+    return Split.where(items, cut)
+
+
+def _cut(reason: str) -> Verdict:
+    return Verdict.truncated()
 
 
 def _check_prm_args(aggregate: str, threshold: float) -> None:

@@ -17,9 +17,10 @@ def test_paths_name_where_the_bad_text_sits():
 
 
 def test_an_item_at_the_value_bound_is_kept_and_one_over_it_refused():
-    # The item, its response, verifier, options, params and the reference list itself are 6.
-    at_bound = VerifyItem(response="x", reference=list(range(MAX_VALUES - 6)))
-    over = VerifyItem(response="x", reference=list(range(MAX_VALUES - 5)))
+    # The item, its response, verifier, options, params, truncated and the reference list
+    # itself are 7.
+    at_bound = VerifyItem(response="x", reference=list(range(MAX_VALUES - 7)))
+    over = VerifyItem(response="x", reference=list(range(MAX_VALUES - 6)))
     split = EncodableSplit([at_bound, over])
     assert split.items == [at_bound]
     assert split.refused == {

@@ -147,3 +147,27 @@ def test_reward_func_file_in_process_with_a_recipe(tokenizer, monkeypatch, tmp_p
     assert cut["truncated"] is True
     assert cut["reward"] == [0.0]
     assert cut["extra_logs"]["truncated"] == [1.0]
+
+
+@pytest.mark.slow
+def test_a_cut_response_earns_nothing_with_a_verifier_from_the_very_first_request(
+    tokenizer, tmp_path
+):
+    """With `--policy-tokenizer`, `?verifier=math` applies the truncation rule as `?recipe=`
+    does; the tokenizer is read at start-up, so the first request (while the models preload)
+    is answered, not a 500 that OpenRLHF's retries would hide."""
+    tokenizer.save_pretrained(tmp_path)
+    settings = Settings(
+        api_key=KEY, policy_tokenizer=tmp_path, sandbox_workers=1, preload_models=True
+    )
+    prompt = chat(tokenizer, "What is 2 + 3?")
+    body = {"query": [prompt + "The answer is 5."], "prompts": [prompt], "labels": ["5"]}
+    with LiveServer(create_app(settings)) as url:
+        first = httpx.post(f"{url}/get_reward?api_key={KEY}&verifier=math", json=body, timeout=60)
+        executor = agent.SingleTurnAgentExecutor(f"{url}/get_reward?api_key={KEY}&verifier=math")
+        done = run(executor, tokenizer, prompt, "5", "The answer is 5.")
+    assert first.status_code == 200, first.text
+    assert first.json()["rewards"] == [0.0]
+    assert first.json()["extra_logs"]["truncated"] == [1.0]
+    assert done["reward"] == [1.0]
+    assert done["extra_logs"]["truncated"] == [0.0]

@@ -1,6 +1,6 @@
 import pytest
 
-from mmreward.grounding.reference import ReferenceError, reference_count, reference_objects
+from mmreward.grounding.reference import BadReferenceError, reference_count, reference_objects
 from mmreward.grounding.rewards import (
     Observed,
     count_reward,
@@ -152,5 +152,5 @@ def test_reference_shapes():
         "circle",
         [{"label": "circle", "x": 1}],
     ):
-        with pytest.raises(ReferenceError):
+        with pytest.raises(BadReferenceError):
             reference_objects(bad, SHAPES)

@@ -196,8 +196,23 @@ def test_grounding_as_a_recipe_component(client, image):
     assert result["reward"] == 1.0
     assert result["components"]["grounding"]["details"]["status"] == "ok"
     missing = client.post("/v1/reward/grounded_caption", json={"items": [{"response": "a circle"}]})
-    assert missing.status_code == 422
-    assert "image" in missing.json()["detail"]
+    assert missing.status_code == 200
+    (refused,) = missing.json()["results"]
+    assert refused["reward"] == 0.0
+    assert "image" in refused["components"]["grounding"]["details"]["error"]
+
+
+def test_one_malformed_recipe_item_is_an_error_in_its_place_and_the_others_are_scored(
+    client, image
+):
+    good = {"response": "two red circles and a blue square", "image": image}
+    items = [good, {"response": "a circle"}, {**good, "image": "not an image"}, good]
+    response = client.post("/v1/reward/grounded_caption", json={"items": items})
+    assert response.status_code == 200, response.text
+    results = response.json()["results"]
+    assert [r["reward"] for r in results] == [1.0, 0.0, 0.0, 1.0]
+    assert "image" in results[1]["components"]["grounding"]["details"]["error"]
+    assert results[2]["components"]["grounding"]["details"]["status"] == "error"
 
 
 def _metric(client, name):

@@ -140,3 +140,15 @@ print(",".join(recipes.component_kinds()))
     parsed, known = done.stdout.split()
     assert parsed == "accuracy,prm,orm,grounding"
     assert set(known.split(",")) == {"accuracy", "format", "length", "prm", "orm", "grounding"}
+
+
+def test_the_http_client_does_not_import_the_engine():
+    script = """
+import sys
+from mmreward.clients import RewardClient, Scorer
+assert RewardClient and Scorer
+print("mmreward.engine" in sys.modules, "torch" in sys.modules)
+"""
+    done = subprocess.run([PYTHON, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["False", "False"]

@@ -578,3 +578,53 @@ def test_a_second_run_of_the_same_job_is_kept_out_while_the_first_holds_it(tmp_p
     assert not target.exists()
     assert relabel(spec, source, target, settings=settings, progress=False).rows == 12
     assert not parts.exists()
+
+
+def test_a_recipe_job_keeps_and_uses_every_recipe_field_of_its_rows(tmp_path):
+    """`truncated` zeroes accuracy and format, `response_length` feeds the length component."""
+    recipes = tmp_path / "recipes"
+    recipes.mkdir()
+    (recipes / "shaped.yaml").write_text(
+        "name: shaped\n"
+        "components:\n"
+        "  - {kind: accuracy}\n"
+        "  - {kind: length, params: {max_len: 100, cache_len: 50}}\n"
+    )
+    answer = "<think>2+2</think><answer>4</answer>"
+    rows = [
+        {"out": answer, "reference": "4", "done": False, "tokens": 10},
+        {"out": answer, "reference": "4", "done": True, "tokens": 100},
+    ]
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    _write_jsonl(source, rows)
+    argv = [str(source), str(target), "--recipe", "shaped", "--recipes", str(recipes)]
+    maps = ["--map", "response=out", "truncated=done", "response_length=tokens"]
+    assert _relabel(*argv, *maps) == 0
+    out = _read_jsonl(target)
+    assert [r["reward_accuracy"] for r in out] == [1.0, 0.0]
+    assert [r["reward_length"] for r in out] == [0.0, -1.0]
+    assert [r["reward"] for r in out] == [1.0, -1.0]
+    assert [r["done"] for r in out] == [False, True]  # the input columns are kept as they were
+
+
+@pytest.mark.slow
+def test_a_recipe_job_maps_the_grounding_reference(tmp_path):
+    recipes = tmp_path / "recipes"
+    recipes.mkdir()
+    (recipes / "counted.yaml").write_text(
+        "name: counted\ncomponents:\n  - {kind: grounding, params: {task: count}}\n"
+    )
+    buffer = io.BytesIO()
+    generate_scene(np.random.default_rng(0)).image.save(buffer, format="PNG")
+    image = base64.b64encode(buffer.getvalue()).decode()
+    rows = [
+        {"response": "2", "image": image, "question": "How many circles?", "truth": {"circle": n}}
+        for n in (2, 3)
+    ]
+    source, target = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    _write_jsonl(source, rows)
+    argv = [str(source), str(target), "--recipe", "counted", "--recipes", str(recipes)]
+    assert _relabel(*argv, "--map", "grounding_reference=truth") == 0
+    out = _read_jsonl(target)
+    assert [r["reward"] for r in out] == [1.0, 0.0]
+    assert {r["reward_status"] for r in out} == {"ok"}

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Literal, Protocol
 
 from mmreward.capabilities.verifiers import VERIFIER_KINDS
 from mmreward.components import ComponentKind, Kinds
@@ -45,6 +45,23 @@ Build = Callable[[Settings, str, Executor], Capability | None]
 
 
 @dataclass(frozen=True)
+class ModelName:
+    """The model a capability scores with, as a catalogue shows it (never its path)."""
+
+    role: str
+    name: str
+    """Checkpoint directory or file name; `bundled` for the default."""
+    format: str | None = None
+    """Checkpoint convention, where it has one."""
+
+
+ModelState = Literal["loaded", "on first use", "failed"]
+
+Describe = Callable[[Settings], ModelName | None]
+"""settings -> the capability's model, or None when the settings configure none."""
+
+
+@dataclass(frozen=True)
 class CapabilitySpec:
     name: str
     kinds: Kinds = field(default_factory=dict)
@@ -52,22 +69,42 @@ class CapabilitySpec:
     """None for capabilities with nothing to load (the verifiers run in the engine's sandbox)."""
     unconfigured: str = ""
     """The 503 message when `build` gave None (the settings name no model for it)."""
+    describe: Describe | None = None
 
 
 def _grounding(settings: Settings, device: str, compute: Executor) -> GroundingScorer:
     return GroundingScorer(settings, device=device, compute=compute)
 
 
+def _prm_name(settings: Settings) -> ModelName:
+    name = settings.prm_model.name if settings.prm_model else "bundled"
+    return ModelName("prm", name, settings.prm_format)
+
+
+def _orm_name(settings: Settings) -> ModelName | None:
+    return ModelName("orm", settings.orm_model.name) if settings.orm_model else None
+
+
+def _detector_name(settings: Settings) -> ModelName:
+    return ModelName("detector", settings.detector.name if settings.detector else "bundled")
+
+
 CAPABILITIES: tuple[CapabilitySpec, ...] = (
     CapabilitySpec("verifiers", kinds=VERIFIER_KINDS),
-    CapabilitySpec("prm", kinds={"prm": PRM_KIND}, build=build_prm),
+    CapabilitySpec("prm", kinds={"prm": PRM_KIND}, build=build_prm, describe=_prm_name),
+    CapabilitySpec(
+        "grounding",
+        kinds={"grounding": GROUNDING_KIND},
+        build=_grounding,
+        describe=_detector_name,
+    ),
     CapabilitySpec(
         "orm",
         kinds={"orm": ORM_KIND},
         build=build_orm,
         unconfigured="no outcome reward model on this server; start it with --orm-model",
+        describe=_orm_name,
     ),
-    CapabilitySpec("grounding", kinds={"grounding": GROUNDING_KIND}, build=_grounding),
 )
 
 

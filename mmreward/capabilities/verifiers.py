@@ -1,25 +1,23 @@
 """The verifier capability's recipe kinds: `accuracy`, `format` and `length`.
 
 `accuracy` and `format` go through `Engine.averify`, so recipe items share the verdict cache,
-the item metrics and the sympy sandbox with `/v1/verify`; `length` is arithmetic on the item.
+the item metrics, the sympy sandbox and the truncation rule with `/v1/verify`; `length` is
+arithmetic on the item.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from mmreward.components import ComponentKind, ComponentScore
+from mmreward.components import ComponentKind, ComponentScore, Scoring
 from mmreward.errors import UnknownVerifierError
 from mmreward.items import RewardItem, VerifyItem
 from mmreward.verifiers.format import SPECS
 from mmreward.verifiers.length import CHARS_PER_TOKEN, overlong_penalty, response_length
 from mmreward.verifiers.registry import get_verifier
-
-if TYPE_CHECKING:
-    from mmreward.engine import Engine
 
 
 class AccuracyParams(BaseModel):
@@ -70,20 +68,20 @@ class LengthParams(BaseModel):
 
 
 async def _accuracy(
-    engine: Engine, items: Sequence[RewardItem], params: AccuracyParams
+    scoring: Scoring, items: Sequence[RewardItem], params: AccuracyParams
 ) -> list[ComponentScore]:
     settings = dict(params.model_extra or {})
-    return await _verified(engine, items, params.verifier, settings)
+    return await _verified(scoring, items, params.verifier, settings)
 
 
 async def _format(
-    engine: Engine, items: Sequence[RewardItem], params: FormatParams
+    scoring: Scoring, items: Sequence[RewardItem], params: FormatParams
 ) -> list[ComponentScore]:
-    return await _verified(engine, items, "format", params.model_dump())
+    return await _verified(scoring, items, "format", params.model_dump())
 
 
 async def _length(
-    engine: Engine, items: Sequence[RewardItem], params: LengthParams
+    scoring: Scoring, items: Sequence[RewardItem], params: LengthParams
 ) -> list[ComponentScore]:
     scores = []
     for item in items:
@@ -95,37 +93,23 @@ async def _length(
 
 
 async def _verified(
-    engine: Engine, items: Sequence[RewardItem], verifier: str, settings: dict[str, Any]
+    scoring: Scoring, items: Sequence[RewardItem], verifier: str, settings: dict[str, Any]
 ) -> list[ComponentScore]:
-    """Verifier components go through the engine: its cache, metrics and sympy sandbox.
-
-    A truncated response scores 0 unjudged: its answer may be right, but rewarding it teaches
-    a policy to stop ending its responses.
-    """
-    judged = [i for i, item in enumerate(items) if not item.truncated]
+    """Verifier components go through the engine: its cache, metrics, sympy sandbox and its
+    rule for a truncated response (0, unjudged)."""
     batch = [
         VerifyItem(
             verifier=verifier,
-            response=items[i].response,
-            reference=items[i].reference,
-            options=items[i].options,
+            response=item.response,
+            reference=item.reference,
+            options=item.options,
             params=settings,
+            truncated=item.truncated,
         )
-        for i in judged
+        for item in items
     ]
-    verdicts = await engine.averify(batch) if batch else []
-    scores = [TRUNCATED.model_copy(deep=True) for _ in items]
-    for i, verdict in zip(judged, verdicts, strict=True):
-        scores[i] = ComponentScore(
-            score=verdict.reward, details=verdict.model_dump(exclude={"reward"})
-        )
-    return scores
-
-
-TRUNCATED = ComponentScore(
-    score=0.0,
-    details={"status": "truncated", "reason": "response cut at the length limit (truncated)"},
-)
+    verdicts = await scoring.averify(batch) if batch else []
+    return [ComponentScore.of_verdict(verdict) for verdict in verdicts]
 
 
 VERIFIER_KINDS = {

@@ -18,8 +18,10 @@ from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from mmreward.items import VerifyItem
-from mmreward.recipes.model import RewardItem, RewardResult
+from mmreward.clients.scorer import AnyScorer, AsyncScorer, Scorer
+from mmreward.items import RewardItem, VerifyItem, item_fields
+from mmreward.recipes.model import RewardResult
+from mmreward.split import Split
 from mmreward.verifiers.verdict import Verdict
 
 _T = TypeVar("_T")
@@ -29,19 +31,8 @@ ABSTAIN = frozenset({"timeout", "deadline", "error", "unparsable_reference"})
 NO_VERDICT = "deadline"
 """The caller's deadline passed before the item was judged: never a 0 to train on."""
 
-ROW_FIELDS = (
-    "options",
-    "image",
-    "question",
-    "prompt",
-    "problem",
-    "steps",
-    "grounding_reference",
-    "response_length",
-    "truncated",
-)
-"""Extra fields a recipe component reads (accuracy: options; prm: prompt/steps; grounding:
-image/question/grounding_reference; length: response_length; accuracy: truncated)."""
+ROW_FIELDS = item_fields(RewardItem, exclude=frozenset({"response", "reference"}))
+"""Dataset columns an adapter passes on: every field a recipe component reads."""
 
 
 @dataclass(frozen=True)
@@ -148,9 +139,9 @@ class _LoopThread:
 
 _state_lock = threading.Lock()
 _loop_thread: _LoopThread | None = None
-_shared: dict[tuple[str | None, str | None], Any] = {}
+_shared: dict[tuple[str | None, str | None], Scorer] = {}
 _shared_async: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, dict[tuple[str | None, str | None], Any]
+    asyncio.AbstractEventLoop, dict[tuple[str | None, str | None], AsyncScorer]
 ] = weakref.WeakKeyDictionary()
 
 
@@ -194,7 +185,7 @@ async def acall(method: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return result
 
 
-def shared_client(url: str | None = None, api_key: str | None = None) -> Any:
+def shared_client(url: str | None = None, api_key: str | None = None) -> Scorer:
     """The process's client for `url` (default `$MMREWARD_URL`; in-process engine when unset).
 
     Built once per process under a lock: verl's naive manager calls from several executor
@@ -223,7 +214,7 @@ def _resolved(url: str | None, api_key: str | None) -> tuple[str | None, str | N
     )
 
 
-def shared_async_client(url: str | None = None, api_key: str | None = None) -> Any:
+def shared_async_client(url: str | None = None, api_key: str | None = None) -> AsyncScorer:
     """The running event loop's coroutine client for `url` (as `shared_client` resolves it).
 
     An `AsyncRewardClient`'s connection pool belongs to the loop that opened it, so there is
@@ -242,9 +233,11 @@ def shared_async_client(url: str | None = None, api_key: str | None = None) -> A
 
         client = AsyncRewardClient(url, api_key=api_key)
     else:
-        from mmreward.clients._local import AsyncLocalClient
+        from mmreward.clients._local import AsyncLocalClient, LocalClient
 
-        client = AsyncLocalClient(engine=shared_client().engine)
+        local = shared_client()
+        assert isinstance(local, LocalClient)  # no URL here, so none for `shared_client`
+        client = AsyncLocalClient(engine=local.engine)
     with _state_lock:
         return clients.setdefault((url, api_key), client)
 
@@ -252,27 +245,22 @@ def shared_async_client(url: str | None = None, api_key: str | None = None) -> A
 # -- scoring ------------------------------------------------------------------------------------
 
 
-def verify_items(target: Target, rows: Sequence[Row]) -> list[VerifyItem]:
-    return [
-        VerifyItem(
-            verifier=target.verifier,
-            response=row.response,
-            reference=plain(row.reference),
-            options=plain(row.extra.get("options")),
-            params=dict(target.params),
-        )
-        for row in rows
-    ]
+def verify_item(target: Target, row: Row) -> VerifyItem:
+    return VerifyItem(
+        verifier=target.verifier,
+        response=row.response,
+        reference=plain(row.reference),
+        options=plain(row.extra.get("options")),
+        params=dict(target.params),
+        truncated=plain(row.extra.get("truncated")) or False,
+    )
 
 
-def reward_items(rows: Sequence[Row]) -> list[RewardItem]:
-    items = []
-    for row in rows:
-        extra = {k: plain(v) for k, v in row.extra.items() if v is not None and k != "image"}
-        if row.extra.get("image") is not None:
-            extra["image"] = image_base64(row.extra["image"])
-        items.append(RewardItem(response=row.response, reference=plain(row.reference), **extra))
-    return items
+def reward_item(row: Row) -> RewardItem:
+    extra = {k: plain(v) for k, v in row.extra.items() if v is not None and k != "image"}
+    if row.extra.get("image") is not None:
+        extra["image"] = image_base64(row.extra["image"])
+    return RewardItem(response=row.response, reference=plain(row.reference), **extra)
 
 
 def from_verdict(verdict: Verdict) -> Scored:
@@ -300,46 +288,40 @@ def from_result(result: RewardResult | Mapping[str, Any]) -> Scored:
     )
 
 
-TRUNCATED = Scored(0.0, "truncated", False, None)
-"""A response cut at the length limit: no reward for its answer, as the recipes' accuracy
-component does (`RewardItem.truncated`), and no sympy spent on it."""
+def failed(reason: str) -> Scored:
+    """A row no item can be made of (a value of the wrong type): 0, status `error`."""
+    return Scored(0.0, "error", None, None)
 
 
-def _judged(rows: Sequence[Row]) -> list[int]:
-    return [i for i, row in enumerate(rows) if not row.extra.get("truncated")]
-
-
-def _merged(rows: Sequence[Row], judged: list[int], scored: Sequence[Scored]) -> list[Scored]:
-    out = [TRUNCATED] * len(rows)
-    for i, s in zip(judged, scored, strict=True):
-        out[i] = s
-    return out
-
-
-def score_rows(client: Any, target: Target, rows: Sequence[Row]) -> list[Scored]:
+def score_rows(client: AnyScorer, target: Target, rows: Sequence[Row]) -> list[Scored]:
     """Score rows from synchronous code; one result per row, in order."""
-    if not rows:
-        return []
     if target.recipe is None:
-        judged = _judged(rows)
-        items = verify_items(target, [rows[i] for i in judged])
-        verdicts = call(client.verify, items) if items else []
-        return _merged(rows, judged, [from_verdict(v) for v in verdicts])
-    results = call(client.reward, target.recipe, reward_items(rows))
-    return [from_result(r) for r in results]
+        judged = Split.made(rows, lambda row: verify_item(target, row))
+        return judged.score(
+            lambda items: [from_verdict(v) for v in call(client.verify, items)], failed
+        )
+    recipe = target.recipe
+    scored = Split.made(rows, reward_item)
+    return scored.score(
+        lambda items: [from_result(r) for r in call(client.reward, recipe, items)], failed
+    )
 
 
-async def ascore_rows(client: Any, target: Target, rows: Sequence[Row]) -> list[Scored]:
+async def ascore_rows(client: AnyScorer, target: Target, rows: Sequence[Row]) -> list[Scored]:
     """Score rows from a coroutine without blocking its event loop."""
-    if not rows:
-        return []
     if target.recipe is None:
-        judged = _judged(rows)
-        items = verify_items(target, [rows[i] for i in judged])
-        verdicts = await acall(client.verify, items) if items else []
-        return _merged(rows, judged, [from_verdict(v) for v in verdicts])
-    results = await acall(client.reward, target.recipe, reward_items(rows))
-    return [from_result(r) for r in results]
+        judged = Split.made(rows, lambda row: verify_item(target, row))
+
+        async def verify(items: list[VerifyItem]) -> list[Scored]:
+            return [from_verdict(v) for v in await acall(client.verify, items)]
+
+        return await judged.ascore(verify, failed)
+    recipe = target.recipe
+
+    async def reward(items: list[RewardItem]) -> list[Scored]:
+        return [from_result(r) for r in await acall(client.reward, recipe, items)]
+
+    return await Split.made(rows, reward_item).ascore(reward, failed)
 
 
 _taken: dict[str, str] = {}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -23,11 +23,13 @@ from tenacity import (
 
 from mmreward.clients._items import as_json
 from mmreward.grounding.items import GroundingItem
-from mmreward.items import VerifyItem
+from mmreward.items import RewardItem, VerifyItem
 from mmreward.prm.items import ORMItem, ORMResult, PRMItem, PRMResult
-from mmreward.prm.scorer import Aggregate
-from mmreward.recipes import RewardItem, RewardResult
+from mmreward.recipes.model import RewardResult
 from mmreward.verifiers.verdict import Verdict
+
+if TYPE_CHECKING:
+    from mmreward.prm.scorer import Aggregate
 
 _RETRY_STATUS = frozenset({429, 502, 503, 504})
 M = TypeVar("M", bound=BaseModel)

@@ -13,10 +13,10 @@ from typing import Any
 from mmreward.clients._items import as_models
 from mmreward.engine import Engine
 from mmreward.grounding.items import GroundingItem
-from mmreward.items import VerifyItem
+from mmreward.items import RewardItem, VerifyItem
 from mmreward.prm.items import ORMItem, ORMResult, PRMItem, PRMResult
 from mmreward.prm.scorer import Aggregate
-from mmreward.recipes import RewardItem, RewardResult
+from mmreward.recipes.model import RewardResult
 from mmreward.settings import Settings
 from mmreward.verifiers.verdict import Verdict
 

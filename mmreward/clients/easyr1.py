@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from mmreward.clients._adapt import ROW_FIELDS, Row, Scored, Target, score_rows, shared_client
+from mmreward.clients.scorer import AnyScorer
 
 REWARD_NAME = "mmreward"
 REWARD_TYPE = "batch"
@@ -51,7 +52,7 @@ def compute_score(
     recipe: str | None = None,
     url: str | None = None,
     api_key: str | None = None,
-    client: Any = None,
+    client: AnyScorer | None = None,
     max_response_length: int | None = None,
     **params: Any,
 ) -> list[dict[str, float]]:

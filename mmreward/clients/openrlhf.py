@@ -22,8 +22,18 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from mmreward.clients._adapt import Row, Scored, Target, score_rows, shared_client
-from mmreward.errors import ModelNotLoadedError
+from mmreward.clients._adapt import (
+    Row,
+    Scored,
+    Target,
+    ascore_rows,
+    failed,
+    score_rows,
+    shared_client,
+)
+from mmreward.clients.scorer import AnyScorer
+from mmreward.errors import InvalidInputError, ModelNotLoadedError
+from mmreward.split import Split
 
 COMMON_SPECIAL_TOKENS = (
     "<|im_end|>",
@@ -127,17 +137,25 @@ def rows(
     return located
 
 
-def fill_unlocated(located: Sequence[Row | None], scored: Sequence[Scored]) -> list[Scored]:
-    """Scores of the located rows back in place; unlocated rows get 0 with status `error`."""
-    found = iter(scored)
-    missing = Scored(0.0, "error", None, None)
-    return [next(found) if row is not None else missing for row in located]
+def _found(row: Row | None) -> Row:
+    if row is None:
+        raise InvalidInputError("the response was not found in the query")
+    return row
 
 
-def score_located(client: Any, target: Target, located: Sequence[Row | None]) -> list[Scored]:
-    """Score the rows whose response was found, through any client."""
-    scored = score_rows(client, target, [row for row in located if row is not None])
-    return fill_unlocated(located, scored)
+def score_located(client: AnyScorer, target: Target, located: Sequence[Row | None]) -> list[Scored]:
+    """Score the rows whose response was found, through any client; the others score 0 as
+    errors."""
+    found = Split.made(located, _found)
+    return found.score(lambda found_rows: score_rows(client, target, found_rows), failed)
+
+
+async def ascore_located(
+    client: AnyScorer, target: Target, located: Sequence[Row | None]
+) -> list[Scored]:
+    """`score_located` from a coroutine."""
+    found = Split.made(located, _found)
+    return await found.ascore(lambda found_rows: ascore_rows(client, target, found_rows), failed)
 
 
 def openrlhf_rewards(scored: Sequence[Scored]) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from mmreward.clients._adapt import (
     score_rows,
     unique_name,
 )
+from mmreward.clients.scorer import AnyScorer
 
 _NO_REFERENCE = frozenset({"format"})
 """Verifiers that judge the response alone; their reference column may be absent."""
@@ -56,7 +57,7 @@ def prompt_text(prompt: Any) -> str:
 class _Config:
     def __init__(
         self,
-        client: Any,
+        client: AnyScorer,
         target: Target,
         reference_column: str,
         image_column: str,
@@ -209,7 +210,7 @@ def _target(verifier: str, recipe: str | None, params: dict[str, Any]) -> Target
 
 
 def trl_reward_func(
-    client: Any,
+    client: AnyScorer,
     *,
     verifier: str = "math",
     recipe: str | None = None,
@@ -237,7 +238,7 @@ def trl_reward_func(
 
 
 def async_trl_reward_func(
-    client: Any,
+    client: AnyScorer,
     *,
     verifier: str = "math",
     recipe: str | None = None,
@@ -256,7 +257,7 @@ def async_trl_reward_func(
 
 
 def trl_component_funcs(
-    client: Any,
+    client: AnyScorer,
     recipe: str,
     components: Sequence[str],
     *,

@@ -36,6 +36,7 @@ from mmreward.clients._adapt import (
     shared_async_client,
     shared_client,
 )
+from mmreward.clients.scorer import AnyScorer
 
 _FRAMEWORK_KWARGS = frozenset({"reward_router_address", "reward_model_tokenizer", "config"})
 """What verl itself may add to the call; none of it concerns scoring."""
@@ -48,7 +49,7 @@ Groups = dict[tuple[str, str | None], list[int]]
 class _Options:
     """reward_kwargs: a client (or the server's address and key), the target, its settings."""
 
-    client: Any
+    client: AnyScorer | None
     url: str | None
     api_key: str | None
     recipe: str | None

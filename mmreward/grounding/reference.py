@@ -22,7 +22,7 @@ MAX_REFERENCE_OBJECTS = 1000
 MAX_REFERENCE_COUNT = 10_000
 
 
-class ReferenceError(ValueError):
+class BadReferenceError(ValueError):
     """A reference that cannot be read; the verdict is `unparsable_reference`."""
 
 
@@ -31,7 +31,7 @@ def reference_count(reference: Any) -> int | None:
     if isinstance(reference, bool) or not isinstance(reference, int):
         return None
     if not 0 <= reference <= MAX_REFERENCE_COUNT:
-        raise ReferenceError(f"reference count {reference} out of range")
+        raise BadReferenceError(f"reference count {reference} out of range")
     return reference
 
 
@@ -47,9 +47,9 @@ def reference_objects(reference: Any, vocab: Vocabulary) -> list[Observed] | Non
         if _is_box(reference):
             return [Observed(ANY_OBJECT, _box(reference))]
         if len(reference) > MAX_REFERENCE_OBJECTS:
-            raise ReferenceError(f"more than {MAX_REFERENCE_OBJECTS} reference objects")
+            raise BadReferenceError(f"more than {MAX_REFERENCE_OBJECTS} reference objects")
         return [_object(entry, vocab) for entry in reference]
-    raise ReferenceError("reference must be a count, a label->count mapping, boxes or objects")
+    raise BadReferenceError("reference must be a count, a label->count mapping, boxes or objects")
 
 
 def _from_counts(counts: Mapping[Any, Any], vocab: Vocabulary) -> list[Observed]:
@@ -57,9 +57,9 @@ def _from_counts(counts: Mapping[Any, Any], vocab: Vocabulary) -> list[Observed]
     for label, count in counts.items():
         cls = _label(label, vocab)
         if isinstance(count, bool) or not isinstance(count, int):
-            raise ReferenceError(f"count of {label!r} must be an integer")
+            raise BadReferenceError(f"count of {label!r} must be an integer")
         if not 0 <= count <= MAX_REFERENCE_COUNT or len(objects) + count > MAX_REFERENCE_OBJECTS:
-            raise ReferenceError(f"count of {label!r} out of range")
+            raise BadReferenceError(f"count of {label!r} out of range")
         objects.extend(Observed(cls) for _ in range(count))
     return objects
 
@@ -68,29 +68,29 @@ def _object(entry: Any, vocab: Vocabulary) -> Observed:
     if _is_box(entry):
         return Observed(ANY_OBJECT, _box(entry))
     if not isinstance(entry, Mapping):
-        raise ReferenceError("each reference object must be a box or {label, box, colour}")
+        raise BadReferenceError("each reference object must be a box or {label, box, colour}")
     unknown = set(entry) - {"label", "box", "colour", "color"}
     if unknown:
-        raise ReferenceError(f"unknown reference keys {sorted(unknown)}")
+        raise BadReferenceError(f"unknown reference keys {sorted(unknown)}")
     cls = _label(entry["label"], vocab) if "label" in entry else ANY_OBJECT
     box = _box(entry["box"]) if "box" in entry else None
     colour = entry.get("colour", entry.get("color"))
     if colour is not None:
         if not isinstance(colour, str) or colour.lower() not in vocab.colours:
-            raise ReferenceError(f"unknown colour {colour!r}")
+            raise BadReferenceError(f"unknown colour {colour!r}")
         colour = vocab.colours[colour.lower()]
     return Observed(cls, box, colour)
 
 
 def _label(label: Any, vocab: Vocabulary) -> str:
     if not isinstance(label, str):
-        raise ReferenceError("labels must be strings")
+        raise BadReferenceError("labels must be strings")
     form = " ".join(label.lower().replace("-", " ").replace("_", " ").split())
     if form in vocab.forms:
         return vocab.forms[form]
     if label in vocab.classes:
         return label
-    raise ReferenceError(f"unknown label {label!r}; the detector knows {list(vocab.classes)}")
+    raise BadReferenceError(f"unknown label {label!r}; the detector knows {list(vocab.classes)}")
 
 
 def _is_box(value: Any) -> bool:
@@ -104,8 +104,8 @@ def _is_box(value: Any) -> bool:
 
 def _box(value: Any) -> Box:
     if not _is_box(value):
-        raise ReferenceError("a box is [x1, y1, x2, y2]")
+        raise BadReferenceError("a box is [x1, y1, x2, y2]")
     x1, y1, x2, y2 = (float(v) for v in value)
     if not all(math.isfinite(v) for v in (x1, y1, x2, y2)) or x2 <= x1 or y2 <= y1:
-        raise ReferenceError(f"bad box {list(value)}: need finite x1 < x2, y1 < y2")
+        raise BadReferenceError(f"bad box {list(value)}: need finite x1 < x2, y1 < y2")
     return (x1, y1, x2, y2)

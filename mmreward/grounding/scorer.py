@@ -27,7 +27,7 @@ from mmreward.grounding.colours import box_colour
 from mmreward.grounding.detector import Detection, Thresholds, YoloDetector
 from mmreward.grounding.images import DecodedImage, decode_image
 from mmreward.grounding.items import GroundingItem
-from mmreward.grounding.reference import ReferenceError, reference_count, reference_objects
+from mmreward.grounding.reference import BadReferenceError, reference_count, reference_objects
 from mmreward.grounding.rewards import (
     Observed,
     count_reward,
@@ -251,7 +251,7 @@ class GroundingScorer:
         try:
             objects = reference_objects(item.reference, vocab)
             expected = reference_count(item.reference)
-        except ReferenceError as error:
+        except BadReferenceError as error:
             return Verdict.failed("unparsable_reference", str(error))
         answer = answer_text(response)
         if len(answer) > MAX_ANSWER_CHARS:
@@ -299,7 +299,7 @@ def _needs_detections(item: GroundingItem, vocab: Vocabulary) -> bool:
         if reference_count(item.reference) is not None and item.task == "count":
             return False
         return reference_objects(item.reference, vocab) is None
-    except ReferenceError:
+    except BadReferenceError:
         return False
 
 

@@ -54,6 +54,8 @@ def _share(text: str) -> float:
 def add_relabel_command(commands: Any) -> None:
     """Register the `relabel` subcommand on the main parser's subparsers."""
     from mmreward.cli_flags import add_settings_arguments
+    from mmreward.jobs.kinds import ITEM_FIELDS
+    from mmreward.prm.steps import STEP_SEPARATOR
 
     parser = commands.add_parser(
         "relabel",
@@ -77,8 +79,8 @@ def add_relabel_command(commands: Any) -> None:
         action="extend",
         default=[],
         metavar="FIELD=COLUMN",
-        help="input column of an item field: response reference options prompt steps image "
-        "question (e.g. --map response=completion reference=answer)",
+        help=f"input column of an item field: {' '.join(sorted(ITEM_FIELDS))} "
+        "(e.g. --map response=completion reference=answer)",
     )
     job.add_argument(
         "--param",
@@ -92,7 +94,9 @@ def add_relabel_command(commands: Any) -> None:
     job.add_argument("--output-column", default="reward", help="prefix of the added columns")
     job.add_argument("--aggregate", choices=("min", "prod", "mean", "last"), default="min")
     job.add_argument("--threshold", type=float, default=0.5, help="PRM step threshold")
-    job.add_argument("--step-separator", default="\n\n", help="PRM steps split from a response")
+    job.add_argument(
+        "--step-separator", default=STEP_SEPARATOR, help="PRM steps split from a response"
+    )
     job.add_argument(
         "--task", choices=("hallucination", "count", "grounding"), default="hallucination"
     )

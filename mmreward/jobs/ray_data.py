@@ -30,8 +30,6 @@ if TYPE_CHECKING:
 
     from mmreward.jobs.runner import RayOptions
 
-_MODEL_CAPABILITIES = frozenset({"prm", "orm", "grounding"})
-
 
 def read_block(path: Path, fmt: Format, spec_json: str, index: int, start: Start) -> pa.Table:
     """Chunk `index` of the input as a block: its key columns and each row's prepared item."""
@@ -126,7 +124,7 @@ def score_on_ray(
         if num_gpus is None:
             resources: dict[str, float] = ray.cluster_resources()  # type: ignore[no-untyped-call]
             has_gpu = resources.get("GPU", 0) >= 1
-            num_gpus = 1.0 if has_gpu and spec.capability in _MODEL_CAPABILITIES else 0.0
+            num_gpus = 1.0 if has_gpu and spec.kind.model_backed else 0.0
         # One block per chunk: Ray would otherwise split reads into more, smaller blocks, and a
         # model scoring part of a chunk batches it differently (last-bit float differences).
         read = ray.data.read_datasource(

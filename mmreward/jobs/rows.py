@@ -7,13 +7,17 @@ become one yields its reason instead, and the job writes an error verdict for it
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
-from mmreward.jobs.spec import FIELDS, RelabelSpec
+from pydantic import BaseModel
+
 from mmreward.prm.items import ORMResult, PRMResult
-from mmreward.recipes import RewardResult
+from mmreward.recipes.model import RewardResult
 from mmreward.verifiers.verdict import Verdict
+
+if TYPE_CHECKING:
+    from mmreward.jobs.spec import RelabelSpec
 
 Prepared = dict[str, Any] | str
 """An item ready for the engine, or why the row has none."""
@@ -54,72 +58,46 @@ def _image(value: Any, column: str) -> str:
     raise RowError(f"column {column!r} holds no image (base64 text or bytes)")
 
 
+Get = Callable[[str], Any]
+"""An item field's value in the row (read from its `--map` column), or None."""
+
+
+def read_field(model: type[BaseModel], name: str, value: Any, column: str) -> Any:
+    """A row's value for an item field, in the type the item model declares: text fields take
+    a chat-message list too, list-of-text fields must be lists of strings, an image may be
+    bytes; anything else goes to the model as it is (it validates it)."""
+    if name == "image":
+        return _image(value, column)
+    annotation = model.model_fields[name].annotation
+    if annotation in (str, str | None):
+        return _text(value, column)
+    if annotation in (list[str], list[str] | None):
+        return _strings(value, column)
+    return value
+
+
+def read_fields(
+    model: type[BaseModel], fields: Sequence[str], get: Get, spec: RelabelSpec
+) -> dict[str, Any]:
+    """Every field of `fields` the row has a value for, read as `model` declares it."""
+    item: dict[str, Any] = {}
+    for name in fields:
+        value = get(name)
+        if value is not None:
+            item[name] = read_field(model, name, value, spec.column(name))
+    return item
+
+
 def prepare(row: Mapping[str, Any], spec: RelabelSpec, label: str) -> Prepared:
     """The item for one row; `label` ("line 7", "row 7") prefixes the reason of a bad row."""
+    kind = spec.kind
     try:
-        return _item(row, spec)
+        for field in kind.required:
+            if row.get(spec.column(field)) is None:
+                raise RowError(f"column {spec.column(field)!r} is missing")
+        return kind.item(lambda field: row.get(spec.column(field)), spec)
     except RowError as error:
         return f"{label}: {error}"
-
-
-def _item(row: Mapping[str, Any], spec: RelabelSpec) -> dict[str, Any]:
-    required, optional = FIELDS[spec.capability]
-    for field in required:
-        if row.get(spec.column(field)) is None:
-            raise RowError(f"column {spec.column(field)!r} is missing")
-
-    def get(field: str) -> Any:
-        return row.get(spec.column(field))
-
-    if spec.capability == "verifier":
-        options = get("options")
-        return {
-            "verifier": spec.name,
-            "response": _text(get("response"), spec.column("response")),
-            "reference": get("reference"),
-            "options": None if options is None else _strings(options, spec.column("options")),
-            "params": spec.params,
-        }
-    if spec.capability == "recipe":
-        item: dict[str, Any] = {"response": _text(get("response"), spec.column("response"))}
-        for field in optional:
-            value = get(field)
-            if value is None:
-                continue
-            if field == "options" or field == "steps":
-                value = _strings(value, spec.column(field))
-            elif field == "image":
-                value = _image(value, spec.column(field))
-            elif field in ("prompt", "question"):
-                value = _text(value, spec.column(field))
-            item[field] = value
-        return item
-    if spec.capability == "prm":
-        steps = get("steps")
-        if steps is not None:
-            chain = _strings(steps, spec.column("steps"))
-        elif get("response") is not None:
-            text = _text(get("response"), spec.column("response"))
-            chain = [s.strip() for s in text.split(spec.step_separator) if s.strip()]
-        else:
-            raise RowError(f"neither {spec.column('steps')!r} nor {spec.column('response')!r}")
-        prompt = get("prompt")
-        problem = "" if prompt is None else _text(prompt, spec.column("prompt"))
-        return {"problem": problem, "steps": chain}
-    if spec.capability == "orm":
-        return {
-            "prompt": _text(get("prompt"), spec.column("prompt")),
-            "response": _text(get("response"), spec.column("response")),
-        }
-    question = get("question")
-    return {
-        "image": _image(get("image"), spec.column("image")),
-        "response": _text(get("response"), spec.column("response")),
-        "question": None if question is None else _text(question, spec.column("question")),
-        "task": spec.task,
-        "reference": get("reference"),
-        "params": spec.params,
-    }
 
 
 def error_columns(spec: RelabelSpec, reason: str) -> dict[str, Any]:

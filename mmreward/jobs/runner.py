@@ -32,7 +32,7 @@ from mmreward.jobs.formats import (
     write_jsonl,
     write_parquet,
 )
-from mmreward.jobs.scoring import Columns
+from mmreward.jobs.kinds import Columns
 from mmreward.jobs.selection import PASS_RATE, group_key, keep_rows, pass_rates
 from mmreward.jobs.spec import RelabelSpec
 from mmreward.jobs.summary import Summary, summarize
@@ -218,16 +218,8 @@ def check_replaceable(target: Path, fmt: Format) -> None:
 
 def check_scorable(spec: RelabelSpec, settings: Settings) -> None:
     """Unknown verifier or recipe, or an ORM job without a model: an error before any work."""
-    if spec.capability == "verifier":
-        from mmreward.verifiers.registry import get_verifier
-
-        get_verifier(spec.name)
-    elif spec.capability == "recipe":
-        from mmreward.recipes import RecipeBook
-
-        RecipeBook.load([settings.recipes_dir]).get(spec.name)
-    elif spec.capability == "orm" and settings.orm_model is None:
-        raise JobError("--orm needs an outcome reward model: pass --orm-model DIR")
+    if spec.kind.check is not None:
+        spec.kind.check(spec, settings)
 
 
 def check_columns(spec: RelabelSpec, source: Source) -> None:

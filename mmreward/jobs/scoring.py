@@ -6,39 +6,22 @@ The local runner and every Ray actor use this same class, so both give the same 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ValidationError
 
-from mmreward.errors import MMRewardError
-from mmreward.grounding.items import GroundingItem
-from mmreward.items import VerifyItem
-from mmreward.jobs.rows import (
-    Prepared,
-    error_columns,
-    orm_columns,
-    prm_columns,
-    recipe_columns,
-    verdict_columns,
-)
+from mmreward.errors import InvalidInputError, MMRewardError
+from mmreward.jobs.kinds import Columns
+from mmreward.jobs.rows import Prepared, error_columns
 from mmreward.jobs.spec import RelabelSpec
-from mmreward.prm.items import ORMItem, PRMItem
-from mmreward.recipes import RewardItem
+from mmreward.split import Split, error_reason
 
 if TYPE_CHECKING:
     from mmreward.engine import Engine
 
 _ITEM_PLACE = re.compile(r"^items\[\d+\][.:]?\s*")
-_Item = TypeVar("_Item", bound=BaseModel)
-_Result = TypeVar("_Result")
-Columns = dict[str, Any]
-
-
-def _validation_reason(error: ValidationError) -> str:
-    first = error.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "item"
-    return f"{where}: {first['msg']}"
+_Kept = tuple[str, BaseModel]
 
 
 class ChunkScorer:
@@ -50,58 +33,29 @@ class ChunkScorer:
 
     def score(self, prepared: Sequence[Prepared], labels: Sequence[str]) -> list[Columns]:
         """`labels[i]` ("line 7") names the row in the reason of an item the engine refuses."""
-        spec, engine = self.spec, self.engine
-        if spec.capability == "verifier":
-            return self._run(prepared, labels, VerifyItem, engine.verify, verdict_columns)
-        if spec.capability == "recipe":
-            return self._run(
-                prepared,
-                labels,
-                RewardItem,
-                lambda items: engine.reward(spec.name, items),
-                recipe_columns,
-            )
-        if spec.capability == "prm":
-            return self._run(
-                prepared,
-                labels,
-                PRMItem,
-                lambda items: engine.prm_score(
-                    items, aggregate=spec.aggregate, threshold=spec.threshold
-                ),
-                prm_columns,
-            )
-        if spec.capability == "orm":
-            return self._run(prepared, labels, ORMItem, engine.orm_score, orm_columns)
-        return self._run(prepared, labels, GroundingItem, engine.grounding_score, verdict_columns)
+        spec, kind = self.spec, self.spec.kind
 
-    def _run(
-        self,
-        prepared: Sequence[Prepared],
-        labels: Sequence[str],
-        model: type[_Item],
-        call: Callable[[list[_Item]], list[_Result]],
-        columns: Callable[[RelabelSpec, _Result], Columns],
-    ) -> list[Columns]:
-        out: list[Columns | None] = [None] * len(prepared)
-        items: list[_Item] = []
-        where: list[int] = []
-        for i, entry in enumerate(prepared):
-            if isinstance(entry, str):
-                out[i] = error_columns(self.spec, entry)
-                continue
+        def item(entry: tuple[Prepared, str]) -> _Kept:
+            prepared, label = entry
+            if isinstance(prepared, str):
+                raise InvalidInputError(prepared)
             try:
-                items.append(model.model_validate(entry))
-                where.append(i)
+                return label, kind.model.model_validate(prepared)
             except ValidationError as error:
-                out[i] = error_columns(self.spec, f"{labels[i]}: {_validation_reason(error)}")
-        scored = self._call_each(call, items, [labels[i] for i in where])
-        for i, result in zip(where, scored, strict=True):
-            if isinstance(result, dict):
-                out[i] = result
-            else:
-                out[i] = self._labelled(columns(self.spec, result), labels[i])
-        return [c if c is not None else error_columns(self.spec, "not scored") for c in out]
+                raise InvalidInputError(f"{label}: {error_reason(error)}") from None
+
+        def columns(kept: list[_Kept]) -> list[Columns]:
+            try:
+                results = kind.score(self.engine, spec, [model for _, model in kept])
+            except MMRewardError as error:  # the whole chunk: an unknown recipe, no model
+                return [error_columns(spec, f"{label}: {error}") for label, _ in kept]
+            return [
+                self._labelled(kind.columns(spec, result), label)
+                for (label, _), result in zip(kept, results, strict=True)
+            ]
+
+        split = Split.made(zip(prepared, labels, strict=True), item)
+        return split.score(columns, lambda reason: error_columns(spec, reason))
 
     def _labelled(self, columns: Columns, label: str) -> Columns:
         """An engine error names the item by its place in the call; the row label replaces it."""
@@ -110,26 +64,3 @@ class ChunkScorer:
             text = _ITEM_PLACE.sub("", str(columns.get(reason, "")), count=1)
             columns[reason] = f"{label}: {text}"
         return columns
-
-    def _call_each(
-        self,
-        call: Callable[[list[_Item]], list[_Result]],
-        items: list[_Item],
-        labels: list[str],
-    ) -> list[_Result | Columns]:
-        """One call for the chunk; if the engine refuses the batch for one item's sake (a bad
-        image), each item alone, so only the bad rows get an error verdict."""
-        if not items:
-            return []
-        try:
-            return list(call(items))
-        except MMRewardError as error:
-            if len(items) == 1:
-                return [error_columns(self.spec, f"{labels[0]}: {error}")]
-        results: list[_Result | Columns] = []
-        for item, label in zip(items, labels, strict=True):
-            try:
-                results.extend(call([item]))
-            except MMRewardError as error:
-                results.append(error_columns(self.spec, f"{label}: {error}"))
-        return results

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-Capability = Literal["verifier", "recipe", "prm", "orm", "grounding"]
-
-FIELDS: dict[Capability, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "verifier": (("response", "reference"), ("options",)),
-    "recipe": (("response",), ("reference", "options", "prompt", "steps", "image", "question")),
-    "prm": ((), ("prompt", "steps", "response")),
-    "orm": (("prompt", "response"), ()),
-    "grounding": (("image", "response"), ("question", "reference")),
-}
-"""Item fields each capability needs (required, optional); `--map` renames their columns.
-
-A PRM item takes its steps from `steps`, or splits `response`: one of the two must exist."""
-
-ITEM_FIELDS = frozenset(name for req, opt in FIELDS.values() for name in req + opt)
+from mmreward.grounding.items import GroundingTask
+from mmreward.jobs.kinds import ITEM_FIELDS, JOB_KINDS, JobKind
+from mmreward.prm.scorer import Aggregate
+from mmreward.prm.steps import STEP_SEPARATOR
 
 
 class RelabelSpec(BaseModel):
@@ -27,17 +17,19 @@ class RelabelSpec(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    capability: Capability = "verifier"
+    capability: str = Field("verifier", description=f"one of {', '.join(JOB_KINDS)}")
     name: str = Field("math", description="verifier or recipe name; unused for prm/orm/grounding")
     params: dict[str, Any] = Field(default_factory=dict, description="verifier/recipe params")
     columns: dict[str, str] = Field(
         default_factory=dict, description="item field -> input column, for fields renamed"
     )
     output: str = Field("reward", min_length=1, description="prefix of the added columns")
-    aggregate: Literal["min", "prod", "mean", "last"] = "min"
+    aggregate: Aggregate = "min"
     threshold: float = Field(0.5, ge=0, le=1, description="PRM step threshold (first_error)")
-    step_separator: str = Field("\n\n", min_length=1, description="PRM steps from a response")
-    task: Literal["hallucination", "count", "grounding"] = "hallucination"
+    step_separator: str = Field(
+        STEP_SEPARATOR, min_length=1, description="PRM steps from a response"
+    )
+    task: GroundingTask = "hallucination"
     chunk_rows: int = Field(512, ge=1, le=1 << 20, description="rows per checkpointed part")
     pass_threshold: float | None = Field(
         None,
@@ -50,13 +42,20 @@ class RelabelSpec(BaseModel):
         None, allow_inf_nan=False, description="keep rows with reward >= this (NaN: none would)"
     )
 
+    @field_validator("capability")
+    @classmethod
+    def _known_kind(cls, capability: str) -> str:
+        if capability not in JOB_KINDS:
+            raise ValueError(f"unknown job kind {capability!r}; one of {', '.join(JOB_KINDS)}")
+        return capability
+
     @model_validator(mode="after")
     def _check(self) -> RelabelSpec:
         unknown = sorted(set(self.columns) - ITEM_FIELDS)
         if unknown:
             known = ", ".join(sorted(ITEM_FIELDS))
             raise ValueError(f"--map: unknown field(s) {', '.join(unknown)}; known: {known}")
-        if self.params and self.capability not in ("verifier", "grounding"):
+        if self.params and not self.kind.takes_params:
             raise ValueError(
                 "--param is for verifiers and grounding; a recipe's parameters live in its "
                 "file (add files with --recipes DIR)"
@@ -69,14 +68,18 @@ class RelabelSpec(BaseModel):
         """The input column holding an item field."""
         return self.columns.get(field, field)
 
+    @property
+    def kind(self) -> JobKind:
+        return JOB_KINDS[self.capability]
+
     def needed_columns(self) -> list[tuple[str, ...]]:
         """Columns every row must offer (each entry: one of these): required fields, every
         explicitly mapped one, the group column."""
-        required, optional = FIELDS[self.capability]
-        needed: list[tuple[str, ...]] = [(self.column(f),) for f in required]
-        needed += [(self.column(f),) for f in optional if f in self.columns]
-        if self.capability == "prm" and not {"steps", "response"} & set(self.columns):
-            needed.append(("steps", "response"))
+        kind = self.kind
+        needed: list[tuple[str, ...]] = [(self.column(f),) for f in kind.required]
+        needed += [(self.column(f),) for f in kind.fields if f in self.columns]
+        if kind.one_of and not set(kind.one_of) & set(self.columns):
+            needed.append(tuple(self.column(f) for f in kind.one_of))
         if self.group_by is not None:
             needed.append((self.group_by,))
         return list(dict.fromkeys(needed))
@@ -86,4 +89,4 @@ class RelabelSpec(BaseModel):
         """The reward a row needs to count as solved (pass_rate, the summary's pass share)."""
         if self.pass_threshold is not None:
             return self.pass_threshold
-        return 0.5 if self.capability in ("prm", "orm") else 1.0
+        return self.kind.passing

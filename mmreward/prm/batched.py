@@ -15,7 +15,8 @@ from typing import Generic, TypeVar
 
 from mmreward.errors import InvalidInputError, RequestEndedError
 from mmreward.prm.encoding import Encoded
-from mmreward.prm.served import BatchModel, ServedModel, all_or_error, encode_each
+from mmreward.prm.served import BatchModel, ServedModel
+from mmreward.split import Split
 
 Item = TypeVar("Item")
 M = TypeVar("M", bound=BatchModel[object])
@@ -35,14 +36,27 @@ class BatchedScorer(Generic[Item, M]):
     def _encode(self, model: M, item: Item) -> Encoded:
         raise NotImplementedError
 
-    def _encode_each(self, items: Sequence[Item]) -> list[Encoded | InvalidInputError]:
+    def _split(self, items: Sequence[Item]) -> Split[Encoded]:
+        """Every item encoded (loading the model if needed); one that cannot be is refused,
+        the reason naming its place in the batch."""
         model = self.served.model
-        return encode_each(items, lambda item: self._encode(model, item))
+
+        def encode(entry: tuple[int, Item]) -> Encoded:
+            index, item = entry
+            try:
+                return self._encode(model, item)
+            except InvalidInputError as error:
+                raise InvalidInputError(f"item {index}: {error}") from None
+
+        return Split.made(enumerate(items), encode)
 
     def encode(self, items: Sequence[Item]) -> list[Encoded]:
         """Tokenize every item (loading the model if needed); the first bad one raises
         `InvalidInputError`."""
-        return all_or_error(self._encode_each(items))
+        split = self._split(items)
+        for reason in split.refused.values():
+            raise InvalidInputError(reason)
+        return split.items
 
     def _score_all(self, items: Sequence[Item], finish: Finish[R]) -> list[R]:
         """Blocking; the first item that cannot be scored raises `InvalidInputError`."""
@@ -53,16 +67,26 @@ class BatchedScorer(Generic[Item, M]):
     def _score_each(
         self, items: Sequence[Item], finish: Finish[R], failed: Callable[[str], R]
     ) -> list[R]:
-        encoded = self._encode_each(items)
-        raw = self.served.run_each(encoded)
-        return [_place(e, r, finish, failed) for e, r in zip(encoded, raw, strict=True)]
+        def score(encoded: list[Encoded]) -> list[R]:
+            raw = self.served.batcher.run(encoded)
+            return [finish(e, r) for e, r in zip(encoded, raw, strict=True)]
+
+        return self._split(items).score(score, failed)
 
     async def _ascore_each(
         self, items: Sequence[Item], finish: Finish[R], failed: Callable[[str], R]
     ) -> list[R]:
-        encoded = await asyncio.to_thread(self._encode_each, items)
-        raw = await self.served.arun_each(encoded)
-        return [_place(e, r, finish, failed) for e, r in zip(encoded, raw, strict=True)]
+        """An item dropped because its request ended is `failed` in its place."""
+
+        async def score(encoded: list[Encoded]) -> list[R]:
+            raw = await self.served.batcher.run_async_each(encoded)
+            return [
+                failed(str(r)) if isinstance(r, RequestEndedError) else finish(e, r)
+                for e, r in zip(encoded, raw, strict=True)
+            ]
+
+        split = await asyncio.to_thread(self._split, items)
+        return await split.ascore(score, failed)
 
     async def awarm_up(self) -> None:
         """Load the weights now (off the event loop) and run the warm-up forwards."""
@@ -81,13 +105,3 @@ class BatchedScorer(Generic[Item, M]):
     def close(self) -> None:
         """Stop the owner thread."""
         self.served.close()
-
-
-def _place(
-    enc: Encoded | InvalidInputError, raw: object, finish: Finish[R], failed: Callable[[str], R]
-) -> R:
-    if isinstance(enc, InvalidInputError):
-        return failed(str(enc))
-    if isinstance(raw, RequestEndedError):
-        return failed(str(raw))
-    return finish(enc, raw)

@@ -1,28 +1,25 @@
 """The `prm` and `orm` recipe components.
 
 `prm` reads the problem from the item's `prompt` (or `problem`) field and the steps from its
-`steps` list, or splits the response on `step_separator`. Its score is the aggregate; the per-step
-scores ride along in `details["step_scores"]` for trainers that want step-level advantages.
-`orm` reads `prompt` and `response`; its score is the sigmoid reward, or the raw logit.
-A completion either model cannot score (empty, or longer than its window) scores 0 with the
-reason in ``details["error"]``, and the rest of the batch is scored as usual.
+`steps` list, or splits the response into steps (`mmreward.prm.steps`). Its score is the
+aggregate; the per-step scores ride along in `details["step_scores"]` for trainers that want
+step-level advantages. `orm` reads `prompt` and `response`; its score is the sigmoid reward, or
+the raw logit. A completion either model cannot score (empty, or longer than its window) scores
+0 with the reason in ``details["error"]``, and the rest of the batch is scored as usual.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from mmreward.components import ComponentKind, ComponentScore
-from mmreward.errors import InvalidInputError
+from mmreward.components import ComponentKind, ComponentScore, Scoring
 from mmreward.items import RewardItem
-from mmreward.prm.items import ORMItem, PRMItem
+from mmreward.prm.items import ORMItem, ORMResult, PRMItem, PRMResult
 from mmreward.prm.scorer import Aggregate
-
-if TYPE_CHECKING:
-    from mmreward.engine import Engine
+from mmreward.prm.steps import STEP_SEPARATOR, split_steps
 
 
 class PRMParams(BaseModel):
@@ -30,7 +27,9 @@ class PRMParams(BaseModel):
 
     aggregate: Aggregate = "min"
     threshold: float = Field(0.5, ge=0, le=1)
-    step_separator: str = Field("\n\n", min_length=1, description="splits responses into steps")
+    step_separator: str = Field(
+        STEP_SEPARATOR, min_length=1, description="splits responses into steps"
+    )
 
 
 class ORMParams(BaseModel):
@@ -39,62 +38,49 @@ class ORMParams(BaseModel):
     output: Literal["reward", "raw"] = "reward"
 
 
-def _text_field(extra: dict[str, Any], *names: str) -> str:
-    for name in names:
-        value = extra.get(name)
-        if isinstance(value, str):
-            return value
-    return ""
-
-
-def prm_item(item: RewardItem, separator: str, index: int) -> PRMItem:
+def prm_item(item: RewardItem, separator: str = STEP_SEPARATOR) -> PRMItem:
     """The problem and steps of a recipe item; an empty response gives an item with no steps."""
-    extra = item.model_extra or {}
-    steps = extra.get("steps")
-    if steps is None:
-        steps = [s.strip() for s in item.response.split(separator) if s.strip()]
-    if not isinstance(steps, list) or not all(isinstance(s, str) for s in steps):
-        raise InvalidInputError(f"items[{index}]: `steps` must be a list of strings")
-    return PRMItem(problem=_text_field(extra, "prompt", "problem"), steps=steps)
+    steps = item.steps if item.steps is not None else split_steps(item.response, separator)
+    problem = item.prompt if item.prompt is not None else item.problem
+    return PRMItem(problem=problem or "", steps=steps)
+
+
+def _prm_score(result: PRMResult) -> ComponentScore:
+    if result.error is not None:
+        return ComponentScore.failed(result.error)
+    details = {
+        "step_scores": result.step_scores,
+        "first_error": result.first_error,
+        "truncated": result.truncated,
+    }
+    return ComponentScore(score=result.score, details=details)
 
 
 async def _prm(
-    engine: Engine, items: Sequence[RewardItem], params: PRMParams
+    scoring: Scoring, items: Sequence[RewardItem], params: PRMParams
 ) -> list[ComponentScore]:
-    batch = [prm_item(item, params.step_separator, i) for i, item in enumerate(items)]
-    scored = await engine.aprm_score(batch, params.aggregate, params.threshold)
-    return [
-        ComponentScore(score=0.0, details={"error": s.error})
-        if s.error is not None
-        else ComponentScore(
-            score=s.score,
-            details={
-                "step_scores": s.step_scores,
-                "first_error": s.first_error,
-                "truncated": s.truncated,
-            },
-        )
-        for s in scored
-    ]
+    scored = await scoring.aprm_score(
+        [prm_item(item, params.step_separator) for item in items],
+        params.aggregate,
+        params.threshold,
+    )
+    return [_prm_score(result) for result in scored]
+
+
+def _orm_score(result: ORMResult, output: str) -> ComponentScore:
+    if result.error is not None:
+        return ComponentScore.failed(result.error)
+    details = {"raw": result.score, "reward": result.reward, "truncated": result.truncated}
+    return ComponentScore(
+        score=result.reward if output == "reward" else result.score, details=details
+    )
 
 
 async def _orm(
-    engine: Engine, items: Sequence[RewardItem], params: ORMParams
+    scoring: Scoring, items: Sequence[RewardItem], params: ORMParams
 ) -> list[ComponentScore]:
-    batch = [
-        ORMItem(prompt=_text_field(item.model_extra or {}, "prompt"), response=item.response)
-        for item in items
-    ]
-    scored = await engine.aorm_score(batch)
-    return [
-        ComponentScore(score=0.0, details={"error": s.error})
-        if s.error is not None
-        else ComponentScore(
-            score=s.reward if params.output == "reward" else s.score,
-            details={"raw": s.score, "reward": s.reward, "truncated": s.truncated},
-        )
-        for s in scored
-    ]
+    batch = [ORMItem(prompt=item.prompt or "", response=item.response) for item in items]
+    return [_orm_score(result, params.output) for result in await scoring.aorm_score(batch)]
 
 
 PRM_KIND = ComponentKind(score=_prm, params=PRMParams)

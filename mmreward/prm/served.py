@@ -15,36 +15,12 @@ from typing import Generic, Protocol, TypeVar
 
 from mmreward.batching import in_fresh_thread
 from mmreward.compute import lanes_of
-from mmreward.errors import InvalidInputError, ModelNotLoadedError
+from mmreward.errors import ModelNotLoadedError
 from mmreward.prm.batcher import TokenBudgetBatcher
 from mmreward.prm.encoding import Encoded
 
 R = TypeVar("R", covariant=True)
 M = TypeVar("M", bound="BatchModel[object]")
-X = TypeVar("X")
-
-
-def encode_each(
-    items: Sequence[X], encode: Callable[[X], Encoded]
-) -> list[Encoded | InvalidInputError]:
-    """Encode every item; a bad one yields its error, naming the item, in its place."""
-    encoded: list[Encoded | InvalidInputError] = []
-    for i, item in enumerate(items):
-        try:
-            encoded.append(encode(item))
-        except InvalidInputError as exc:
-            encoded.append(InvalidInputError(f"item {i}: {exc}"))
-    return encoded
-
-
-def all_or_error(encoded: Sequence[Encoded | InvalidInputError]) -> list[Encoded]:
-    """The encodings, or the first bad item's error (a 422 for the whole request)."""
-    good = []
-    for enc in encoded:
-        if isinstance(enc, InvalidInputError):
-            raise enc
-        good.append(enc)
-    return good
 
 
 class BatchModel(Protocol[R]):
@@ -142,31 +118,9 @@ class ServedModel(Generic[M]):
         for rows in (1, 2):
             await batcher.run_async([probe] * rows)
 
-    def run_each(
-        self, encoded: Sequence[Encoded | InvalidInputError]
-    ) -> list[object | InvalidInputError]:
-        """Batch the items that encoded; the errors keep their places in the answer."""
-        good = [enc for enc in encoded if not isinstance(enc, InvalidInputError)]
-        return _in_place(encoded, self.batcher.run(good) if good else [])
-
-    async def arun_each(
-        self, encoded: Sequence[Encoded | InvalidInputError]
-    ) -> list[object | InvalidInputError]:
-        """`run_each` from an event loop; an item dropped because its request ended is a
-        `RequestEndedError` in its place."""
-        good = [enc for enc in encoded if not isinstance(enc, InvalidInputError)]
-        return _in_place(encoded, await self.batcher.run_async_each(good) if good else [])
-
     def close(self) -> None:
         """Stop the owner thread if it was started."""
         with self._lock:
             if self._batcher is not None:
                 self._batcher.close()
                 self._batcher = None
-
-
-def _in_place(
-    encoded: Sequence[Encoded | InvalidInputError], results: Sequence[object]
-) -> list[object | InvalidInputError]:
-    done = iter(results)
-    return [enc if isinstance(enc, InvalidInputError) else next(done) for enc in encoded]

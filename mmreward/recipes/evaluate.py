@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
-from mmreward.components import find_kind
+from mmreward.components import Kinds, Scoring, find_kind
 from mmreward.items import RewardItem
 from mmreward.recipes.model import ComponentResult, Recipe, RewardResult
 
-if TYPE_CHECKING:
-    from mmreward.engine import Engine
-
 
 async def evaluate_recipe(
-    engine: Engine, recipe: Recipe, items: Sequence[RewardItem]
+    scoring: Scoring, kinds: Kinds, recipe: Recipe, items: Sequence[RewardItem]
 ) -> list[RewardResult]:
     """Components run concurrently (a PRM on the accelerator while sympy runs in the sandbox).
 
@@ -23,8 +19,8 @@ async def evaluate_recipe(
     """
     jobs = []
     for component in recipe.components:
-        kind = find_kind(engine.kinds, component.kind)
-        jobs.append(kind.score(engine, items, kind.params.model_validate(component.params)))
+        kind = find_kind(kinds, component.kind)
+        jobs.append(kind.score(scoring, items, kind.params.model_validate(component.params)))
     batches = await asyncio.gather(*jobs)
     results = []
     for index in range(len(items)):

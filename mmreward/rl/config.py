@@ -15,6 +15,7 @@ from typing import Any, Literal
 import yaml
 
 from mmreward.errors import InvalidInputError
+from mmreward.prm.steps import STEP_SEPARATOR
 
 Algorithm = Literal["grpo", "dapo", "dr_grpo", "ppo"]
 LossAggregation = Literal["token-mean", "seq-mean-token-mean", "seq-mean-token-sum-norm"]
@@ -92,8 +93,8 @@ class RLConfig:
     process_rewards: bool = False
     """PPO only: PRM step scores as dense rewards at step ends (process supervision,
     Lightman et al. 2023) added to the recipe's outcome reward on the last token."""
-    step_separator: str = "\n"
-    """Text that ends a reasoning step, for `process_rewards`."""
+    step_separator: str = STEP_SEPARATOR
+    """Text that ends a reasoning step, for `process_rewards` (`mmreward.prm.steps`)."""
     eval_process_rewards: bool = False
     """Also score held-out responses with the PRM (`eval/dense`); off, evaluation costs no
     PRM time."""

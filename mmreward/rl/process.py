@@ -18,15 +18,13 @@ import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
 
 import torch
 
+from mmreward.clients.scorer import Scorer
+from mmreward.prm.steps import STEP_SEPARATOR, step_spans
+
 _BOXED = re.compile(r"\\boxed\{([^{}]*)\}")
-
-
-class PRMScorer(Protocol):
-    def prm_score(self, items: Sequence[dict[str, Any]]) -> list[Any]: ...
 
 
 @dataclass
@@ -40,16 +38,10 @@ class DenseRewards:
     """Wall time of the PRM call."""
 
 
-def split_steps(text: str, separator: str) -> list[tuple[str, int]]:
-    """Non-empty steps of `text` with the character offset at which each ends."""
-    steps: list[tuple[str, int]] = []
-    position = 0
-    for piece in text.split(separator):
-        position += len(piece)
-        if piece.strip():
-            steps.append((piece, position))
-        position += len(separator)
-    return steps
+def split_steps(text: str, separator: str = STEP_SEPARATOR) -> list[tuple[str, int]]:
+    """The steps of `text` (`mmreward.prm.steps`) with the character offset at which each
+    one's piece ends."""
+    return [(text[start:end], end) for start, end in step_spans(text, separator)]
 
 
 def prm_steps(steps: Sequence[str]) -> list[str]:
@@ -84,12 +76,12 @@ def place_step_scores(scores: Sequence[float], ends: Sequence[int], width: int) 
 
 
 def dense_rewards(
-    client: PRMScorer,
+    client: Scorer,
     problems: Sequence[str],
     texts: Sequence[str],
     response_ids: torch.Tensor,
     decode: Callable[[list[int]], str],
-    separator: str = "\n",
+    separator: str = STEP_SEPARATOR,
 ) -> DenseRewards:
     """PRM scores of every response's steps, placed on the tokens that end them."""
     width = response_ids.shape[1]

@@ -5,18 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
+from mmreward.clients.scorer import Scorer
 from mmreward.rl.config import RLConfig, load_config
 from mmreward.rl.curves import plot_curves
 from mmreward.rl.results import HEADLINES, read_metrics, summarise
-from mmreward.rl.trainer import RewardScorer, Trainer
+from mmreward.rl.trainer import Trainer
 from mmreward.settings import Settings
 
+if TYPE_CHECKING:
+    from mmreward.clients import LocalClient, RewardClient
 
-def make_client(config: RLConfig, settings: Settings | None = None) -> Any:
+
+def make_client(config: RLConfig, settings: Settings | None = None) -> RewardClient | LocalClient:
     """`RewardClient(url)` when the config names a server, else an in-process `LocalClient`
     on `settings` (the CLI's engine flags), whose recipes directory the config may name."""
     if config.reward_url:
@@ -37,7 +41,7 @@ def train(
     *,
     overrides: dict[str, Any] | None = None,
     progress: bool = True,
-    client: RewardScorer | None = None,
+    client: Scorer | None = None,
     settings: Settings | None = None,
     say: Callable[[str], None] = print,
 ) -> Path:
@@ -46,8 +50,9 @@ def train(
     A run already at its budget trains nothing: `say` tells where its results are (as it
     does at the end of every run)."""
     config = load_config(config_path, **(overrides or {}))
-    owned = client is None
-    scorer: Any = make_client(config, settings) if client is None else client
+    made = make_client(config, settings) if client is None else None
+    scorer = client or made
+    assert scorer is not None
     try:
         trainer = Trainer(config, output_dir, scorer)
         finished = trainer.done
@@ -56,8 +61,8 @@ def train(
         else:
             _run_with_bar(trainer, progress)
     finally:
-        if owned:
-            scorer.close()
+        if made is not None:
+            made.close()
     curves = plot_curves(output_dir / "metrics.jsonl", output_dir / "curves.png")
     say(where_results_are(output_dir, config.last_k))
     return curves

@@ -20,13 +20,13 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 import torch
 
+from mmreward.clients.scorer import Scorer
 from mmreward.errors import InvalidInputError
-from mmreward.recipes import RewardResult
 from mmreward.rl import advantages as adv
 from mmreward.rl import losses
 from mmreward.rl.budget import Budget, Spent
@@ -48,14 +48,6 @@ from mmreward.rl.rollout import (
 from mmreward.rl.sampling import fill_batch, varied_groups
 
 log = logging.getLogger(__name__)
-
-
-class RewardScorer(Protocol):
-    """What the loop needs from a client: `LocalClient` and `RewardClient` both fit."""
-
-    def reward(self, recipe: str, items: Sequence[dict[str, Any]]) -> list[RewardResult]: ...
-
-    def prm_score(self, items: Sequence[dict[str, Any]]) -> list[Any]: ...
 
 
 @dataclass
@@ -92,7 +84,7 @@ class Trainer:
         self,
         config: RLConfig,
         output_dir: Path,
-        client: RewardScorer,
+        client: Scorer,
         *,
         progress: Callable[[int, dict[str, Any]], None] | None = None,
     ) -> None:

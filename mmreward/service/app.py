@@ -65,6 +65,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     app.state.settings = settings
     app.state.api_keys = load_api_keys(settings)
     redact_access_log()
+    app.state.query_format = compat.load_query_format(settings)  # before any model loads
     app.add_middleware(RequestScopeMiddleware, default_deadline_s=settings.request_deadline_s)
     app.add_middleware(
         BodyLimitMiddleware,

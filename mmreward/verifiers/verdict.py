@@ -3,7 +3,8 @@
 A timeout, an unparsable reference and a wrong answer are different outcomes: a trainer may want
 to drop the first two from its batch statistics, while the last is a real 0. `deadline` is no
 outcome of the item at all: the caller's deadline passed before it was judged (reward 0, never
-cached or remembered; adapters abstain or log it apart, never train on it as a 0).
+cached or remembered; adapters abstain or log it apart, never train on it as a 0). A
+`truncated` response was cut at the length limit and is not judged, whatever its answer.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ from typing import Any, Literal, NoReturn
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-Status = Literal["ok", "no_answer", "unparsable_reference", "timeout", "deadline", "error"]
+Status = Literal[
+    "ok", "no_answer", "unparsable_reference", "timeout", "deadline", "error", "truncated"
+]
 
 
 class ReadOnlyDict(dict[str, Any]):
@@ -103,3 +106,11 @@ class Verdict(BaseModel):
             reason=reason,
             details=details,
         )
+
+    @classmethod
+    def truncated(cls) -> Verdict:
+        """A response cut at the generation length limit: reward 0, not judged."""
+        return cls.failed("truncated", TRUNCATED_REASON)
+
+
+TRUNCATED_REASON = "response cut at the length limit (truncated)"

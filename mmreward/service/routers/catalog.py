@@ -3,14 +3,14 @@ playground) offers what exists instead of a hard-coded list that drifts from the
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
+from mmreward.capabilities import ModelState
 from mmreward.engine import Engine
-from mmreward.service.dependencies import get_engine, get_settings
-from mmreward.settings import Settings
+from mmreward.service.dependencies import get_engine
 from mmreward.verifiers.registry import verifier_names
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
@@ -24,7 +24,7 @@ class ModelInfo(BaseModel):
     role: str = Field(description="prm, orm or detector")
     name: str = Field(description="checkpoint directory or file name; `bundled` for the default")
     format: str | None = Field(None, description="checkpoint convention, where it has one")
-    state: Literal["loaded", "on first use", "failed"] = Field(
+    state: ModelState = Field(
         description="weights in memory, loaded by the first request, or not loadable (the "
         "reason is in /readyz)"
     )
@@ -42,32 +42,11 @@ async def list_verifiers() -> VerifierList:
 
 
 @router.get("/models")
-async def list_models(
-    engine: Annotated[Engine, Depends(get_engine)],
-    settings: Annotated[Settings, Depends(get_settings)],
-) -> ModelList:
+async def list_models(engine: Annotated[Engine, Depends(get_engine)]) -> ModelList:
     """The models this server is configured with and whether each is loaded (names only; paths
     stay on the server)."""
-    loaded, problems = engine.models_loaded, engine.problems()
-
-    def state(capability: str) -> Literal["loaded", "on first use", "failed"]:
-        if capability in problems:
-            return "failed"
-        return "loaded" if loaded.get(capability) else "on first use"
-
     models = [
-        ModelInfo(
-            role="prm",
-            name=settings.prm_model.name if settings.prm_model else "bundled",
-            format=settings.prm_format,
-            state=state("prm"),
-        ),
-        ModelInfo(
-            role="detector",
-            name=settings.detector.name if settings.detector else "bundled",
-            state=state("grounding"),
-        ),
+        ModelInfo(role=model.role, name=model.name, format=model.format, state=state)
+        for model, state in engine.models()
     ]
-    if settings.orm_model is not None:
-        models.append(ModelInfo(role="orm", name=settings.orm_model.name, state=state("orm")))
     return ModelList(device=engine.device, models=models)

@@ -14,24 +14,38 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, model_validator
 
-from mmreward.clients._adapt import (
-    Scored,
-    Target,
-    from_result,
-    from_verdict,
-    reward_items,
-    verify_items,
+from mmreward.clients._adapt import Target
+from mmreward.clients._local import AsyncLocalClient
+from mmreward.clients.openrlhf import (
+    QueryFormat,
+    ascore_located,
+    openrlhf_rewards,
+    query_format,
+    rows,
 )
-from mmreward.clients.openrlhf import fill_unlocated, openrlhf_rewards, query_format, rows
 from mmreward.engine import Engine
+from mmreward.errors import ModelNotLoadedError
 from mmreward.service.bodies import BoundedRoute
-from mmreward.service.dependencies import (
-    get_engine,
-    get_settings,
-    key_is_accepted,
-    require_api_key,
-)
+from mmreward.service.dependencies import get_engine, key_is_accepted, require_api_key
 from mmreward.settings import Settings
+
+
+def load_query_format(settings: Settings) -> QueryFormat | ModelNotLoadedError:
+    """The policy tokenizer's query format, read at start-up (never inside a request: a lazy
+    `transformers` import raced the model preload and failed the first request); a tokenizer
+    that cannot be read is the 503 every `/get_reward` answers."""
+    try:
+        return query_format(str(settings.policy_tokenizer) if settings.policy_tokenizer else None)
+    except ModelNotLoadedError as error:
+        return error
+
+
+async def get_query_format(request: Request) -> QueryFormat:
+    loaded = request.app.state.query_format
+    if isinstance(loaded, ModelNotLoadedError):
+        raise loaded
+    assert isinstance(loaded, QueryFormat)
+    return loaded
 
 
 async def require_key_or_query(
@@ -88,25 +102,17 @@ class OpenRLHFResponse(BaseModel):
 async def get_reward(
     request: OpenRLHFRequest,
     engine: Annotated[Engine, Depends(get_engine)],
-    settings: Annotated[Settings, Depends(get_settings)],
+    fmt: Annotated[QueryFormat, Depends(get_query_format)],
     verifier: Annotated[str, Query(max_length=64, description="verifier for every item")] = "math",
     recipe: Annotated[str | None, Query(max_length=64, description="recipe instead")] = None,
 ) -> JSONBytes:
     """OpenRLHF `--reward.remote_url`: `{"rewards", "scores", "extra_logs"}` in request order.
 
     The response is located in each query (after the prompt, else after the assistant marker)
-    and stripped of special tokens; one that cannot be located scores 0 as an error.
+    and stripped of special tokens; one that cannot be located scores 0 as an error. With
+    `--policy-tokenizer`, a query that does not end with its EOS was cut at the length limit.
     """
-    tokenizer = str(settings.policy_tokenizer) if settings.policy_tokenizer else None
-    located = rows(request.query, request.prompts, request.labels, query_format(tokenizer))
-    found = [row for row in located if row is not None]
+    located = rows(request.query, request.prompts, request.labels, fmt)
     target = Target(verifier=verifier, recipe=recipe)
-    scored_found: list[Scored]
-    if not found:
-        scored_found = []
-    elif recipe is None:
-        scored_found = [from_verdict(v) for v in await engine.averify(verify_items(target, found))]
-    else:
-        results = await engine.areward(recipe, reward_items(found))
-        scored_found = [from_result(r) for r in results]
-    return JSONBytes(openrlhf_rewards(fill_unlocated(located, scored_found)))
+    scored = await ascore_located(AsyncLocalClient(engine=engine), target, located)
+    return JSONBytes(openrlhf_rewards(scored))
