@@ -10,7 +10,9 @@ import argparse
 import json
 import os
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
+from typing import Any, NoReturn
 
 from mmreward.cli_flags import add_settings_arguments
 
@@ -48,6 +50,37 @@ def _serve(args: argparse.Namespace) -> int:
         timeout_graceful_shutdown=10,
     )
     return 0
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with a one-line error: a bad value names the flag and the fix, without the
+    page of usage (a command with every engine setting has ~40 lines of it) in front."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
+
+
+class _HelpFormatter(argparse.HelpFormatter):
+    """Help beside the flag where it fits, rather than on a line of its own."""
+
+    def __init__(self, prog: str) -> None:
+        super().__init__(prog, max_help_position=40)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        """Paragraphs wrapped between words only: a flag is never cut at one of its hyphens."""
+        text = " ".join(text.split())
+        return textwrap.fill(
+            text,
+            width,
+            initial_indent=indent,
+            subsequent_indent=indent,
+            break_on_hyphens=False,
+            break_long_words=False,
+        )
 
 
 class UsageError(Exception):
@@ -90,10 +123,12 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="mmreward", description=__doc__)
+    parser = Parser(prog="mmreward", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", help="run the HTTP service")
+    serve = commands.add_parser(
+        "serve", help="run the HTTP service", usage="%(prog)s [--host TEXT] [--port N] [settings]"
+    )
     add_settings_arguments(serve)
     serve.set_defaults(handler=_serve)
 
@@ -128,7 +163,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     from mmreward.errors import MMRewardError
 
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # said by the subcommand, whose --help lists what it takes
+        commands: dict[str, argparse.ArgumentParser] = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr,assignment]
+        commands[args.command].error(f"unrecognized arguments: {' '.join(unknown)}")
     handler: Handler = args.handler
     try:
         return handler(args)

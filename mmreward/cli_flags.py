@@ -52,6 +52,15 @@ def _converter(name: str, field: FieldInfo) -> Callable[[str], Any]:
     return convert
 
 
+_METAVARS: dict[Any, str] = {int: "N", float: "X", str: "TEXT"}
+
+
+def server_only(field: FieldInfo) -> bool:
+    """A setting only the HTTP server reads (`settings.SERVER_ONLY`)."""
+    extra = field.json_schema_extra
+    return isinstance(extra, dict) and extra.get("server_only") is True
+
+
 def _describe(field: FieldInfo) -> tuple[str, dict[str, Any]]:
     """Help text and extra argparse arguments (choices, metavar) for one field."""
     kind = _without_none(field.annotation)
@@ -67,17 +76,27 @@ def _describe(field: FieldInfo) -> tuple[str, dict[str, Any]]:
         extra["metavar"] = "PATH"
     elif kind is SecretStr:
         extra["metavar"] = "SECRET"
+    else:
+        extra["metavar"] = _METAVARS.get(kind, "VALUE")
     default = field.get_default(call_default_factory=True)
     if default is not None and not isinstance(default, SecretStr):
         help_text = f"{help_text} (default: {str(default).lower() if kind is bool else default})"
     return help_text.strip(), extra
 
 
-def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
+def add_settings_arguments(parser: argparse.ArgumentParser, *, server: bool = True) -> None:
     """Add one `--flag` per `Settings` field; a flag not given leaves the namespace untouched,
-    so the environment (`MMREWARD_<NAME>`) and the defaults decide."""
-    group = parser.add_argument_group("settings (also MMREWARD_<NAME> environment variables)")
+    so the environment (`MMREWARD_<NAME>`) and the defaults decide.
+
+    With `server=False` (`relabel`, `train`: a command running its own engine) the server-only
+    settings are left out and the rest are listed by name in one paragraph: their descriptions
+    are `mmreward serve --help`'s, and sixty lines of them buried the command's own flags."""
+    title = "settings (also MMREWARD_<NAME> environment variables)"
+    group = parser.add_argument_group(title)
+    listed: list[str] = []
     for name, field in Settings.model_fields.items():
+        if not server and server_only(field):
+            continue
         help_text, extra = _describe(field)
         group.add_argument(
             flag_name(name),
@@ -85,8 +104,15 @@ def add_settings_arguments(parser: argparse.ArgumentParser) -> None:
             dest=name,
             type=_converter(name, field),
             default=argparse.SUPPRESS,
-            help=help_text,
+            help=help_text if server else argparse.SUPPRESS,
             **extra,
+        )
+        shown = "{" + ",".join(extra["choices"]) + "}" if "choices" in extra else extra["metavar"]
+        listed.append(f"{flag_name(name)} {shown}")
+    if not server:
+        group.title = "engine settings (also MMREWARD_<NAME> environment variables)"
+        group.description = (
+            "Each is described in `mmreward serve --help`: " + ", ".join(listed) + "."
         )
 
 

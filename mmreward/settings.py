@@ -8,18 +8,28 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, JsonValue, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from mmreward.prm.config import PRM_FORMATS
+
+SERVER_ONLY: dict[str, JsonValue] = {"server_only": True}
+"""Marks a setting only `mmreward serve` reads (binding, HTTP limits, keys): the commands that run
+an engine in their own process (`relabel`, `train`) do not offer it as a flag."""
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="MMREWARD_", extra="ignore")
 
-    host: str = Field("127.0.0.1", description="address the server binds")
-    port: int = Field(8000, ge=0, le=65535, description="port the server binds")
-    workers: int = Field(1, ge=1, description="uvicorn worker processes")
+    host: str = Field(
+        "127.0.0.1", description="address the server binds", json_schema_extra=SERVER_ONLY
+    )
+    port: int = Field(
+        8000, ge=0, le=65535, description="port the server binds", json_schema_extra=SERVER_ONLY
+    )
+    workers: int = Field(
+        1, ge=1, description="uvicorn worker processes", json_schema_extra=SERVER_ONLY
+    )
 
     sandbox_workers: int = Field(
         0, ge=0, description="fast-lane sympy worker processes per server process; 0 = one per core"
@@ -56,23 +66,33 @@ class Settings(BaseSettings):
         gt=0,
         description="items of an HTTP request not evaluated by then get status deadline (no "
         "verdict); a client may ask for less with the X-Deadline-S header",
+        json_schema_extra=SERVER_ONLY,
     )
 
-    max_body_bytes: int = Field(16 << 20, ge=1024, description="larger requests get 413")
+    max_body_bytes: int = Field(
+        16 << 20, ge=1024, description="larger requests get 413", json_schema_extra=SERVER_ONLY
+    )
     max_inflight_body_bytes: int = Field(
         256 << 20,
         ge=1024,
         description="request bodies being read or scored at once, summed; beyond: 429",
+        json_schema_extra=SERVER_ONLY,
     )
     header_timeout_s: float = Field(
-        10.0, gt=0, description="seconds a connection has to send a request's headers; then closed"
+        10.0,
+        gt=0,
+        description="seconds a connection has to send a request's headers; then closed",
+        json_schema_extra=SERVER_ONLY,
     )
     body_timeout_s: float = Field(
         10.0,
         gt=0,
         description="seconds a request body may go without a byte arriving; then 408 and closed",
+        json_schema_extra=SERVER_ONLY,
     )
-    max_items: int = Field(1024, ge=1, description="items per request")
+    max_items: int = Field(
+        1024, ge=1, description="items per request", json_schema_extra=SERVER_ONLY
+    )
     max_response_chars: int = Field(
         1 << 20, ge=1, description="longer responses are cut from the left"
     )
@@ -81,22 +101,32 @@ class Settings(BaseSettings):
         None,
         description="require `Authorization: Bearer <key>`; several keys: comma-separated "
         "(prefer the variable or api_keys_file: a flag shows in `ps`)",
+        json_schema_extra=SERVER_ONLY,
     )
     api_keys_file: Path | None = Field(
         None,
         description="file of accepted API keys, one per line; blank and # lines skipped "
         "(read at start-up)",
+        json_schema_extra=SERVER_ONLY,
     )
-    health_public: bool = Field(True, description="/healthz and /readyz answer without a key")
-    metrics_public: bool = Field(True, description="/metrics answers without a key")
+    health_public: bool = Field(
+        True, description="/healthz and /readyz answer without a key", json_schema_extra=SERVER_ONLY
+    )
+    metrics_public: bool = Field(
+        True, description="/metrics answers without a key", json_schema_extra=SERVER_ONLY
+    )
     policy_tokenizer: Path | None = Field(
-        None, description="policy tokenizer dir: /get_reward strips its special tokens"
+        None,
+        description="policy tokenizer dir: /get_reward strips its special tokens",
+        json_schema_extra=SERVER_ONLY,
     )
     redis_url: str | None = Field(None, description="verdict cache in Redis; in-process if unset")
     cache_size: int = Field(100_000, ge=0, description="in-process verdict cache entries (0 = off)")
 
     preload_models: bool = Field(
-        False, description="load PRM, ORM and detector at start-up; /readyz waits for them"
+        False,
+        description="load PRM, ORM and detector at start-up; /readyz waits for them",
+        json_schema_extra=SERVER_ONLY,
     )
     device: Literal["auto", "cpu", "cuda"] = Field(
         "auto", description="where models run; auto: cuda when available"

@@ -89,7 +89,9 @@ def test_unset_flags_leave_the_environment_in_charge(monkeypatch):
         (["verify", "--response", "x", "--reference", "y", "--verifier", "nope"], "known: "),
         (["serve", "--no-such-flag"], "unrecognized arguments"),
         (["train", "--config", "c.yaml", "--output-dir", "o", "--device", "gpu"], "--device"),
-        (["relabel", "in.jsonl", "out.jsonl", "--max-items", "0"], "--max-items"),
+        (["relabel", "in.jsonl", "out.jsonl", "--sandbox-memory-mb", "1"], "--sandbox-memory-mb"),
+        (["relabel", "in.jsonl", "out.jsonl", "--verifier", "math", "--port", "1"], "--port"),
+        (["train", "--config", "c.yaml", "--output-dir", "o", "--api-key", "k"], "--api-key"),
         (["nope"], "invalid choice"),
     ],
 )
@@ -100,6 +102,34 @@ def test_bad_arguments_are_one_clear_line_and_status_2(capsys, argv, message):
     err = capsys.readouterr().err
     assert message in err
     assert "Traceback" not in err
+    assert err.count("\n") == 1, err  # no page of usage in front of the message
+    assert err.startswith("mmreward")
+    assert "--help" in err
+
+
+def _help(command: str) -> str:
+    return build_parser()._subparsers._group_actions[0].choices[command].format_help()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("command", ["relabel", "train"])
+def test_commands_with_their_own_engine_list_only_their_flags(command):
+    text = _help(command)
+    for name, field in Settings.model_fields.items():
+        server_only = isinstance(field.json_schema_extra, dict) and field.json_schema_extra.get(
+            "server_only"
+        )
+        assert (flag_name(name) in text) != bool(server_only), name
+    assert "--host" not in text
+    assert "--port" not in text
+    assert "--api-key" not in text
+    assert len(text.splitlines()) < 80, text
+    assert "--host" in _help("serve")
+    assert "--api-key" in _help("serve")
+
+
+def test_engine_settings_still_parse_where_they_are_listed(capsys):
+    args = build_parser().parse_args(["relabel", "a", "b", "--verifier", "math", "--device", "cpu"])
+    assert settings_from_args(args).device == "cpu"
 
 
 def test_verify_prints_the_verdict(capsys):

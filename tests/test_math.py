@@ -11,7 +11,8 @@ from mmreward.errors import InvalidInputError
 from mmreward.sandbox import Sandbox
 from mmreward.verifiers import verify
 from mmreward.verifiers.deferred import Deferred
-from mmreward.verifiers.math import verify_math
+from mmreward.verifiers.latex import normalize, parse_answer
+from mmreward.verifiers.math import judge_parsed, verify_math
 from mmreward.verifiers.verdict import Verdict
 
 
@@ -128,11 +129,49 @@ def test_plain_numbers_never_leave_the_caller():
 
 
 def test_symbolic_work_is_deferred_with_a_timeout_fallback():
-    outcome = verify_math("So \\boxed{2\\sqrt{2}}", "\\sqrt{8}")
+    outcome = verify_math("So \\boxed{3!\\sqrt{2}}", "6\\sqrt{2}")  # a factorial: not cheap
     assert isinstance(outcome, Deferred)
     assert outcome.fallback is not None
-    assert (outcome.fallback.status, outcome.fallback.extracted) == ("timeout", "2\\sqrt{2}")
+    assert (outcome.fallback.status, outcome.fallback.extracted) == ("timeout", "3!\\sqrt{2}")
     assert pickle.loads(pickle.dumps(outcome)).run_inline().correct is True
+
+
+@pytest.mark.parametrize(
+    ("response", "reference", "correct"),
+    [
+        ("So \\boxed{2\\sqrt{2}}", "\\sqrt{8}", True),
+        ("\\boxed{(x+5)(x+2)}", "x^2 + 7x + 10", True),
+        ("\\boxed{(x+5)(x-2)}", "x^2 + 7x + 10", False),
+        ("\\boxed{y = 1 + -2x}", "y = -2x + 1", True),
+        ("\\boxed{3.14}", "\\frac{3\\pi}{3}", False),
+        ("\\boxed{\\pi}", "3.14", True),
+        ("\\boxed{\\frac{4\\pi}{3}}", "\\frac{3\\pi}{3}", False),
+    ],
+)
+def test_a_small_comparison_is_judged_in_the_caller_as_the_sandbox_would(
+    response, reference, correct
+):
+    """Few nodes and small numbers bound the numeric comparison to microseconds: it runs in
+    the caller, with the verdict the sandbox job gives."""
+    verdict = verify_math(response, reference)
+    assert isinstance(verdict, Verdict)
+    assert (verdict.correct, verdict.details["via"]) == (correct, "numeric")
+    parsed = [parse_answer(normalize(t)) for t in (reference, verdict.extracted or "")]
+    assert judge_parsed(*parsed, verdict.extracted or "", "boxed") == verdict
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "\\sqrt{2} + " + " + ".join(f"{k}\\pi" for k in range(2, 26)),  # too many nodes
+        "\\sqrt{2}^{65}",  # exponent above the bound
+        "\\sqrt{2} + 12345678901234567",  # a number above the bound
+        "\\sqrt{2} + x^{y}",  # a symbolic exponent
+        "\\sqrt{2} \\cdot 3!",  # a factorial
+    ],
+)
+def test_a_comparison_without_a_cost_bound_goes_to_the_sandbox(answer):
+    assert isinstance(verify_math(f"\\boxed{{{answer}}}", "\\sqrt{3}"), Deferred)
 
 
 @pytest.mark.parametrize(

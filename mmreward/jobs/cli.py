@@ -61,6 +61,8 @@ def add_relabel_command(commands: Any) -> None:
         "relabel",
         help="add reward columns to every row of a dataset (resumable; local or Ray)",
         description=__doc__,
+        usage="%(prog)s SOURCE TARGET (--verifier NAME | --recipe NAME | --prm | --orm | "
+        "--grounding) [--map FIELD=COLUMN ...] [options]",
     )
     parser.add_argument("source", type=Path, help="JSONL, Parquet or `datasets` directory")
     parser.add_argument("target", type=Path, help="output; never the input")
@@ -128,7 +130,7 @@ def add_relabel_command(commands: Any) -> None:
     dist.add_argument("--ray-cpus", type=_share, default=0.5, help="CPUs per actor (fractional)")
     dist.add_argument("--ray-gpus", type=_share, help="GPUs per actor (default 1 for models)")
 
-    add_settings_arguments(parser)
+    add_settings_arguments(parser, server=False)
     parser.set_defaults(handler=_relabel)
 
 

@@ -14,7 +14,11 @@ from mmreward.errors import InvalidInputError
 
 def add_train_command(commands: Any) -> None:
     """Register the `train` subcommand on the main parser's subparsers."""
-    train = commands.add_parser("train", help="RL-train a local policy on a reward recipe")
+    train = commands.add_parser(
+        "train",
+        help="RL-train a local policy on a reward recipe",
+        usage="%(prog)s --config FILE --output-dir DIR [--set FIELD=VALUE ...] [options]",
+    )
     train.add_argument("--config", type=Path, required=True, help="YAML file of RLConfig fields")
     train.add_argument("--output-dir", type=Path, required=True, help="metrics, curves, checkpoint")
     train.add_argument(
@@ -28,7 +32,7 @@ def add_train_command(commands: Any) -> None:
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     from mmreward.cli_flags import add_settings_arguments
 
-    add_settings_arguments(train)  # the in-process engine's settings
+    add_settings_arguments(train, server=False)  # the in-process engine's settings
     train.set_defaults(handler=_train)
 
 

@@ -14,14 +14,20 @@ from fractions import Fraction
 from mmreward.verifiers.mathtree import (
     Add,
     Const,
+    Degrees,
     Div,
     Func,
+    Interval,
     Mul,
     Neg,
     Node,
     Num,
+    Percent,
     Pow,
+    Relation,
+    Seq,
     Sym,
+    Union,
     children,
 )
 
@@ -117,3 +123,55 @@ def is_growing_tower(node: Node) -> bool:
         case Func("factorial", (arg,)):
             return is_growing_tower(arg)
     return False
+
+
+CHEAP_NODES = 48
+"""Most nodes, both sides together, of a comparison evaluated in the caller (`is_cheap`)."""
+CHEAP_NUMBER = 10**15
+"""Largest numerator or denominator of a number in such a comparison."""
+CHEAP_EXPONENT = 64
+"""Largest numerator or denominator of a power's exponent in such a comparison."""
+_CHEAP_FUNCTIONS = frozenset({"sqrt", "root", "sin", "cos", "tan", "ln", "log", "log10"})
+_CHEAP_SHAPES = (Sym, Const, Add, Mul, Div, Neg, Percent, Degrees, Seq, Interval, Union, Relation)
+
+
+def is_cheap(*nodes: Node) -> bool:
+    """True when comparing `nodes` numerically takes microseconds, whatever their values: few
+    nodes, numbers and exponents of a few digits, only arithmetic, roots, logs and the three
+    trig functions. Such a comparison (a radical, a polynomial, `\\frac{4\\pi}{3}`) runs in the
+    caller; the process hop to a sandbox worker cost more than the comparison itself."""
+    budget = CHEAP_NODES
+    waiting = list(nodes)
+    while waiting:
+        node = waiting.pop()
+        budget -= 1
+        if budget < 0:
+            return False
+        match node:
+            case Num(value, _):
+                if abs(value.numerator) > CHEAP_NUMBER or value.denominator > CHEAP_NUMBER:
+                    return False
+                continue
+            case Pow(base, exp):
+                if not _small_exponent(exp):
+                    return False
+                waiting.append(base)
+                continue
+            case Func(name, _):
+                if name not in _CHEAP_FUNCTIONS:
+                    return False
+            case _ if not isinstance(node, _CHEAP_SHAPES):
+                return False
+        waiting.extend(children(node))
+    return True
+
+
+def _small_exponent(exp: Node) -> bool:
+    if isinstance(exp, Neg):
+        exp = exp.arg
+    if isinstance(exp, Div) and isinstance(exp.num, Num) and isinstance(exp.den, Num):
+        return _small_exponent(exp.num) and _small_exponent(exp.den)
+    if not isinstance(exp, Num):
+        return False
+    value = exp.value
+    return abs(value.numerator) <= CHEAP_EXPONENT and value.denominator <= CHEAP_EXPONENT

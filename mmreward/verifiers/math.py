@@ -15,8 +15,9 @@ Pipeline (cheap, bounded steps in the caller; only the numeric comparison in the
 5. refuse exponent towers, giant factorials and the like (`guards.check_magnitude`);
 6. compare structure and values (`compare.equivalent`) with exact rational arithmetic; that
    settles plain numbers, fractions, sets and tuples of them right here;
-7. otherwise return a `Deferred` job: the same comparison with 60-digit numeric evaluation runs in
-   the sandbox, and answers our parser cannot read go to latex2sympy2 + sympy there.
+7. otherwise the same comparison with 60-digit numeric evaluation: right here when both trees
+   are small (`guards.is_cheap`: a bounded handful of microseconds), else as a `Deferred` job
+   in the sandbox; answers our parser cannot read go to latex2sympy2 + sympy there.
 
 `details` carries `marker` (where the answer was found, see `extract.Marker`) and `via` (what
 decided: `text`, `units`, `exact`, `numeric`, `sympy`, `guard`).
@@ -49,7 +50,7 @@ from mmreward.verifiers.compare import (
 )
 from mmreward.verifiers.deferred import Deferred
 from mmreward.verifiers.extract import extract_final_answer, sentence_value
-from mmreward.verifiers.guards import TooLargeError, check_magnitude, is_growing_tower
+from mmreward.verifiers.guards import TooLargeError, check_magnitude, is_cheap, is_growing_tower
 from mmreward.verifiers.latex import (
     MAX_ANSWER_CHARS,
     MAX_DEPTH,
@@ -185,6 +186,8 @@ def verify_math(
     try:
         match = equivalent(ref_node, ans_node, EXACT_LEAVES)
     except Undecided:
+        if is_cheap(ref_node, ans_node):
+            return judge_parsed(ref_node, ans_node, answer, marker)
         return Deferred(
             fn=judge_parsed,
             args=(ref_node, ans_node, answer, marker),
