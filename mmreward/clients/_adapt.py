@@ -35,6 +35,31 @@ ROW_FIELDS = item_fields(RewardItem, exclude=frozenset({"response", "reference"}
 """Dataset columns an adapter passes on: every field a recipe component reads."""
 
 
+COMMON_SPECIAL_TOKENS = (
+    "<|im_end|>",
+    "<|endoftext|>",
+    "</s>",
+    "<eos>",
+    "<|eot_id|>",
+    "<|end_of_text|>",
+    "<end_of_turn>",
+    "<|end|>",
+)
+"""End-of-turn and end-of-text tokens of the common model families, stripped whatever the model."""
+
+
+class NoVerdictError(RuntimeError):
+    """The caller's deadline passed before the item was judged, where a framework has no
+    "skip this sample" answer: an error it retries or records, never a 0 to train on."""
+
+
+def strip_special_tokens(text: str, tokens: Sequence[str] = COMMON_SPECIAL_TOKENS) -> str:
+    """A response decoded with its special tokens (AReaL, slime) as the text to judge."""
+    for token in tokens:
+        text = text.replace(token, "")
+    return text.strip()
+
+
 @dataclass(frozen=True)
 class Target:
     """What to score with: one verifier (with its settings) or a named recipe."""

@@ -1,8 +1,9 @@
 """Framework adapters in one importable place (`pkg://mmreward.clients.adapters` for verl).
 
 The adapters themselves live in one module per framework: `mmreward.clients.trl`, `.verl`,
-`.openrlhf` and `.easyr1`; each works with `RewardClient`, `AsyncRewardClient`, `LocalClient`
-and `AsyncLocalClient`, and scores with a single verifier or a whole recipe.
+`.openrlhf`, `.easyr1`, `.verifiers`, `.areal` and `.slime` (the last three are used by their
+module path and not re-exported here); each works with `RewardClient`, `AsyncRewardClient`,
+`LocalClient` and `AsyncLocalClient`, and scores with a single verifier or a whole recipe.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ from functools import lru_cache
 from typing import Any
 
 from mmreward.clients._adapt import (
+    COMMON_SPECIAL_TOKENS,
     Row,
     Scored,
     Target,
@@ -34,18 +35,6 @@ from mmreward.clients._adapt import (
 from mmreward.clients.scorer import AnyScorer
 from mmreward.errors import InvalidInputError, ModelNotLoadedError
 from mmreward.split import Split
-
-COMMON_SPECIAL_TOKENS = (
-    "<|im_end|>",
-    "<|endoftext|>",
-    "</s>",
-    "<eos>",
-    "<|eot_id|>",
-    "<|end_of_text|>",
-    "<end_of_turn>",
-    "<|end|>",
-)
-"""End-of-turn and end-of-text tokens of the common model families, stripped whatever the model."""
 
 COMMON_ASSISTANT_MARKERS = (
     "<|im_start|>assistant\n",
