@@ -31,7 +31,17 @@ CACHE_ERRORS = Counter(
     "Verdict cache calls that failed (Redis down or restarting); scoring went on uncached",
     ["operation"],
 )
-CACHE_UP = Gauge("mmreward_cache_up", "1 while the Redis verdict cache answers, 0 while skipped")
+CACHE_UP = Gauge(
+    "mmreward_cache_up",
+    "0 while the Redis verdict cache is unreachable and skipped; 1 otherwise (the in-process "
+    "cache, or none, cannot be down)",
+)
+CACHE_UP.set(1)  # only a Redis outage sets it to 0: a 0 must never read as an outage that is not
+CACHE_BACKEND = Gauge(
+    "mmreward_cache_backend",
+    "1 for the verdict cache this process uses: memory (in-process LRU), redis or off",
+    ["backend"],
+)
 
 CACHE_VERSION = "3"
 """Bump when verifier behaviour changes, so stale verdicts are not served."""
@@ -94,6 +104,7 @@ class MemoryCache:
 
     def __init__(self, max_entries: int) -> None:
         self._lru: LRU[str, bytes] = LRU(max_entries)
+        CACHE_BACKEND.labels("memory").set(1)
 
     def get_many(self, keys: Sequence[str]) -> list[Verdict | None]:
         return [
@@ -133,6 +144,7 @@ class RedisCache:
         self._up = True
         self._state_lock = threading.Lock()
         CACHE_UP.set(1)
+        CACHE_BACKEND.labels("redis").set(1)
 
     @property
     def up(self) -> bool:

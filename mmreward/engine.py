@@ -18,7 +18,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
-from mmreward.cache import MemoryCache, RedisCache, VerdictCache, cache_key
+from mmreward.cache import CACHE_BACKEND, MemoryCache, RedisCache, VerdictCache, cache_key
 from mmreward.capabilities import (
     CAPABILITIES,
     Capability,
@@ -429,6 +429,7 @@ def _cache_from(settings: Settings) -> VerdictCache | None:
         return RedisCache(settings.redis_url)
     if settings.cache_size > 0:
         return MemoryCache(settings.cache_size)
+    CACHE_BACKEND.labels("off").set(1)
     return None
 
 

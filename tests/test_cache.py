@@ -1,3 +1,6 @@
+import subprocess
+import sys
+
 import pytest
 import redis
 from pydantic import ValidationError
@@ -105,3 +108,24 @@ def test_an_over_long_response_keeps_its_tail_and_says_how_much_went():
         assert verdict.details["clipped_chars"] == len(response) - 40
         [short] = engine.verify([VerifyItem(response="\\boxed{4}", reference="4")])
         assert "clipped_chars" not in short.details
+
+
+def test_the_default_in_process_cache_never_reads_as_an_outage():
+    """`mmreward_cache_up 0` means Redis is unreachable; a fresh process on the default
+    in-process cache (or none) reports 1 and names its backend."""
+    script = """
+from prometheus_client import generate_latest
+from mmreward.engine import Engine
+from mmreward.settings import Settings
+import sys
+with Engine(Settings(sandbox_workers=1, cache_size=int(sys.argv[1]))):
+    print(generate_latest().decode())
+"""
+    for size, backend in (("100", "memory"), ("0", "off")):
+        done = subprocess.run(
+            [sys.executable, "-c", script, size], capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr[-2000:]
+        lines = done.stdout.splitlines()
+        assert "mmreward_cache_up 1.0" in lines
+        assert f'mmreward_cache_backend{{backend="{backend}"}} 1.0' in lines

@@ -297,3 +297,11 @@ def test_numpy_scalar_references_read_as_numbers(reference: object, correct: boo
     verdict = verify("math", r"so \boxed{5}", reference)
     assert verdict.status == "ok"
     assert verdict.correct is correct
+
+
+@pytest.mark.parametrize("verifier", ["math", "chart", "choice"])
+@pytest.mark.parametrize("reference", [None, "", "  "])
+def test_an_item_without_a_reference_says_the_reference_is_missing(verifier, reference):
+    verdict = verify(verifier, "the answer is 5", reference, options=None)
+    assert (verdict.status, verdict.reason) == ("unparsable_reference", "missing_reference")
+    assert verdict.details["why"] == "the item has no reference to judge the answer against"

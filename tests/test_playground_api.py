@@ -91,16 +91,33 @@ def test_catalogue_lists_verifiers_and_model_names_behind_the_key(client):
         "name": "my-prm",
         "format": "token-cls",
         "state": "failed",  # no checkpoint there: /readyz has the reason
+        "domain": None,  # the user's own checkpoint: no claim about what it knows
+        "real_model": None,
     }
-    assert models["models"][1] == {
+    detector = models["models"][1]
+    assert {k: detector[k] for k in ("role", "name", "format", "state")} == {
         "role": "detector",
         "name": "bundled",
         "format": None,
         "state": "on first use",
     }
+    # A bundled model says what it knows and how to serve a real one in its place.
+    assert "circles, squares and triangles" in detector["domain"]
+    assert "--detector /models/yolov8n.pt" in detector["real_model"]
     assert "/srv" not in str(models)  # names only: server paths stay private
     assert [m["role"] for m in models["models"]] == ["prm", "detector"]  # no ORM configured
     assert models["device"] == resolve_device("auto")  # the engine's, not the setting `auto`
+
+
+def test_the_bundled_prm_states_its_domain_and_the_real_checkpoints():
+    app = create_app(Settings(preload_models=False))
+    with TestClient(app) as plain:
+        (prm,) = [m for m in plain.get("/v1/models").json()["models"] if m["role"] == "prm"]
+    assert prm["name"] == "bundled"
+    assert "`Compute:`" in prm["domain"]
+    assert "operands 1-12" in prm["domain"]
+    assert "--prm-format qwen-prm" in prm["real_model"]
+    assert "--prm-format step-tag-lm" in prm["real_model"]
 
 
 def test_each_claim_says_confirmed_hallucinated_or_miscounted():

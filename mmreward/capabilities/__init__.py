@@ -53,6 +53,31 @@ class ModelName:
     """Checkpoint directory or file name; `bundled` for the default."""
     format: str | None = None
     """Checkpoint convention, where it has one."""
+    domain: str | None = None
+    """What a bundled demonstration model knows (None for a checkpoint the user named)."""
+    real_model: str | None = None
+    """How to serve a real model in its place (with `domain`)."""
+
+
+BUNDLED_PRM_DOMAIN = (
+    "demonstration model (0.97M parameters) trained on synthetic `Compute:` arithmetic chains: "
+    "+ - * only, operands 1-12, 3-5 operands, one operation per step; outside that domain its "
+    "scores mean nothing (correct `48 / 6 + 9` steps score 0.000)"
+)
+REAL_PRM = (
+    "mmreward serve --prm-model /models/Qwen2.5-Math-PRM-7B --prm-format qwen-prm "
+    "--prm-trust-remote-code true, or --prm-model /models/math-shepherd-mistral-7b-prm "
+    "--prm-format step-tag-lm (a local copy; nothing is downloaded)"
+)
+BUNDLED_DETECTOR_DOMAIN = (
+    "demonstration model (yolov8n trained from scratch) on generated scenes of coloured "
+    "circles, squares and triangles on plain backgrounds; it knows no other objects and "
+    "misreads photographs, greyscale and very small shapes"
+)
+REAL_DETECTOR = (
+    "mmreward serve --detector /models/yolov8n.pt (an absolute path to a YOLO .pt; COCO's 80 "
+    "classes and their synonyms are built in)"
+)
 
 
 ModelState = Literal["loaded", "on first use", "failed"]
@@ -77,8 +102,9 @@ def _grounding(settings: Settings, device: str, compute: Executor) -> GroundingS
 
 
 def _prm_name(settings: Settings) -> ModelName:
-    name = settings.prm_model.name if settings.prm_model else "bundled"
-    return ModelName("prm", name, settings.prm_format)
+    if settings.prm_model:
+        return ModelName("prm", settings.prm_model.name, settings.prm_format)
+    return ModelName("prm", "bundled", settings.prm_format, BUNDLED_PRM_DOMAIN, REAL_PRM)
 
 
 def _orm_name(settings: Settings) -> ModelName | None:
@@ -86,7 +112,11 @@ def _orm_name(settings: Settings) -> ModelName | None:
 
 
 def _detector_name(settings: Settings) -> ModelName:
-    return ModelName("detector", settings.detector.name if settings.detector else "bundled")
+    if settings.detector:
+        return ModelName("detector", settings.detector.name)
+    return ModelName(
+        "detector", "bundled", domain=BUNDLED_DETECTOR_DOMAIN, real_model=REAL_DETECTOR
+    )
 
 
 CAPABILITIES: tuple[CapabilitySpec, ...] = (

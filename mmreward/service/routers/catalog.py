@@ -28,6 +28,14 @@ class ModelInfo(BaseModel):
         description="weights in memory, loaded by the first request, or not loadable (the "
         "reason is in /readyz)"
     )
+    domain: str | None = Field(
+        None,
+        description="what a bundled demonstration model knows; null for a checkpoint the "
+        "server was given",
+    )
+    real_model: str | None = Field(
+        None, description="how to serve a real model in place of a bundled one"
+    )
 
 
 class ModelList(BaseModel):
@@ -46,7 +54,14 @@ async def list_models(engine: Annotated[Engine, Depends(get_engine)]) -> ModelLi
     """The models this server is configured with and whether each is loaded (names only; paths
     stay on the server)."""
     models = [
-        ModelInfo(role=model.role, name=model.name, format=model.format, state=state)
+        ModelInfo(
+            role=model.role,
+            name=model.name,
+            format=model.format,
+            state=state,
+            domain=model.domain,
+            real_model=model.real_model,
+        )
         for model, state in engine.models()
     ]
     return ModelList(device=engine.device, models=models)
