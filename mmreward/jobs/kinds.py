@@ -1,8 +1,8 @@
 """What a relabeling job can score: one entry per kind, and nothing else lists the kinds.
 
-A kind names the engine's item model (its fields are what `--map` may rename), which of them a
-row must have, how a row becomes an item, which engine method scores a chunk, which columns a
-result adds and the reward at which a row counts as solved.
+A kind names the engine's item model (its fields are what `--map` may rename, less those the
+job itself sets), which of them a row must have, the engine method that scores a chunk, the
+columns a result adds and the reward at which a row counts as solved.
 """
 
 from __future__ import annotations
@@ -15,16 +15,8 @@ from pydantic import BaseModel
 
 from mmreward.grounding.items import GroundingItem
 from mmreward.items import RewardItem, VerifyItem, item_fields
-from mmreward.jobs.rows import (
-    Get,
-    RowError,
-    orm_columns,
-    prm_columns,
-    read_field,
-    read_fields,
-    recipe_columns,
-    verdict_columns,
-)
+from mmreward.jobs import rows
+from mmreward.jobs.rows import Get, RowError, read_field, read_fields
 from mmreward.prm.items import ORMItem, PRMItem
 from mmreward.prm.steps import split_steps
 
@@ -34,37 +26,47 @@ if TYPE_CHECKING:
     from mmreward.settings import Settings
 
 Columns = dict[str, Any]
+_FROM_JOB = frozenset({"verifier", "params", "task"})
 
 
 @dataclass(frozen=True)
 class JobKind:
     model: type[BaseModel]
-    """The engine's item: what `item` builds and the chunk is validated into."""
-    fields: tuple[str, ...]
-    """Item fields a column can fill (`--map FIELD=COLUMN`)."""
-    required: tuple[str, ...]
-    item: Callable[[Get, RelabelSpec], dict[str, Any]]
+    """The engine's item, which a chunk's rows are validated into."""
     score: Callable[[Engine, RelabelSpec, list[Any]], Sequence[Any]]
     columns: Callable[[RelabelSpec, Any], Columns]
-    passing: float = 1.0
-    """Default reward at which a row counts as solved (`--pass-threshold`)."""
+    required: tuple[str, ...] = ("response",)
+    job_fields: Callable[[RelabelSpec], dict[str, Any]] = lambda spec: {}
+    """Item fields the job sets for every row (the verifier's name, `--param` settings), and
+    defaults a row's own value replaces."""
+    item: Callable[[Get, RelabelSpec], dict[str, Any]] | None = None
+    """A row's item when it is more than its fields read one by one."""
+    also: tuple[str, ...] = ()
+    """Fields a row may fill beyond the model's own (read by `item`)."""
     one_of: tuple[str, ...] = ()
     """Fields of which a row must have at least one."""
+    passing: float = 1.0
+    """Default reward at which a row counts as solved (`--pass-threshold`)."""
     model_backed: bool = False
     """Scores with a model: a Ray actor asks for a GPU by default."""
-    check: Callable[[RelabelSpec, Settings], None] | None = None
+    check: Callable[[RelabelSpec, Settings], None] = lambda spec, settings: None
     """Refuses a job that cannot run (an unknown name, no model) before any work."""
-    takes_params: bool = False
-    """`--param` settings reach the items (verifier and grounding settings)."""
 
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """Item fields a column can fill (`--map FIELD=COLUMN`)."""
+        return (*item_fields(self.model, exclude=_FROM_JOB), *self.also)
 
-def _verify_item(get: Get, spec: RelabelSpec) -> dict[str, Any]:
-    item = read_fields(VerifyItem, _VERIFY_FIELDS, get, spec)
-    return {"options": None, **item, "verifier": spec.name, "params": spec.params}
+    @property
+    def takes_params(self) -> bool:
+        """`--param` settings reach the items."""
+        return "params" in self.model.model_fields
 
-
-def _recipe_item(get: Get, spec: RelabelSpec) -> dict[str, Any]:
-    return read_fields(RewardItem, _RECIPE_FIELDS, get, spec)
+    def build(self, get: Get, spec: RelabelSpec) -> dict[str, Any]:
+        read = (
+            self.item(get, spec) if self.item else read_fields(self.model, self.fields, get, spec)
+        )
+        return {**self.job_fields(spec), **read}
 
 
 def _prm_item(get: Get, spec: RelabelSpec) -> dict[str, Any]:
@@ -78,21 +80,9 @@ def _prm_item(get: Get, spec: RelabelSpec) -> dict[str, Any]:
         chain = split_steps(text, spec.step_separator)
     else:
         raise RowError(f"neither {spec.column('steps')!r} nor {spec.column('response')!r}")
-    problem = ""
-    for name in ("prompt", "problem"):
-        if get(name) is not None:
-            problem = read_field(PRMItem, "problem", get(name), spec.column(name))
-            break
+    prompt = next((name for name in ("prompt", "problem") if get(name) is not None), None)
+    problem = read_field(PRMItem, "problem", get(prompt), spec.column(prompt)) if prompt else ""
     return {"problem": problem, "steps": chain}
-
-
-def _orm_item(get: Get, spec: RelabelSpec) -> dict[str, Any]:
-    return read_fields(ORMItem, item_fields(ORMItem), get, spec)
-
-
-def _grounding_item(get: Get, spec: RelabelSpec) -> dict[str, Any]:
-    item = read_fields(GroundingItem, _GROUNDING_FIELDS, get, spec)
-    return {**item, "task": spec.task, "params": spec.params}
 
 
 def _check_verifier(spec: RelabelSpec, settings: Settings) -> None:
@@ -114,62 +104,48 @@ def _check_orm(spec: RelabelSpec, settings: Settings) -> None:
         raise JobError("--orm needs an outcome reward model: pass --orm-model DIR")
 
 
-_SETTINGS = frozenset({"verifier", "params", "task"})
-_VERIFY_FIELDS = item_fields(VerifyItem, exclude=_SETTINGS)
-_RECIPE_FIELDS = item_fields(RewardItem)
-_GROUNDING_FIELDS = item_fields(GroundingItem, exclude=_SETTINGS)
-
 JOB_KINDS: Mapping[str, JobKind] = {
     "verifier": JobKind(
-        model=VerifyItem,
-        fields=_VERIFY_FIELDS,
+        VerifyItem,
+        lambda engine, spec, items: engine.verify(items),
+        rows.verdict_columns,
         required=("response", "reference"),
-        item=_verify_item,
-        score=lambda engine, spec, items: engine.verify(items),
-        columns=verdict_columns,
+        job_fields=lambda spec: {"verifier": spec.name, "params": spec.params, "options": None},
         check=_check_verifier,
-        takes_params=True,
     ),
     "recipe": JobKind(
-        model=RewardItem,
-        fields=_RECIPE_FIELDS,
-        required=("response",),
-        item=_recipe_item,
-        score=lambda engine, spec, items: engine.reward(spec.name, items),
-        columns=recipe_columns,
+        RewardItem,
+        lambda engine, spec, items: engine.reward(spec.name, items),
+        rows.recipe_columns,
         check=_check_recipe,
     ),
     "prm": JobKind(
-        model=PRMItem,
-        fields=("prompt", *item_fields(PRMItem), "response"),
+        PRMItem,
+        lambda engine, spec, items: engine.prm_score(items, spec.aggregate, spec.threshold),
+        rows.prm_columns,
         required=(),
-        one_of=("steps", "response"),
         item=_prm_item,
-        score=lambda engine, spec, items: engine.prm_score(items, spec.aggregate, spec.threshold),
-        columns=prm_columns,
+        also=("prompt", "response"),
+        one_of=("steps", "response"),
         passing=0.5,
         model_backed=True,
     ),
     "orm": JobKind(
-        model=ORMItem,
-        fields=item_fields(ORMItem),
-        required=item_fields(ORMItem),
-        item=_orm_item,
-        score=lambda engine, spec, items: engine.orm_score(items),
-        columns=orm_columns,
+        ORMItem,
+        lambda engine, spec, items: engine.orm_score(items),
+        rows.orm_columns,
+        required=("prompt", "response"),
         passing=0.5,
         model_backed=True,
         check=_check_orm,
     ),
     "grounding": JobKind(
-        model=GroundingItem,
-        fields=_GROUNDING_FIELDS,
+        GroundingItem,
+        lambda engine, spec, items: engine.grounding_score(items),
+        rows.verdict_columns,
         required=("image", "response"),
-        item=_grounding_item,
-        score=lambda engine, spec, items: engine.grounding_score(items),
-        columns=verdict_columns,
+        job_fields=lambda spec: {"task": spec.task, "params": spec.params},
         model_backed=True,
-        takes_params=True,
     ),
 }
 

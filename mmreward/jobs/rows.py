@@ -95,61 +95,59 @@ def prepare(row: Mapping[str, Any], spec: RelabelSpec, label: str) -> Prepared:
         for field in kind.required:
             if row.get(spec.column(field)) is None:
                 raise RowError(f"column {spec.column(field)!r} is missing")
-        return kind.item(lambda field: row.get(spec.column(field)), spec)
+        return kind.build(lambda field: row.get(spec.column(field)), spec)
     except RowError as error:
         return f"{label}: {error}"
 
 
+def _columns(
+    spec: RelabelSpec, reward: float, status: str, reason: str, **parts: Any
+) -> dict[str, Any]:
+    """The reward, its status and reason, then `<output>_<part>` for each part."""
+    p = spec.output
+    return {
+        p: reward,
+        f"{p}_status": status,
+        f"{p}_reason": reason,
+        **{f"{p}_{name}": value for name, value in parts.items()},
+    }
+
+
 def error_columns(spec: RelabelSpec, reason: str) -> dict[str, Any]:
     """Reward 0 and the reason, for a row that could not be scored."""
-    return {spec.output: 0.0, f"{spec.output}_status": "error", f"{spec.output}_reason": reason}
+    return _columns(spec, 0.0, "error", reason)
 
 
 def verdict_columns(spec: RelabelSpec, verdict: Verdict) -> dict[str, Any]:
-    p = spec.output
-    return {
-        p: verdict.reward,
-        f"{p}_status": verdict.status,
-        f"{p}_reason": verdict.reason,
-        f"{p}_correct": verdict.correct,
-        f"{p}_extracted": verdict.extracted,
-    }
+    extracted = verdict.extracted
+    return _columns(
+        spec,
+        verdict.reward,
+        verdict.status,
+        verdict.reason,
+        correct=verdict.correct,
+        extracted=extracted,
+    )
 
 
 def recipe_columns(spec: RelabelSpec, result: RewardResult) -> dict[str, Any]:
     """Total, then each component's unweighted score; a component's own error is the reason."""
-    p = spec.output
+    parts = result.components
     errors = [
-        f"{name}: {part.details['error']}"
-        for name, part in result.components.items()
-        if isinstance(part.details.get("error"), str)
+        f"{n}: {p.details['error']}"
+        for n, p in parts.items()
+        if isinstance(p.details.get("error"), str)
     ]
-    columns: dict[str, Any] = {
-        p: result.reward,
-        f"{p}_status": "error" if errors else "ok",
-        f"{p}_reason": "; ".join(errors),
-    }
-    for name, part in result.components.items():
-        columns[f"{p}_{name}"] = part.score
-    return columns
+    scores = {name: part.score for name, part in parts.items()}
+    return _columns(spec, result.reward, "error" if errors else "ok", "; ".join(errors), **scores)
 
 
 def prm_columns(spec: RelabelSpec, result: PRMResult) -> dict[str, Any]:
-    p = spec.output
-    return {
-        p: result.score,
-        f"{p}_status": "error" if result.error else "ok",
-        f"{p}_reason": result.error or "",
-        f"{p}_step_scores": result.step_scores,
-        f"{p}_first_error": result.first_error,
-    }
+    status = "error" if result.error else "ok"
+    steps = {"step_scores": result.step_scores, "first_error": result.first_error}
+    return _columns(spec, result.score, status, result.error or "", **steps)
 
 
 def orm_columns(spec: RelabelSpec, result: ORMResult) -> dict[str, Any]:
-    p = spec.output
-    return {
-        p: result.reward,
-        f"{p}_status": "error" if result.error else "ok",
-        f"{p}_reason": result.error or "",
-        f"{p}_score": result.score,
-    }
+    status = "error" if result.error else "ok"
+    return _columns(spec, result.reward, status, result.error or "", score=result.score)

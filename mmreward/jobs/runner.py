@@ -218,8 +218,7 @@ def check_replaceable(target: Path, fmt: Format) -> None:
 
 def check_scorable(spec: RelabelSpec, settings: Settings) -> None:
     """Unknown verifier or recipe, or an ORM job without a model: an error before any work."""
-    if spec.kind.check is not None:
-        spec.kind.check(spec, settings)
+    spec.kind.check(spec, settings)
 
 
 def check_columns(spec: RelabelSpec, source: Source) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mmreward.grounding.items import GroundingTask
 from mmreward.jobs.kinds import ITEM_FIELDS, JOB_KINDS, JobKind
@@ -42,15 +42,10 @@ class RelabelSpec(BaseModel):
         None, allow_inf_nan=False, description="keep rows with reward >= this (NaN: none would)"
     )
 
-    @field_validator("capability")
-    @classmethod
-    def _known_kind(cls, capability: str) -> str:
-        if capability not in JOB_KINDS:
-            raise ValueError(f"unknown job kind {capability!r}; one of {', '.join(JOB_KINDS)}")
-        return capability
-
     @model_validator(mode="after")
     def _check(self) -> RelabelSpec:
+        if self.capability not in JOB_KINDS:
+            raise ValueError(f"unknown job kind {self.capability!r}; one of {', '.join(JOB_KINDS)}")
         unknown = sorted(set(self.columns) - ITEM_FIELDS)
         if unknown:
             known = ", ".join(sorted(ITEM_FIELDS))

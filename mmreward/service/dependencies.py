@@ -24,10 +24,6 @@ async def get_engine(request: Request) -> Engine:
     return cast(Engine, request.app.state.engine)
 
 
-async def get_settings(request: Request) -> Settings:
-    return _settings(request)
-
-
 def _settings(request: Request) -> Settings:
     return cast(Settings, request.app.state.settings)
 
