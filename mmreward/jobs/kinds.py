@@ -15,8 +15,16 @@ from pydantic import BaseModel
 
 from mmreward.grounding.items import GroundingItem
 from mmreward.items import RewardItem, VerifyItem, item_fields
-from mmreward.jobs import rows
-from mmreward.jobs.rows import Get, RowError, read_field, read_fields
+from mmreward.jobs.rows import (
+    Get,
+    RowError,
+    orm_columns,
+    prm_columns,
+    read_field,
+    read_fields,
+    recipe_columns,
+    verdict_columns,
+)
 from mmreward.prm.items import ORMItem, PRMItem
 from mmreward.prm.steps import split_steps
 
@@ -108,7 +116,7 @@ JOB_KINDS: Mapping[str, JobKind] = {
     "verifier": JobKind(
         VerifyItem,
         lambda engine, spec, items: engine.verify(items),
-        rows.verdict_columns,
+        verdict_columns,
         required=("response", "reference"),
         job_fields=lambda spec: {"verifier": spec.name, "params": spec.params, "options": None},
         check=_check_verifier,
@@ -116,13 +124,13 @@ JOB_KINDS: Mapping[str, JobKind] = {
     "recipe": JobKind(
         RewardItem,
         lambda engine, spec, items: engine.reward(spec.name, items),
-        rows.recipe_columns,
+        recipe_columns,
         check=_check_recipe,
     ),
     "prm": JobKind(
         PRMItem,
         lambda engine, spec, items: engine.prm_score(items, spec.aggregate, spec.threshold),
-        rows.prm_columns,
+        prm_columns,
         required=(),
         item=_prm_item,
         also=("prompt", "response"),
@@ -133,7 +141,7 @@ JOB_KINDS: Mapping[str, JobKind] = {
     "orm": JobKind(
         ORMItem,
         lambda engine, spec, items: engine.orm_score(items),
-        rows.orm_columns,
+        orm_columns,
         required=("prompt", "response"),
         passing=0.5,
         model_backed=True,
@@ -142,7 +150,7 @@ JOB_KINDS: Mapping[str, JobKind] = {
     "grounding": JobKind(
         GroundingItem,
         lambda engine, spec, items: engine.grounding_score(items),
-        rows.verdict_columns,
+        verdict_columns,
         required=("image", "response"),
         job_fields=lambda spec: {"task": spec.task, "params": spec.params},
         model_backed=True,
