@@ -6,7 +6,7 @@ read from these models (`item_fields`), so a field added here reaches every door
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,8 +36,8 @@ class RewardItem(BaseModel):
 
     accuracy and format read `response`, `reference`, `options` and `truncated`; length reads
     `response_length`; prm reads `prompt` (or `problem`) and `steps`; orm reads `prompt`;
-    grounding reads `image`, `question` and `grounding_reference`. Other fields are kept and
-    read by none.
+    grounding reads `image`, `question`, `grounding_reference` and `grounding_task`. Other
+    fields are kept and read by none.
     """
 
     model_config = ConfigDict(extra="allow")
@@ -62,6 +62,9 @@ class RewardItem(BaseModel):
     question: str | None = Field(None, description="names what grounding counts or locates")
     grounding_reference: Any = Field(
         None, description="grounding ground truth (`reference` belongs to accuracy)"
+    )
+    grounding_task: Literal["hallucination", "count", "grounding"] | None = Field(
+        None, description="this item's grounding reward, instead of the recipe's task"
     )
 
 

@@ -1,11 +1,13 @@
 """RL steps of a tiny vision-language policy on generated shape scenes, rewarded by the
-detector-grounded count reward: image in the prompt, the same image to the reward."""
+detector-grounded count and hallucination rewards: image in the prompt, the same image to the
+reward, and no labels, so the detector runs (with `grounding_reference` it is skipped)."""
 
 import json
 
 import numpy as np
 import pytest
 import yaml
+from prometheus_client import REGISTRY
 from tokenizers import Regex, Tokenizer, decoders, models, pre_tokenizers
 from transformers import (
     CLIPImageProcessor,
@@ -17,9 +19,11 @@ from transformers import (
     PreTrainedTokenizerFast,
 )
 
+from mmreward.clients import LocalClient
 from mmreward.grounding.images import encode_png
-from mmreward.grounding.synthetic import generate_scene
+from mmreward.grounding.synthetic import SHAPE_CLASSES, generate_scene
 from mmreward.rl.run import train
+from mmreward.settings import Settings
 
 CHARS = "abcdefghijklmnopqrstuvwxyz0123456789 ?.<>/"
 
@@ -77,20 +81,31 @@ def build_vlm(directory):
     processor.save_pretrained(directory)
 
 
+def detected_images() -> float:
+    return REGISTRY.get_sample_value("mmreward_grounding_detected_images_total") or 0.0
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("algorithm", ["grpo", "ppo"])
-def test_vlm_rl_steps_with_the_grounding_count_reward(tmp_path, algorithm):
+@pytest.mark.parametrize(
+    ("algorithm", "labelled"), [("grpo", False), ("ppo", False), ("grpo", True)]
+)
+def test_vlm_rl_steps_with_the_grounding_count_reward(tmp_path, algorithm, labelled):
     build_vlm(tmp_path / "policy")
-    rng = np.random.default_rng(0)
+    # Scenes of their own per case: the detection cache never serves another case's images.
+    rng = np.random.default_rng([algorithm == "ppo", labelled])
     with (tmp_path / "scenes.jsonl").open("w") as handle:
-        for _ in range(6):
+        for i in range(6):
             scene = generate_scene(rng, max_shapes=4)
-            record = {
-                "prompt": "<image>how many circles?",
-                "question": "How many circles are there?",
-                "image": encode_png(scene.image),
-                "grounding_reference": scene.count("circle"),
-            }
+            record = {"image": encode_png(scene.image)}
+            if i % 2:
+                record |= {"prompt": "<image>describe.", "grounding_task": "hallucination"}
+            else:
+                record |= {
+                    "prompt": "<image>how many circles?",
+                    "question": "How many circles are there?",
+                }
+            if labelled:
+                record["grounding_reference"] = {c: scene.count(c) for c in SHAPE_CLASSES}
             handle.write(json.dumps(record) + "\n")
     recipes = tmp_path / "recipes"
     recipes.mkdir()
@@ -115,20 +130,53 @@ def test_vlm_rl_steps_with_the_grounding_count_reward(tmp_path, algorithm):
         "recipes_dir": "recipes",
         "accuracy_component": "grounding",
         "prompts_per_step": 2,
-        "group_size": 3 if algorithm == "grpo" else 2,
-        "generation_batch": 6,
+        "group_size": 6 if algorithm == "grpo" else 3,
+        "generation_batch": 12,
         "max_new_tokens": 8,
-        "micro_batch_size": 6,
+        "micro_batch_size": 12,
         "max_steps": 2,
         "eval_every": 2,
         "warmup_steps": 0,
     }
     (tmp_path / "vlm.yaml").write_text(yaml.safe_dump(config))
+    before = detected_images()
     train(tmp_path / "vlm.yaml", tmp_path / "out", progress=False)
+    detected = detected_images() - before
     lines = [json.loads(x) for x in (tmp_path / "out" / "metrics.jsonl").read_text().splitlines()]
     assert [line["step"] for line in lines] == [0, 1, 2]
     for line in lines[1:]:
         assert "reward/grounding" in line
         assert line["reward/length"] <= 0
-    assert lines[2]["policy_updated"] is True
+    assert any(line["policy_updated"] for line in lines[1:])
     assert 0.0 <= lines[2]["eval/verifier_accuracy"] <= 1.0
+    if labelled:
+        assert detected == 0  # the true counts replace the detector
+    else:
+        assert detected >= 6  # every scene's image went through the detector
+
+
+def test_a_records_grounding_task_picks_the_reward_for_that_item(tmp_path):
+    rng = np.random.default_rng(7)
+    scene = generate_scene(rng, min_shapes=2, max_shapes=2)
+    truth = {c: scene.count(c) for c in SHAPE_CLASSES}
+    present = next(c for c, n in truth.items() if n)
+    absent = next((c for c, n in truth.items() if n == 0), None)
+    image = encode_png(scene.image)
+    recipe = {"components": [{"kind": "grounding", "params": {"task": "count"}}]}
+    (tmp_path / "count.yaml").write_text(yaml.safe_dump(recipe))
+    with LocalClient(Settings(sandbox_workers=1, recipes_dir=tmp_path)) as client:
+        items = [
+            {"response": "2", "question": "How many shapes?", "image": image},
+            {
+                "response": f"one {present}" + (f" and one {absent}" if absent else ""),
+                "image": image,
+                "grounding_task": "hallucination",
+                "grounding_reference": truth,
+            },
+        ]
+        counted, described = client.reward("count", items)
+    assert counted.components["grounding"].details["details"]["source"] == "detector"
+    assert counted.reward == 1.0
+    details = described.components["grounding"].details["details"]
+    assert "chair_i" in details  # scored as a description, not as a count
+    assert details["source"] == "reference"

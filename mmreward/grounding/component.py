@@ -2,7 +2,9 @@
 
 Recipe items carry the image and question in `image` and `question`; ground truth for this
 component goes in `grounding_reference`, since `reference` belongs to `accuracy`. An item
-without an image scores 0 with the reason; the rest of the batch is scored.
+without an image scores 0 with the reason; the rest of the batch is scored. An item's
+`grounding_task` replaces the recipe's task for that item, so one dataset can mix count
+questions and descriptions under one recipe.
 """
 
 from __future__ import annotations
@@ -42,7 +44,9 @@ async def _grounding(
         return [ComponentScore.of_verdict(v) for v in await scoring.agrounding_score(batch)]
 
     settings = GroundingParams.model_validate(params.model_dump(exclude={"task"}))
-    split = Split.made(items, lambda item: grounding_item(item, params.task, settings))
+    split = Split.made(
+        items, lambda item: grounding_item(item, item.grounding_task or params.task, settings)
+    )
     return await split.ascore(score, ComponentScore.failed)
 
 
