@@ -2,6 +2,9 @@
 (units, percent, angles, precision, negation, echoes, equations), each near-miss beside the
 rewrite it must not be confused with."""
 
+import importlib.util
+import random
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,7 @@ from mmreward.recipes.loading import load_recipe_file
 from mmreward.verifiers import verify
 from mmreward.verifiers.deferred import Deferred
 from mmreward.verifiers.math import verify_math
+from mmreward.verifiers.registry import VERIFIERS
 from mmreward.verifiers.units import split_unit
 
 
@@ -268,3 +272,65 @@ OTHER_GRADERS = [
 @pytest.mark.parametrize(("response", "reference", "correct"), OTHER_GRADERS)
 def test_other_graders_classes_at_their_proper_depth(response, reference, correct):
     assert judge(response, reference).correct is correct
+
+
+@pytest.mark.parametrize(
+    ("response", "reference", "correct"),
+    [
+        ("\\boxed{\\text{5 km}}", "5 \\text{ m}", False),
+        ("\\boxed{5\\,\\mathrm{km}}", "5\\,\\mathrm{m}", False),
+        ("\\boxed{5\\,\\mathrm{km}}", "5000\\,\\mathrm{m}", True),
+        ("\\boxed{-40^\\circ F}", "-40^\\circ C", True),
+        ("\\boxed{4 \\text{ cm}^3}", "4 \\text{ mL}", True),
+        ("\\boxed{6 \\text{ ft}}", "2 \\text{ yards}", True),
+    ],
+)
+def test_unit_spellings(response, reference, correct):
+    assert judge(response, reference).correct is correct
+
+
+@pytest.mark.parametrize(
+    ("response", "reference", "correct"),
+    [("It is not 45", "45", False), ("not 45", "45", False), ("45, not 50", "45", True)],
+)
+def test_a_chart_value_ruled_out_is_not_the_answer(response, reference, correct):
+    assert verify("chart", response, reference).correct is correct
+
+
+@pytest.mark.parametrize(
+    ("response", "status", "correct"),
+    [
+        ("The answer is not Paris.", "no_answer", None),
+        ("Not Paris but London", "ok", False),
+        ("London, not Paris", "ok", False),
+        ("Paris", "ok", True),
+    ],
+)
+def test_an_option_named_after_a_negation_is_not_chosen(response, status, correct):
+    verdict = verify("choice", response, "A", options=["Paris", "London"])
+    assert verdict.status == status
+    assert verdict.correct is correct
+
+
+def _adversarial():
+    path = Path(__file__).parents[1] / "bench" / "adversarial.py"
+    spec = importlib.util.spec_from_file_location("adversarial_bench", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # its dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+ADVERSARIAL = _adversarial()
+
+
+@pytest.mark.parametrize("family", ADVERSARIAL.FAMILIES, ids=lambda f: f.name)
+def test_every_class_of_the_adversarial_benchmark(family):
+    rng = random.Random(f"test:{family.name}")
+    for _ in range(3):
+        miss, rewrite = family.draw(rng)
+        for (response, reference), correct in ((miss, False), (rewrite, True)):
+            verdict = VERIFIERS[family.verifier](response, reference, **family.params)
+            if isinstance(verdict, Deferred):
+                verdict = verdict.run_inline()
+            assert (verdict.correct is True) is correct, (response, reference, verdict.reason)

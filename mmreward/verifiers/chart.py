@@ -168,6 +168,8 @@ def _match_one(
             return False, "number expected"
         if got.bound:
             return False, "a bound (more than, at least, ...), not a value"
+        if got.negated:
+            return False, "a value ruled out (not 45), not the answer"
         return numbers_match(got, expected, tolerance), "number"
     said, wanted = normalize_text(answer), normalize_text(reference)
     wanted = _TRUTH_WORDS.get(wanted, wanted)

@@ -248,9 +248,22 @@ def _option_named(span: str, texts: list[str], where: str) -> Reading | None:
     named = [i for i, text in enumerate(normalized) if text and f" {text} " in padded]
     # "dark red" names the option "dark red", not also the option "red".
     named = [i for i in named if not any(normalized[i] in normalized[j] for j in named if j != i)]
+    # "not Paris but London", "London, not Paris": an option ruled out is not chosen.
+    kept = [i for i in named if not _negated_text(normalized[i], padded)]
+    if named and not kept:
+        return Reading((), span, "option_text", where)
+    named = kept
     if len(named) == 1:
         return Reading((LETTERS[named[0]],), span, "option_text", where)
     return _option_valued(span, texts, where)
+
+
+def _negated_text(option: str, said: str) -> bool:
+    """Whether every mention of `option` in `said` follows a negation ("not paris")."""
+    mentions = list(re.finditer(rf"(?<= ){re.escape(option)}(?= )", said))
+    return bool(mentions) and all(
+        _NEGATION_BEFORE.search(said[max(0, m.start() - 30) : m.start()]) for m in mentions
+    )
 
 
 def _option_valued(span: str, texts: list[str], where: str) -> Reading | None:

@@ -31,6 +31,10 @@ _BOUND_BEFORE = re.compile(
     r"(?i:\b(?:(?:more|less|fewer|greater|higher|lower)\s+than|over|under|above|below|"
     r"at\s+(?:least|most)|up\s+to|in\s+excess\s+of)\s*)(?:[-$€£¥]\s*)?$|[<>≤≥]=?\s*$"
 )
+_NEGATED_BEFORE = re.compile(
+    r"(?i:\b(?:not|never|isn't|wasn't|aren't|cannot\s+be|can't\s+be)\s+"
+    r"(?:(?:equal\s+to|exactly|quite|just|about|be)\s+)?)(?:[-$€£¥]\s*)?$"
+)
 _STRICT_PREFIX = re.compile(rf"\s*(?:(?:-\s*)?{_CURRENCY}\s*)?-?\s*")
 _SUFFIX = re.compile(
     r"\s*(?P<scale>(?i:thousands?|millions?|billions?|trillions?|mn|mln|bn|tn)\b|[kKMB](?![A-Za-z]))?"
@@ -79,6 +83,8 @@ class Quantity:
     """Written as `a:b` (its value is a/b): a ratio reference is matched exactly, not within 5%."""
     bound: bool = False
     """Written after "more than", "over", "at least", ...: a bound on the value, not the value."""
+    negated: bool = False
+    """Written after "not", "isn't", "never": a value the answer rules out."""
     unit: Unit | None = field(default=None, compare=False)
     """The unit written with it: a currency sign before, or a unit or noun after (`12 kg`)."""
 
@@ -126,6 +132,8 @@ def parse_quantity(
     if strict and _STRICT_PREFIX.fullmatch(text, 0, numbers[0].start()) is None:
         return None
     found = [_quantity(text, number) for number in numbers]
+    if len(found) > 1:  # "45, not 50": a value ruled out is not a second answer
+        found = [q for q in found if q is None or not q.negated] or found
     if len(found) > 1 and years_are_context:
         found = [q for q in found if q is None or not q.year_like] or found
     if len(found) > 1 and year_wanted:
@@ -186,6 +194,8 @@ def _quantity(text: str, number: re.Match[str]) -> Quantity | None:
         integer=integer,
         ratio=":" in written,
         bound=_BOUND_BEFORE.search(text, max(0, number.start() - 24), number.start()) is not None,
+        negated=_NEGATED_BEFORE.search(text, max(0, number.start() - 24), number.start())
+        is not None,
         unit=unit,
     )
     return quantity if math.isfinite(quantity.value) else None

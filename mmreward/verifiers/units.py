@@ -126,6 +126,8 @@ _CURRENCY_LEAD = re.compile(
     r"^\s*(?:\\\$|\$(?=\s*[-0-9.])|US\$|€|£|¥|₹|\\euro\b|\\pounds\b|"
     r"(?i:usd|eur|gbp|jpy|cny|inr|rs\.?)(?=\s*[-0-9.]))\s*"
 )
+_TRAILING_SPACE = re.compile(r"(?:\s|\\[,;:! ]|~|\\q?quad)+$")
+_WHOLLY_TEXT = re.compile(r"\s*\\(?:text|mathrm|mbox|textrm)\s*\{\s*([-0-9.][^{}]*)\}\s*")
 _UNIT_LIKE = re.compile(r"[a-zA-Zμ°€£¥₹¢$]")
 _COMMANDS = re.compile(
     r"\\(?!text|mathrm|mbox|textrm|textnormal|textit|operatorname|rm\b)[a-zA-Z]+"
@@ -167,6 +169,10 @@ def split_unit(answer: str) -> tuple[str, Unit | None]:
     `3 apples`; (answer, None) when it has no unit we can read."""
     if len(answer) > MAX_CHARS or not _UNIT_LIKE.search(_COMMANDS.sub(" ", answer)):
         return answer, None
+    wrapped = _WHOLLY_TEXT.fullmatch(answer)
+    if wrapped is not None:  # `\\text{5 km}`: the value and its unit in one wrapper
+        value, unit = _split_tail(wrapped.group(1))
+        return (value, unit) if unit is not None else (answer, None)
     lead = _CURRENCY_LEAD.match(answer)
     if lead is not None:
         code = lead.group().strip().lower().lstrip("\\").rstrip(".")
@@ -189,7 +195,7 @@ def _split_tail(answer: str) -> tuple[str, Unit | None]:
     if start == len(tokens):
         return answer, None
     cut = tokens[start].start()
-    value = answer[:cut].rstrip()
+    value = _TRAILING_SPACE.sub("", answer[:cut])
     if not value or value[-1] in "+-=,;(\\^_{" or not any(c.isdigit() for c in value):
         return answer, None
     tail = tokens[start:]

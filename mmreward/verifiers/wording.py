@@ -18,7 +18,9 @@ _FILLERS = frozenset(
     {"there", "is", "are", "it", "its", "the", "a", "an", "so", "thus", "hence", "therefore",
      "answer", "final", "this", "that", "be", "would", "will", "exist", "exists", "at", "all"}
 )  # fmt: skip
-_CONTRACTIONS = {"doesn't": "does not", "don't": "does not", "isn't": "not", "can't": "cannot"}
+_CANNOT = re.compile(r"\bcan[' ]t\b")
+_NOT = re.compile(r"n[' ]t\b")
+_CONTRACTIONS = {"do": "does", "is": "is"}
 _PHRASES = (
     ("not possible", "impossible"),
     ("cannot be done", "impossible"),
@@ -43,7 +45,8 @@ def canonical_wording(text: str) -> str:
     """Lower-case words, singular, fillers dropped, phrases of the table rewritten."""
     if len(text) > MAX_CHARS:
         return text
-    lowered = text.lower().replace("’", "'")
+    lowered = _CANNOT.sub("cannot", text.lower().replace("’", "'"))
+    lowered = _NOT.sub(" not", lowered)  # `doesn't`, and `doesn t` once quotes are stripped
     words: list[str] = []
     for word in _WORD.findall(lowered):
         words.extend(_CONTRACTIONS.get(word, word).split())
