@@ -32,6 +32,7 @@ from mmreward.clients._adapt import (
     shared_client,
     strip_special_tokens,
 )
+from mmreward.clients.scorer import AnyScorer
 
 
 class AReaLReward:
@@ -47,7 +48,7 @@ class AReaLReward:
         answer_key: str = "answer",
         eos_token_id: int | None = None,
         stop_token_ids: Sequence[int] = (),
-        client: Any = None,
+        client: AnyScorer | None = None,
         **params: Any,
     ) -> None:
         if recipe is not None and params:

@@ -31,6 +31,7 @@ from mmreward.clients._adapt import (
     shared_async_client,
     strip_special_tokens,
 )
+from mmreward.clients.scorer import AnyScorer
 
 
 def _prompt_text(prompt: Any) -> str:
@@ -70,7 +71,7 @@ def env_target() -> Target:
     )
 
 
-async def score_samples(samples: Sequence[Any], client: Any = None) -> list[Scored]:
+async def score_samples(samples: Sequence[Any], client: AnyScorer | None = None) -> list[Scored]:
     """Score slime samples, one call per target their metadata names."""
     default = env_target()
     client = client or shared_async_client()

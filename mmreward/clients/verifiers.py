@@ -40,6 +40,7 @@ from mmreward.clients._adapt import (
     shared_async_client,
     unique_name,
 )
+from mmreward.clients.scorer import AnyScorer
 
 _TASK_FIELDS = tuple(f for f in ROW_FIELDS if f not in ("image", "truncated", "prompt"))
 """Recipe fields read from the task data (its `image` is a container image, not a picture)."""
@@ -71,7 +72,7 @@ class _PerTrace:
         self.readers = readers
         self.pending: dict[int, tuple[asyncio.Task[list[Scored]], list[int]]] = {}
 
-    async def score(self, client: Any, target: Target, trace: Any, row: Row) -> Scored:
+    async def score(self, client: AnyScorer, target: Target, trace: Any, row: Row) -> Scored:
         key = id(trace)
         entry = self.pending.get(key)
         if entry is None:
@@ -123,7 +124,7 @@ class Rubric:
 
     def __init__(
         self,
-        client: Any,
+        client: AnyScorer | None,
         target: Target,
         components: Sequence[str] | None,
         answer_field: str,
@@ -159,7 +160,7 @@ class Rubric:
 
 
 def rubric(
-    client: Any = None,
+    client: AnyScorer | None = None,
     *,
     verifier: str = "math",
     recipe: str | None = None,
