@@ -103,7 +103,7 @@ def ordinary(rng: random.Random, n: int) -> Request:
     if endpoint < 0.85:
         return "reward", "/v1/reward/math", {"items": [{"response": text, "reference": reference}]}
     body = {"query": [text], "prompts": [""], "labels": [reference]}
-    return "get_reward", "/get_reward", body
+    return "get_reward", "/get_reward?verifier=math", body
 
 
 RUNAWAYS = [
@@ -167,7 +167,7 @@ def hostile(rng: random.Random, n: int) -> Request:
                 {"query": ["a"], "prompts": [], "labels": ["1", "2"]},
             ]
         )
-        path = "/get_reward" if "query" in body else "/v1/verify"
+        path = "/get_reward?verifier=math" if "query" in body else "/v1/verify"
         return "wrong type", path, body
     if roll < 0.80:  # refused for its count, after the parse and before validation
         return "200,000 items (9 MB)", "/v1/verify", _bulky("items")

@@ -140,7 +140,7 @@ def _requests(
     calls: dict[str, Callable[[Any], object]] = {
         FLOOR: lambda c: c.get("/healthz"),
         "POST /v1/verify": lambda c: c.post("/v1/verify", json=VERIFY),
-        "POST /get_reward": lambda c: c.post("/get_reward", json=GET_REWARD),
+        "POST /get_reward": lambda c: c.post("/get_reward?verifier=math", json=GET_REWARD),
     }
     library: dict[tuple[str, str], list[float]] = {}
     raw: dict[tuple[str, str], list[float]] = {}

@@ -12,9 +12,12 @@ import os
 import sys
 import textwrap
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from mmreward.cli_flags import add_settings_arguments
+
+if TYPE_CHECKING:
+    from mmreward.settings import Settings
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -27,8 +30,10 @@ def _serve(args: argparse.Namespace) -> int:
     from mmreward.service.server import HeaderTimeoutProtocol
 
     given = given_settings(args)
-    # A key option that holds no key ends here with one line, rather than serving without auth.
+    # A key option that holds no key ends here with one line, rather than serving without auth;
+    # so does a recipe file or a default scorer that names something unknown.
     load_api_keys(settings_from_args(args))
+    _check_names(settings_from_args(args))
     if "api_key" in given:
         print(
             "mmreward serve: warning: --api-key is visible to every local user in `ps`; "
@@ -83,16 +88,29 @@ class _HelpFormatter(argparse.HelpFormatter):
         )
 
 
+def _check_names(settings: Settings) -> None:
+    """What the server would refuse at start-up inside uvicorn (a traceback there), refused
+    here with one line: recipe files, and the default scorer of /get_reward."""
+    from mmreward.capabilities import kinds_of
+    from mmreward.recipes import RecipeBook
+    from mmreward.service.routers.compat import get_reward_target
+
+    recipes = RecipeBook.load([settings.recipes_dir], kinds=kinds_of())
+    if settings.get_reward_default:
+        get_reward_target(None, None, settings, recipes)
+
+
 class UsageError(Exception):
     """A command-line mistake found after parsing: reported like argparse's own errors."""
 
 
 def _verifier_name(name: str) -> str:
+    from mmreward.names import unknown_name
     from mmreward.verifiers import verifier_names
 
     known = verifier_names()
     if name not in known:
-        raise argparse.ArgumentTypeError(f"unknown verifier {name!r}; known: {', '.join(known)}")
+        raise argparse.ArgumentTypeError(unknown_name("verifier", name, known))
     return name
 
 

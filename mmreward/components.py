@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field
 
 from mmreward.errors import InvalidInputError
 from mmreward.items import RewardItem, VerifyItem
+from mmreward.names import unknown_name
 
 if TYPE_CHECKING:
     from mmreward.grounding.items import GroundingItem
@@ -75,5 +76,4 @@ def find_kind(kinds: Kinds, name: str) -> ComponentKind:
     try:
         return kinds[name]
     except KeyError:
-        known = ", ".join(sorted(kinds))
-        raise InvalidInputError(f"unknown component kind {name!r}; known: {known}") from None
+        raise InvalidInputError(unknown_name("component kind", name, kinds)) from None

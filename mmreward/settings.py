@@ -120,6 +120,11 @@ class Settings(BaseSettings):
         description="policy tokenizer dir: /get_reward strips its special tokens",
         json_schema_extra=SERVER_ONLY,
     )
+    get_reward_default: str = Field(
+        "",
+        description="what /get_reward scores with when its URL names neither verifier nor "
+        "recipe: verifier:NAME or recipe:NAME; empty: the URL must name one",
+    )
     redis_url: str | None = Field(None, description="verdict cache in Redis; in-process if unset")
     cache_size: int = Field(100_000, ge=0, description="in-process verdict cache entries (0 = off)")
 
@@ -177,6 +182,14 @@ class Settings(BaseSettings):
     grounding_max_pixels: int = Field(4096 * 4096, ge=1, description="per image, before decoding")
     grounding_cache_size: int = Field(4096, ge=0, description="images whose detections are kept")
     recipes_dir: Path | None = Field(None, description="extra recipe files (*.yaml, *.toml)")
+
+    @field_validator("get_reward_default")
+    @classmethod
+    def _scorer(cls, value: str) -> str:
+        kind, _, name = value.partition(":")
+        if value and (kind not in ("verifier", "recipe") or not name):
+            raise ValueError(f"expected verifier:NAME or recipe:NAME, got {value!r}")
+        return value
 
     @field_validator("prm_format")
     @classmethod

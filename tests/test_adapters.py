@@ -358,6 +358,6 @@ def test_a_missing_policy_tokenizer_is_a_clear_503(local, tmp_path):
     settings = Settings(policy_tokenizer=tmp_path / "missing")
     with TestClient(create_app(settings, engine=local.engine)) as http:
         body = {"query": ["Q \\boxed{1}"], "prompts": ["Q"], "labels": ["1"]}
-        answer = http.post("/get_reward", json=body)
+        answer = http.post("/get_reward?verifier=math", json=body)
     assert answer.status_code == 503
     assert "policy tokenizer" in answer.json()["detail"]

@@ -23,6 +23,7 @@ def keyed(tmp_path_factory):
         api_keys_file=keys_file,
         health_public=False,
         metrics_public=True,
+        get_reward_default="verifier:math",
     )
     with TestClient(create_app(settings)) as client:
         yield client

@@ -115,7 +115,7 @@ def test_trl_abstains_on_unjudgeable_items(local):
 
 
 def test_verl_compute_score(local):
-    result = adapters.compute_score("gsm8k", "#### 1,234", "1234", client=local)
+    result = adapters.compute_score_sync("gsm8k", "#### 1,234", "1234", client=local)
     assert result["score"] == 1.0
     assert result["acc"] is True
     assert result["status"] == "ok"
@@ -128,11 +128,11 @@ def test_openrlhf_get_reward(local):
             "prompts": ["Q: 1+1? A:", "Q: 2+2? A:"],
             "labels": ["2", "4"],
         }
-        answer = client.post("/get_reward", json=body).json()
+        answer = client.post("/get_reward?verifier=math", json=body).json()
         assert answer["rewards"] == [1.0, 0.0]
         assert answer["scores"] == [1.0, 0.0]
         assert answer["extra_logs"]["accuracy"] == [1.0, 0.0]
-        bad = client.post("/get_reward", json={**body, "labels": ["2"]})
+        bad = client.post("/get_reward?verifier=math", json={**body, "labels": ["2"]})
         assert bad.status_code == 422
 
 
@@ -201,7 +201,7 @@ def test_local_client_scores_steps_and_images(local):
 def test_openrlhf_get_reward_honours_the_item_bound(local):
     with TestClient(create_app(Settings(max_items=2), engine=local.engine)) as client:
         body = {"query": ["\\boxed{1}"] * 3, "prompts": [""] * 3, "labels": ["1"] * 3}
-        reply = client.post("/get_reward", json=body)
+        reply = client.post("/get_reward?verifier=math", json=body)
         assert reply.status_code == 422
         assert "at most 2 items" in reply.json()["detail"]
 

@@ -12,7 +12,7 @@ import pytest
 from live_server import LiveServer
 
 from mmreward import LocalClient, RewardClient
-from mmreward.clients.adapters import compute_score, trl_reward_func
+from mmreward.clients.adapters import compute_score_sync, trl_reward_func
 from mmreward.engine import Engine
 from mmreward.service import create_app
 from mmreward.settings import Settings
@@ -20,7 +20,10 @@ from mmreward.settings import Settings
 
 def sympy_item(k: int) -> dict[str, str]:
     """A correct answer that needs the sandbox; a different one per test (the engine caches)."""
-    return {"response": f"so \\boxed{{\\sqrt{{{2 * k * k}}}}}", "reference": f"{k}\\sqrt{{2}}"}
+    return {
+        "response": f"so \\boxed{{\\sum_{{i=1}}^{{{k}}} i^2}}",
+        "reference": str(sum(i * i for i in range(1, k + 1))),
+    }
 
 
 @pytest.fixture(scope="module")
@@ -60,10 +63,10 @@ def test_trl_gives_none_for_a_deadline_even_without_abstain(url):
 def test_verl_counts_a_deadline_apart(url):
     item = sympy_item(4)
     with RewardClient(url) as client:
-        result = compute_score("d", item["response"], item["reference"], client=client)
+        result = compute_score_sync("d", item["response"], item["reference"], client=client)
         assert result["deadline"] is True
         assert result["status"] == "deadline"
-        ordinary = compute_score("d", r"\boxed{3}", "3", client=client)  # judged without sympy
+        ordinary = compute_score_sync("d", r"\boxed{3}", "3", client=client)  # judged without sympy
         assert (ordinary["deadline"], ordinary["score"]) == (False, 1.0)
 
 

@@ -52,7 +52,9 @@ def tokenizer():
 @pytest.fixture(scope="module")
 def server():
     with LocalClient(Settings(sandbox_workers=1)) as local:
-        app = create_app(Settings(api_key=KEY), engine=local.engine)
+        app = create_app(
+            Settings(api_key=KEY, get_reward_default="verifier:math"), engine=local.engine
+        )
         with LiveServer(app) as url:
             yield url
 

@@ -34,7 +34,11 @@ def client(tmp_path_factory):
 
     orm = build_orm(tmp_path_factory.mktemp("orm") / "orm")
     settings = Settings(
-        sandbox_workers=2, sandbox_timeout_s=2.0, max_body_bytes=64 << 20, orm_model=orm
+        sandbox_workers=2,
+        sandbox_timeout_s=2.0,
+        max_body_bytes=64 << 20,
+        orm_model=orm,
+        get_reward_default="verifier:math",
     )
     with TestClient(create_app(settings)) as test_client:
         yield test_client
@@ -428,6 +432,7 @@ def test_a_body_over_the_item_bound_is_refused_before_its_items_are_validated(
 ):
     bound = Settings().max_items
     if route == "/get_reward":
+        route += "?verifier=math"
         body: dict = {"query": [5] * count, "prompts": [""], "labels": [""]}
     else:  # every item is of the wrong type: validating them would list 1,025 errors
         body = {"items": [{"response": 5}] * count}

@@ -73,7 +73,10 @@ def test_algorithm_defaults_and_file_overrides(tmp_path):
     ("text", "message"),
     [
         ("algorithm: reinforce\n", "algorithm must be one of"),
-        ("lerning_rate: 0.1\n", "unknown config fields: lerning_rate"),
+        (
+            "lerning_rate: 0.1\n",
+            r"unknown config field 'lerning_rate' \(did you mean 'learning_rate'",
+        ),
         ("algorithm: grpo\nprocess_rewards: true\n", "needs a critic"),
         ("algorithm: grpo\ngroup_size: 1\n", "group_size >= 2"),
         ("- a list\n", "mapping"),
@@ -97,10 +100,10 @@ def test_missing_config_file_is_a_clear_error(tmp_path):
 def test_an_unknown_override_is_blamed_on_set_not_the_file(tmp_path):
     path = tmp_path / "run.yaml"
     path.write_text("algorithm: grpo\n")
-    with pytest.raises(InvalidInputError, match=r"^--set: unknown config fields: time_budget$"):
+    with pytest.raises(InvalidInputError, match=r"^--set: unknown config field 'time_budget'"):
         load_config(path, time_budget=600)
     path.write_text("algorithm: grpo\ntime_budget: 600\n")
-    with pytest.raises(InvalidInputError, match=r"run.yaml: unknown config fields: time_budget"):
+    with pytest.raises(InvalidInputError, match=r"run.yaml: unknown config field 'time_budget'"):
         load_config(path, seed=1)
 
 

@@ -13,15 +13,16 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from mmreward.components import ComponentKind, ComponentScore, Scoring
-from mmreward.errors import UnknownVerifierError
+from mmreward.errors import InvalidInputError, UnknownVerifierError
 from mmreward.items import RewardItem, VerifyItem
 from mmreward.verifiers.format import SPECS
 from mmreward.verifiers.length import CHARS_PER_TOKEN, overlong_penalty, response_length
-from mmreward.verifiers.registry import get_verifier
+from mmreward.verifiers.registry import check_verifier
 
 
 class AccuracyParams(BaseModel):
-    """`verifier` picks the verifier; every other key is passed to it as a verifier setting."""
+    """`verifier` picks the verifier; every other key is passed to it as a verifier setting,
+    and must be one it takes (`tolerence` for `tolerance` is refused when the recipe loads)."""
 
     model_config = ConfigDict(extra="allow")
 
@@ -30,8 +31,8 @@ class AccuracyParams(BaseModel):
     @model_validator(mode="after")
     def _known_verifier(self) -> AccuracyParams:
         try:
-            get_verifier(self.verifier)
-        except UnknownVerifierError as error:
+            check_verifier(self.verifier, self.model_extra)
+        except (UnknownVerifierError, InvalidInputError) as error:
             raise ValueError(str(error)) from None
         return self
 

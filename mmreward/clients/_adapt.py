@@ -22,6 +22,7 @@ from mmreward.clients.scorer import AnyScorer, AsyncScorer, Scorer
 from mmreward.items import RewardItem, VerifyItem, item_fields
 from mmreward.recipes.model import RewardResult
 from mmreward.split import Split
+from mmreward.verifiers.registry import check_verifier
 from mmreward.verifiers.verdict import Verdict
 
 _T = TypeVar("_T")
@@ -71,6 +72,27 @@ class Target:
     @property
     def label(self) -> str:
         return self.recipe or self.verifier
+
+
+def checked_target(
+    client: Any,
+    verifier: str = "math",
+    recipe: str | None = None,
+    params: Mapping[str, Any] | None = None,
+) -> Target:
+    """The target an adapter is built with, its names checked now, before any scoring: an
+    unknown verifier or verifier setting always (the list is in this package), an unknown
+    recipe where the client is in-process (a server answers 404 on the first call)."""
+    params = dict(params or {})
+    if recipe is None:
+        check_verifier(verifier, params)
+        return Target(verifier=verifier, params=params)
+    if params:
+        raise ValueError("verifier settings do not apply to a recipe; put them in the recipe")
+    engine = getattr(client, "engine", None)
+    if engine is not None:
+        engine.recipes.get(recipe)
+    return Target(verifier=verifier, recipe=recipe)
 
 
 @dataclass

@@ -27,7 +27,7 @@ from mmreward.clients._adapt import (
     ROW_FIELDS,
     NoVerdictError,
     Row,
-    Target,
+    checked_target,
     score_rows,
     shared_client,
     strip_special_tokens,
@@ -51,9 +51,7 @@ class AReaLReward:
         client: AnyScorer | None = None,
         **params: Any,
     ) -> None:
-        if recipe is not None and params:
-            raise ValueError("verifier settings do not apply to a recipe; put them in the recipe")
-        self.target = Target(verifier=verifier, recipe=recipe, params=params)
+        self.target = checked_target(client, verifier, recipe, params)
         self.url, self.api_key = url, api_key
         self.answer_key = answer_key
         self.stops = frozenset(

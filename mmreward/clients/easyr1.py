@@ -14,7 +14,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mmreward.clients._adapt import ROW_FIELDS, Row, Scored, Target, score_rows, shared_client
+from mmreward.clients._adapt import (
+    ROW_FIELDS,
+    Row,
+    Scored,
+    checked_target,
+    score_rows,
+    shared_client,
+)
 from mmreward.clients.scorer import AnyScorer
 
 REWARD_NAME = "mmreward"
@@ -61,7 +68,7 @@ def compute_score(
     With `max_response_length` (EasyR1's `data.max_response_length`), a response whose
     `response_length` reaches it was cut at the limit and earns no answer reward.
     """
-    target = Target(verifier=verifier, recipe=recipe, params={} if recipe else params)
     scorer = client or shared_client(url, api_key)
+    target = checked_target(scorer, verifier, recipe, params)
     rows = [_row(reward_input, max_response_length) for reward_input in reward_inputs]
     return [easyr1_score(s) for s in score_rows(scorer, target, rows)]

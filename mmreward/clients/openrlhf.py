@@ -28,6 +28,7 @@ from mmreward.clients._adapt import (
     Scored,
     Target,
     ascore_rows,
+    checked_target,
     failed,
     score_rows,
     shared_client,
@@ -163,9 +164,10 @@ def openrlhf_rewards(scored: Sequence[Scored]) -> dict[str, Any]:
     return {"rewards": rewards, "scores": rewards, "extra_logs": logs}
 
 
-def _env_target() -> Target:
+def _env_target(client: Any) -> Target:
     recipe = os.environ.get("MMREWARD_ADAPTER_RECIPE") or None
-    return Target(verifier=os.environ.get("MMREWARD_ADAPTER_VERIFIER") or "math", recipe=recipe)
+    verifier = os.environ.get("MMREWARD_ADAPTER_VERIFIER") or "math"
+    return checked_target(client, verifier, recipe)
 
 
 def reward_func(
@@ -173,5 +175,7 @@ def reward_func(
 ) -> dict[str, Any]:
     """OpenRLHF's in-process reward hook (`--reward.remote_url path/to/this/file.py`)."""
     fmt = query_format(os.environ.get("MMREWARD_POLICY_TOKENIZER") or None)
+    client = shared_client()
+    target = _env_target(client)
     located = rows(queries, prompts, labels, fmt)
-    return openrlhf_rewards(score_located(shared_client(), _env_target(), located))
+    return openrlhf_rewards(score_located(client, target, located))

@@ -27,6 +27,7 @@ from mmreward.clients._adapt import (
     Scored,
     Target,
     ascore_rows,
+    checked_target,
     message_text,
     shared_async_client,
     strip_special_tokens,
@@ -65,9 +66,11 @@ def sample_row(sample: Any) -> tuple[Row, Mapping[str, Any]]:
 
 
 def env_target() -> Target:
-    return Target(
-        verifier=os.environ.get("MMREWARD_ADAPTER_VERIFIER") or "math",
-        recipe=os.environ.get("MMREWARD_ADAPTER_RECIPE") or None,
+    """The configured target; a misspelled verifier raises before any sample is scored."""
+    return checked_target(
+        None,
+        os.environ.get("MMREWARD_ADAPTER_VERIFIER") or "math",
+        os.environ.get("MMREWARD_ADAPTER_RECIPE") or None,
     )
 
 

@@ -23,6 +23,7 @@ from mmreward.clients._adapt import (
     Scored,
     Target,
     ascore_rows,
+    checked_target,
     message_text,
     score_rows,
     unique_name,
@@ -203,12 +204,6 @@ class AsyncTRLReward(_TRLReward):
         return self._rewards(await self._memo.ascore(self._config, rows), columns)
 
 
-def _target(verifier: str, recipe: str | None, params: dict[str, Any]) -> Target:
-    if recipe is not None and params:
-        raise ValueError("verifier settings do not apply to a recipe; put them in the recipe")
-    return Target(verifier=verifier, recipe=recipe, params=params)
-
-
 def trl_reward_func(
     client: AnyScorer,
     *,
@@ -231,7 +226,7 @@ def trl_reward_func(
     `<name>/<component>`. With `eos_token_id`, a completion that does not end with it (cut at
     `max_completion_length`) is truncated: no reward for its answer.
     """
-    target = _target(verifier, recipe, params)
+    target = checked_target(client, verifier, recipe, params)
     config = _Config(client, target, reference_column, image_column, abstain, eos_token_id)
     label = name or unique_name(f"mmreward_{config.target.label}", config.identity())
     return TRLReward(config, label, None, _Memo(1))
@@ -250,7 +245,7 @@ def async_trl_reward_func(
     **params: Any,
 ) -> AsyncTRLReward:
     """`trl_reward_func` as an `async def` function (for `AsyncRewardClient` especially)."""
-    target = _target(verifier, recipe, params)
+    target = checked_target(client, verifier, recipe, params)
     config = _Config(client, target, reference_column, image_column, abstain, eos_token_id)
     label = name or unique_name(f"mmreward_{config.target.label}", config.identity())
     return AsyncTRLReward(config, label, None, _Memo(1))
@@ -271,7 +266,7 @@ def trl_component_funcs(
     """One function per recipe component, returning its weighted share: TRL logs each under
     `<prefix>_<component>` and, with its default reward weights of 1, sums them to the recipe's
     total. The recipe is scored once per batch, whichever function TRL calls first."""
-    target = Target(recipe=recipe)
+    target = checked_target(client, recipe=recipe)
     config = _Config(client, target, reference_column, image_column, abstain, eos_token_id)
     base = prefix or f"mmreward_{recipe}"
     memo = _Memo(len(components))

@@ -37,6 +37,7 @@ from mmreward.clients._adapt import (
     Scored,
     Target,
     ascore_rows,
+    checked_target,
     shared_async_client,
     unique_name,
 )
@@ -178,11 +179,9 @@ def rubric(
     function named `name` (default `mmreward_<verifier or recipe>`). `weight` is the weight
     verifiers multiplies each by.
     """
-    if recipe is not None and params:
-        raise ValueError("verifier settings do not apply to a recipe; put them in the recipe")
     if components and recipe is None:
         raise ValueError("components are a recipe's; name the recipe")
-    target = Target(verifier=verifier, recipe=recipe, params=params)
+    target = checked_target(client, verifier, recipe, params)
     prefix = name or f"mmreward_{target.label}"
     return Rubric(client, target, components, answer_field, prefix, weight)
 

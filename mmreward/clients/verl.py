@@ -22,6 +22,8 @@ DAPO overlong penalty (`reward.reward_kwargs.overlong_buffer_cfg`) is the tool f
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,11 +34,16 @@ from mmreward.clients._adapt import (
     Scored,
     Target,
     ascore_rows,
+    checked_target,
     score_rows,
     shared_async_client,
     shared_client,
 )
 from mmreward.clients.scorer import AnyScorer
+from mmreward.names import unknown_name
+from mmreward.verifiers.registry import is_registered, verifier_names
+
+log = logging.getLogger(__name__)
 
 _FRAMEWORK_KWARGS = frozenset({"reward_router_address", "reward_model_tokenizer", "config"})
 """What verl itself may add to the call; none of it concerns scoring."""
@@ -67,6 +74,34 @@ class _Options:
             verifier=settings.pop("verifier", "math"),
             settings=settings,
         )
+
+    def check(self, client: Any) -> None:
+        """A misspelled name in reward_kwargs raises on the first call, before any scoring
+        (settings beside a recipe are left unused, as before)."""
+        if self.recipe is None:
+            checked_target(client, self.verifier, None, self.settings)
+        else:
+            checked_target(client, recipe=self.recipe)
+
+
+_warned: set[str] = set()
+_warned_lock = threading.Lock()
+
+
+def _refused(target: Target, size: int) -> list[Scored] | None:
+    """A verifier named by samples' `extra_info` (data, not configuration) that does not exist:
+    error items, and one warning per name with the known names."""
+    if target.recipe is not None or is_registered(target.verifier):
+        return None
+    with _warned_lock:
+        first = target.verifier not in _warned
+        _warned.add(target.verifier)
+    if first:
+        log.warning(
+            "extra_info names an %s; its samples score 0 with status error",
+            unknown_name("verifier", target.verifier, verifier_names()),
+        )
+    return [Scored(0.0, "error", None, None) for _ in range(size)]
 
 
 def _row(solution: str, ground_truth: Any, extra_info: Any) -> tuple[Row, Mapping[str, Any]]:
@@ -120,9 +155,14 @@ def _score(
 ) -> list[Scored]:
     options = _Options.of(kwargs)
     client = options.client or shared_client(options.url, options.api_key)
+    options.check(client)
     rows, groups = _grouped(solutions, ground_truths, extra_infos, options)
     parts = [
-        (indices, score_rows(client, target, [rows[i] for i in indices]))
+        (
+            indices,
+            _refused(target, len(indices))
+            or score_rows(client, target, [rows[i] for i in indices]),
+        )
         for target, indices in _targets(groups, options.settings)
     ]
     return _placed(len(rows), parts)
@@ -136,9 +176,14 @@ async def _ascore(
 ) -> list[Scored]:
     options = _Options.of(kwargs)
     client = options.client or shared_async_client(options.url, options.api_key)
+    options.check(client)
     rows, groups = _grouped(solutions, ground_truths, extra_infos, options)
     parts = [
-        (indices, await ascore_rows(client, target, [rows[i] for i in indices]))
+        (
+            indices,
+            _refused(target, len(indices))
+            or await ascore_rows(client, target, [rows[i] for i in indices]),
+        )
         for target, indices in _targets(groups, options.settings)
     ]
     return _placed(len(rows), parts)

@@ -94,9 +94,10 @@ def _prm_item(get: Get, spec: RelabelSpec) -> dict[str, Any]:
 
 
 def _check_verifier(spec: RelabelSpec, settings: Settings) -> None:
-    from mmreward.verifiers.registry import get_verifier
+    """An unknown verifier or verifier setting, named with the known ones, before any work."""
+    from mmreward.verifiers.registry import check_verifier
 
-    get_verifier(spec.name)
+    check_verifier(spec.name, spec.params)
 
 
 def _check_recipe(spec: RelabelSpec, settings: Settings) -> None:

@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from mmreward.capabilities import kinds_of
 from mmreward.components import Kinds, find_kind
 from mmreward.errors import InvalidInputError, NotFoundError
-from mmreward.recipes.model import Recipe
+from mmreward.names import unknown_name
+from mmreward.recipes.model import ComponentSpec, Recipe
 
 BUILTIN_DIR = Path(__file__).with_name("builtin")
 SUFFIXES = (".yaml", ".yml", ".toml")
@@ -36,10 +37,16 @@ def parse_recipe(data: Any, *, default_name: str = "", kinds: Kinds | None = Non
         data = {**data, "name": default_name}
     try:
         recipe = Recipe.model_validate(data)
-        for component in recipe.components:
-            find_kind(kinds, component.kind).params.model_validate(component.params)
     except ValidationError as error:
         raise InvalidInputError(_first_errors(error)) from None
+    for component in recipe.components:
+        params = find_kind(kinds, component.kind).params
+        try:
+            params.model_validate(component.params)
+        except ValidationError as error:
+            where = f"component {component.name!r} ({component.kind})"
+            reason = _first_errors(error, params)
+            raise InvalidInputError(f"{where}: {reason}") from None
     return recipe
 
 
@@ -95,8 +102,7 @@ class RecipeBook:
         try:
             return self._recipes[name]
         except KeyError:
-            known = ", ".join(self.names())
-            raise NotFoundError(f"unknown recipe {name!r}; known: {known}") from None
+            raise NotFoundError(unknown_name("recipe", name, self.names())) from None
 
     def names(self) -> list[str]:
         return sorted(self._recipes)
@@ -105,9 +111,22 @@ class RecipeBook:
         return [self._recipes[name] for name in self.names()]
 
 
-def _first_errors(error: ValidationError, limit: int = 3) -> str:
+def _first_errors(error: ValidationError, params: type[BaseModel] | None = None) -> str:
+    """Pydantic's first messages; a misspelled key names the known ones. `params`: the error is
+    a component's params, validated by that model."""
     parts = []
-    for entry in error.errors()[:limit]:
-        where = ".".join(str(part) for part in entry["loc"]) or "recipe"
-        parts.append(f"{where}: {entry['msg']}")
+    for entry in error.errors()[:3]:
+        loc, message = entry["loc"], entry["msg"].removeprefix("Value error, ")
+        if entry["type"] == "extra_forbidden" and loc:
+            if params is not None:
+                what, model = "setting", params
+            elif "components" in loc:
+                what, model = "component key", ComponentSpec
+            else:
+                what, model = "recipe key", Recipe
+            parts.append(unknown_name(what, str(loc[-1]), model.model_fields))
+        elif loc:
+            parts.append(f"{'.'.join(str(part) for part in loc)}: {message}")
+        else:
+            parts.append(message)
     return "; ".join(parts)

@@ -15,6 +15,7 @@ from typing import Any, Literal
 import yaml
 
 from mmreward.errors import InvalidInputError
+from mmreward.names import unknown_name
 from mmreward.prm.steps import STEP_SEPARATOR
 
 Algorithm = Literal["grpo", "dapo", "dr_grpo", "ppo"]
@@ -277,6 +278,6 @@ def load_config(path: Path, **overrides: Any) -> RLConfig:
     for where, given in ((str(path), data), ("--set", overrides)):
         unknown = sorted(set(given) - known)
         if unknown:
-            raise InvalidInputError(f"{where}: unknown config fields: {', '.join(unknown)}")
+            raise InvalidInputError(f"{where}: {unknown_name('config field', unknown[0], known)}")
     data.update(overrides)
     return RLConfig(**data, base_dir=path.resolve().parent)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
+from mmreward.clients._adapt import checked_target
 from mmreward.clients.scorer import Scorer
 from mmreward.rl.config import RLConfig, load_config
 from mmreward.rl.curves import plot_curves
@@ -54,6 +55,7 @@ def train(
     scorer = client or made
     assert scorer is not None
     try:
+        checked_target(scorer, recipe=config.recipe)  # in-process: a typo fails before step 1
         trainer = Trainer(config, output_dir, scorer)
         finished = trainer.done
         if finished:

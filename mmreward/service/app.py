@@ -27,6 +27,7 @@ from mmreward.service.limits import (
 from mmreward.service.logs import redact_access_log
 from mmreward.service.openapi import document_error_details
 from mmreward.service.routers import catalog, compat, grounding, health, prm, reward, verify
+from mmreward.service.routers.compat import get_reward_target
 from mmreward.service.routers.playground import mount_playground
 from mmreward.service.server import HEADER_TIMEOUT_KEY
 from mmreward.settings import Settings
@@ -42,6 +43,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
         owned = engine is None
         app.state.engine = engine or Engine(settings)
+        if settings.get_reward_default:  # a typo in the default fails at start-up
+            get_reward_target(None, None, settings, app.state.engine.recipes)
         if settings.preload_models:
             app.state.warm_up = asyncio.create_task(_warm_up(app.state.engine))
         else:

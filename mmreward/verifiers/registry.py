@@ -6,11 +6,13 @@ Nothing registers itself by being imported: a new verifier is a function in its 
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from functools import wraps
 from typing import Any
 
-from mmreward.errors import UnknownVerifierError
+from mmreward.errors import InvalidInputError, UnknownVerifierError
+from mmreward.names import unknown_name
 from mmreward.verifiers.chart import verify_chart
 from mmreward.verifiers.choice import verify_choice
 from mmreward.verifiers.deferred import Deferred, Verifier
@@ -50,8 +52,22 @@ def get_verifier(name: str) -> Verifier:
     try:
         return VERIFIERS[name]
     except KeyError:
-        known = ", ".join(sorted(VERIFIERS))
-        raise UnknownVerifierError(f"unknown verifier {name!r}; known: {known}") from None
+        raise UnknownVerifierError(unknown_name("verifier", name, VERIFIERS)) from None
+
+
+def verifier_settings(name: str) -> list[str]:
+    """The settings `name` takes: its keyword-only parameters besides `options`."""
+    parameters = inspect.signature(get_verifier(name)).parameters.values()
+    return [p.name for p in parameters if p.kind is p.KEYWORD_ONLY and p.name != "options"]
+
+
+def check_verifier(name: str, settings: Mapping[str, Any] | None = None) -> None:
+    """Refuse an unknown verifier or setting name (with the known ones) before any scoring;
+    the values are checked where they are used."""
+    known = verifier_settings(name)
+    for key in settings or {}:
+        if key not in known:
+            raise InvalidInputError(unknown_name(f"{name} setting", key, known))
 
 
 def is_registered(name: str) -> bool:

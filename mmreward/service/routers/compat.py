@@ -1,13 +1,15 @@
 """Framework-native endpoints: OpenRLHF's remote reward protocol at `POST /get_reward`.
 
 OpenRLHF sends no headers, so besides `Authorization: Bearer` the key may ride in the URL it is
-given: `--reward.remote_url 'http://host:8000/get_reward?api_key=KEY'`. The same query picks
-the scorer (`verifier=chart`, `recipe=r1v`); the body is OpenRLHF's own.
+given: `--reward.remote_url 'http://host:8000/get_reward?api_key=KEY&verifier=math'`. The same
+query picks the scorer: exactly one of `verifier=NAME` or `recipe=NAME`, or neither where the
+server sets `get_reward_default`. An unknown name is a 4xx naming the known ones: a typo in the
+URL must not score a whole training run 0. The body is OpenRLHF's own.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
@@ -24,10 +26,12 @@ from mmreward.clients.openrlhf import (
     rows,
 )
 from mmreward.engine import Engine
-from mmreward.errors import ModelNotLoadedError
+from mmreward.errors import InvalidInputError, ModelNotLoadedError
+from mmreward.recipes import RecipeBook
 from mmreward.service.bodies import BoundedRoute
 from mmreward.service.dependencies import get_engine, key_is_accepted, require_api_key
 from mmreward.settings import Settings
+from mmreward.verifiers.registry import check_verifier
 
 
 def load_query_format(settings: Settings) -> QueryFormat | ModelNotLoadedError:
@@ -38,6 +42,10 @@ def load_query_format(settings: Settings) -> QueryFormat | ModelNotLoadedError:
         return query_format(str(settings.policy_tokenizer) if settings.policy_tokenizer else None)
     except ModelNotLoadedError as error:
         return error
+
+
+async def get_settings(request: Request) -> Settings:
+    return cast(Settings, request.app.state.settings)
 
 
 async def get_query_format(request: Request) -> QueryFormat:
@@ -103,7 +111,10 @@ async def get_reward(
     request: OpenRLHFRequest,
     engine: Annotated[Engine, Depends(get_engine)],
     fmt: Annotated[QueryFormat, Depends(get_query_format)],
-    verifier: Annotated[str, Query(max_length=64, description="verifier for every item")] = "math",
+    settings: Annotated[Settings, Depends(get_settings)],
+    verifier: Annotated[
+        str | None, Query(max_length=64, description="verifier for every item")
+    ] = None,
     recipe: Annotated[str | None, Query(max_length=64, description="recipe instead")] = None,
 ) -> JSONBytes:
     """OpenRLHF `--reward.remote_url`: `{"rewards", "scores", "extra_logs"}` in request order.
@@ -112,7 +123,29 @@ async def get_reward(
     and stripped of special tokens; one that cannot be located scores 0 as an error. With
     `--policy-tokenizer`, a query that does not end with its EOS was cut at the length limit.
     """
+    target = get_reward_target(verifier, recipe, settings, engine.recipes)
     located = rows(request.query, request.prompts, request.labels, fmt)
-    target = Target(verifier=verifier, recipe=recipe)
     scored = await ascore_located(AsyncLocalClient(engine=engine), target, located)
     return JSONBytes(openrlhf_rewards(scored))
+
+
+def get_reward_target(
+    verifier: str | None, recipe: str | None, settings: Settings, recipes: RecipeBook
+) -> Target:
+    """The scorer a `/get_reward` call names (or the server's default), its name checked."""
+    if verifier is not None and recipe is not None:
+        raise InvalidInputError("/get_reward takes verifier=NAME or recipe=NAME, not both")
+    if verifier is None and recipe is None:
+        if not settings.get_reward_default:
+            raise InvalidInputError(
+                "/get_reward needs verifier=NAME or recipe=NAME in its URL (this server sets "
+                "no get_reward_default)"
+            )
+        kind, _, name = settings.get_reward_default.partition(":")
+        verifier, recipe = (name, None) if kind == "verifier" else (None, name)
+    if recipe is not None:
+        recipes.get(recipe)
+        return Target(recipe=recipe)
+    assert verifier is not None
+    check_verifier(verifier)
+    return Target(verifier=verifier)
