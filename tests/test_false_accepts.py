@@ -88,7 +88,8 @@ def test_a_unit_mismatch_says_so():
         ("100 degrees Fahrenheit", "100", "temperature"),
         ("\\$0.50", "0.50", "currency"),
         ("30 \\text{ rad}", "30", "angle"),
-        ("5 years old", "5", "noun"),
+        ("5 years old", "5", "physical"),
+        ("7 red apples", "7", "noun"),
         ("2n + m", "2n + m", None),
         ("30^\\circ", "30^\\circ", None),
         ("45 percent", "45 percent", None),
@@ -334,3 +335,24 @@ def test_every_class_of_the_adversarial_benchmark(family):
             if isinstance(verdict, Deferred):
                 verdict = verdict.run_inline()
             assert (verdict.correct is True) is correct, (response, reference, verdict.reason)
+
+
+@pytest.mark.parametrize(
+    ("verifier", "response", "reference", "correct"),
+    [
+        ("math", "The answer is 5. Wait, actually it's 6.", "5", False),
+        ("math", "The answer is 5. Wait, actually it's 6.", "6", True),
+        ("math", "$\\boxed{5}$. No wait, 6.", "5", False),
+        ("math", "$\\boxed{5}$. Actually, let me double-check: 2+3 = 5.", "5", True),
+        ("chart", "Answer: 45. Actually, 50.", "45", False),
+        ("chart", "Yes. Actually, no.", "yes", False),
+        ("chart", "No wait, yes.", "yes", True),
+        ("chart", "Yes, but only slightly.", "yes", True),
+        ("choice", "The answer is (A). Wait, actually (C).", "A", False),
+        ("choice", "The answer is (A). Wait, actually (C).", "C", True),
+        ("choice", "Neither A nor B.", "A", False),
+        ("math", "\\boxed{5 \\text{ meters long}}", "5 \\text{ m}", True),
+    ],
+)
+def test_a_correction_that_ends_the_response_is_the_answer(verifier, response, reference, correct):
+    assert (verify(verifier, response, reference).correct is True) is correct

@@ -60,6 +60,9 @@ _SOFT = frozenset({"and", "&"})
 MAX_SOFT_SEPARATORS = 4
 _YES_NO = frozenset({"yes", "no"})
 _TRUTH_WORDS = {"true": "yes", "false": "no"}
+_CORRECTED = re.compile(
+    r"\b(?:no wait|wait|actually|on second thought|on reflection|correction|i mean|scratch that)\b"
+)
 """A yes/no question answered "True"/"False" (FigureQA-style) is answered yes/no."""
 
 
@@ -174,6 +177,9 @@ def _match_one(
     said, wanted = normalize_text(answer), normalize_text(reference)
     wanted = _TRUTH_WORDS.get(wanted, wanted)
     if wanted in _YES_NO:
+        corrected = _CORRECTED.split(said)
+        if len(corrected) > 1 and _YES_NO.intersection(corrected[-1].split()[:2]):
+            said = corrected[-1].strip()  # "Yes. Actually, no.": the last committed answer
         words = [_TRUTH_WORDS.get(word, word) for word in said.split(" ", 3)]
         hedged = len(words) > 2 and words[1] in ("and", "or") and words[2] in _YES_NO
         return words[0] == wanted and not hedged, "yes/no"

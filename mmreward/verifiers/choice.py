@@ -64,7 +64,7 @@ _CORRECTION = re.compile(
 )
 _NEGATION_WORDS = (
     r"not|never|n't|no|isn't|cannot|can't|rule\s+out|ruled\s+out|eliminate|exclude|reject|"
-    r"except"
+    r"except|neither|nor"
 )
 _CUE = re.compile(
     rf"(?i:\b(?:{_NEGATION_WORDS}|either|neither|wrong|incorrect|false)\b|n't\b)"

@@ -64,6 +64,15 @@ _CORRECTION_WORDS = frozenset(
     }
 )
 _MATH_SPAN = re.compile(r"\$[^$]+\$|\\\(.+?\\\)")
+_MAX_CORRECTION_CHARS = 300
+_CLOSING_CORRECTION = re.compile(
+    r"(?i:\b(?:no,?\s+wait|wait|actually|on\s+second\s+thought|on\s+reflection|correction|"
+    r"i\s+mean|scratch\s+that|sorry|oops)\b)[,:!.]*\s*"
+    r"(?i:(?:it'?s|it\s+is|the\s+(?:final\s+|correct\s+)?answer\s+is|make\s+(?:it|that)|"
+    r"i\s+meant?)\s*:?\s*)?"
+    r"(?P<value>\$[^$]{1,80}\$|[-−]?[0-9][0-9.,/]*(?:\s*\\?%)?|[(\[]?[A-J][)\]]?)"
+    r"\s*[.!]?\s*$"
+)
 _PROSE_WORD = re.compile(r"[A-Za-z]{2,}")
 _PROSE_NUMBER = re.compile(r"(?<![\w.])[-−]?[0-9]+(?:[.,][0-9]+)*(?:/[0-9]+)?(?![\w])")
 _SQUASH = re.compile(r"[\s$\"'\\{}]")
@@ -100,17 +109,31 @@ _SENTENCE_END = re.compile(r"\.(?:\s|$)|,?\s+(?:because|since|as|which|so|when|w
 
 def extract_final_answer(text: str) -> Extraction | None:
     """The final answer of `text`, or None when it holds neither a marker nor a number."""
+    found = _marked_answer(text)
+    if found is not None:
+        return _closing_correction(text, found) or found
+    return _unmarked_fallback(text)
+
+
+def _marked_answer(text: str) -> Extraction | None:
     boxed = boxed_answer(text)
     if boxed is not None:
         return _final_phrase_after(text, boxed) or boxed
     lower = text.lower()
-    tagged = _answer_tag(text, lower)
-    if tagged is not None:
-        return tagged
-    phrase = _answer_phrase(text, lower[::-1])
-    if phrase is not None:
-        return phrase
-    return _unmarked_fallback(text)
+    return _answer_tag(text, lower) or _answer_phrase(text, lower[::-1])
+
+
+def _closing_correction(text: str, found: Extraction) -> Extraction | None:
+    """A correction that ends the response after its marked answer, naming another value:
+    "The answer is 5. Wait, actually it's 6." answers 6 (the last committed answer)."""
+    start = max(found.end, len(text) - _MAX_CORRECTION_CHARS)
+    m = _CLOSING_CORRECTION.search(text, start)
+    if m is None:
+        return None
+    value = clean_answer(m.group("value"))
+    if not value or _squashed(value) == _squashed(found.text):
+        return None
+    return Extraction(value, found.marker, m.start("value"), m.end("value"))
 
 
 def last_boxed(text: str, before: int | None = None) -> Extraction | None:

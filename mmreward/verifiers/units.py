@@ -243,7 +243,10 @@ def _read_tail(tail: list[re.Match[str]]) -> Unit | None:
     if degree_sign:
         return _temperature_after_degree(parts, written)
     words = [p for p in parts if p[0].isalpha() or p[0] == "μ"]
+    trimmed = [p for p in parts if p.lower() not in _FILLERS]
     known = _known_unit(tuple(parts), written)
+    if known is None and trimmed and len(trimmed) < len(parts):
+        known = _known_unit(tuple(trimmed), written)  # `5 meters long`, `3 kg each`
     if known is not None:
         return known
     if not words or any(w.lower() in _NOT_UNITS for w in words):
