@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+import threading
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
+from dataclasses import dataclass
 from functools import partial
 from typing import Any, TypeVar
 
@@ -77,18 +79,30 @@ class Engine:
         self.cache = cache if cache is not None else _cache_from(self.settings)
         self.kinds = kinds_of(capabilities)
         self.recipes = RecipeBook.load([self.settings.recipes_dir], kinds=self.kinds)
-        self.device = resolve_device(self.settings.device)
-        # Every model loads and runs its forwards on these lanes (`mmreward.compute`): no other
-        # thread keeps an OpenMP team, and CPU models run one batch per core at once.
-        # A compiled graph or a GPU runs one batch at a time, on one lane with every thread.
-        one = on_cuda(self.device) or self.settings.compile_models
-        self.compute = ComputeLanes(self.settings.compute_lanes or (1 if one else None))
         self._specs = {spec.name: spec for spec in capabilities}
-        self._capabilities: dict[str, Capability] = {}
-        for spec in capabilities:  # models load on first use (or in `awarm_up`)
-            built = spec.build(self.settings, self.device, self.compute) if spec.build else None
-            if built is not None:
-                self._capabilities[spec.name] = built
+        self._lock = threading.Lock()
+        self._built: _Models | None = None
+
+    def _models(self) -> _Models:
+        """The device, lanes and model-backed capabilities, made on first need: an engine
+        that only verifies never resolves `auto` (which imports torch)."""
+        with self._lock:
+            if self._built is None:
+                self._built = _Models.build(self.settings, self._specs.values())
+            return self._built
+
+    @property
+    def device(self) -> str:
+        """Where the models run: the `device` setting, `auto` resolved."""
+        return self._models().device
+
+    @property
+    def compute(self) -> ComputeLanes:
+        return self._models().compute
+
+    @property
+    def _capabilities(self) -> dict[str, Capability]:
+        return self._models().capabilities
 
     # -- verifiers ---------------------------------------------------------------------------
 
@@ -268,9 +282,10 @@ class Engine:
         self.close()
 
     def close(self) -> None:
-        for capability in reversed(self._capabilities.values()):
-            capability.close()
-        self.compute.shutdown()
+        if self._built is not None:
+            for capability in reversed(self._built.capabilities.values()):
+                capability.close()
+            self._built.compute.shutdown()
         self.sandbox.close()
 
     def _start(
@@ -349,6 +364,28 @@ class Engine:
         if not isinstance(capability, kind):
             raise TypeError(f"capability {name!r} is a {type(capability).__name__}")
         return capability
+
+
+@dataclass(frozen=True)
+class _Models:
+    device: str
+    compute: ComputeLanes
+    capabilities: dict[str, Capability]
+
+    @classmethod
+    def build(cls, settings: Settings, specs: Iterable[CapabilitySpec]) -> _Models:
+        device = resolve_device(settings.device)
+        # Every model loads and runs its forwards on these lanes (`mmreward.compute`): no other
+        # thread keeps an OpenMP team, and CPU models run one batch per core at once.
+        # A compiled graph or a GPU runs one batch at a time, on one lane with every thread.
+        one = on_cuda(device) or settings.compile_models
+        compute = ComputeLanes(settings.compute_lanes or (1 if one else None))
+        capabilities: dict[str, Capability] = {}
+        for spec in specs:  # models load on first use (or in `awarm_up`)
+            built = spec.build(settings, device, compute) if spec.build else None
+            if built is not None:
+                capabilities[spec.name] = built
+        return cls(device, compute, capabilities)
 
 
 def _each(

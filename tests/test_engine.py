@@ -63,3 +63,23 @@ def test_recipe_items_declare_every_field_a_component_reads():
     wanted = {"prompt", "problem", "steps", "image", "question", "grounding_reference"}
     assert wanted | {"response_length", "truncated", "options", "reference"} <= fields
     assert "truncated" in VerifyItem.model_fields
+
+
+def test_an_engine_that_only_verifies_does_not_import_torch():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from mmreward.engine import Engine\n"
+        "from mmreward.items import RewardItem, VerifyItem\n"
+        "from mmreward.settings import Settings\n"
+        "with Engine(Settings(sandbox_workers=1)) as engine:\n"
+        "    assert engine.verify([VerifyItem(response='so 1', reference='1')])[0].correct\n"
+        "    item = RewardItem(response='The answer is 1.', reference='1')\n"
+        "    assert engine.reward('math', [item])[0].reward == 1.0\n"
+        "print('torch' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"

@@ -6,7 +6,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
-from mmreward.jobs.formats import Row, Source
+from mmreward.jobs.formats import Source, SourceRow
 from mmreward.jobs.rows import Prepared, prepare
 from mmreward.jobs.spec import RelabelSpec
 
@@ -20,7 +20,7 @@ class Chunk:
     labels: list[str]
 
 
-def prepare_chunk(index: int, rows: Sequence[Row], spec: RelabelSpec) -> Chunk:
+def prepare_chunk(index: int, rows: Sequence[SourceRow], spec: RelabelSpec) -> Chunk:
     prepared = [r.error if r.error is not None else prepare(r.data, spec, r.label) for r in rows]
     return Chunk(index, prepared, [r.label for r in rows])
 

@@ -61,7 +61,7 @@ class Start:
 
 
 @dataclass(frozen=True)
-class Row:
+class SourceRow:
     """One input row; `error` is set when the reader could not make a record of it."""
 
     label: str
@@ -108,7 +108,7 @@ class Source:
         with self.path.open("rb") as lines:
             return sum(1 for line in lines if line.strip())
 
-    def rows(self) -> Iterator[Row]:
+    def rows(self) -> Iterator[SourceRow]:
         """Every row in input order; a bad JSONL line is a row holding its text and an error."""
         if self.format == "jsonl":
             yield from self._jsonl_rows()
@@ -117,7 +117,7 @@ class Source:
         for batch in self.batches():
             for data in batch.to_pylist():
                 number += 1
-                yield Row(f"row {number}", data)
+                yield SourceRow(f"row {number}", data)
 
     def batches(self) -> Iterator[pa.RecordBatch]:
         """Arrow record batches of a Parquet or `datasets` input."""
@@ -152,7 +152,7 @@ class Source:
                 offset += len(raw)
         return starts
 
-    def read_chunk(self, start: Start, chunk_rows: int) -> list[Row]:
+    def read_chunk(self, start: Start, chunk_rows: int) -> list[SourceRow]:
         """The `chunk_rows` rows from `start` (one of `chunk_starts`)."""
         if self.format == "jsonl":
             return list(islice(self._jsonl_rows(start.offset, start.line), chunk_rows))
@@ -170,9 +170,11 @@ class Source:
                     groups.append(group)
                 first += size
             table = parquet.read_row_groups(groups).slice(begin, chunk_rows)
-        return [Row(f"row {start.row + i + 1}", data) for i, data in enumerate(table.to_pylist())]
+        return [
+            SourceRow(f"row {start.row + i + 1}", data) for i, data in enumerate(table.to_pylist())
+        ]
 
-    def _jsonl_rows(self, offset: int = 0, first_line: int = 1) -> Iterator[Row]:
+    def _jsonl_rows(self, offset: int = 0, first_line: int = 1) -> Iterator[SourceRow]:
         with self.path.open("rb") as lines:
             lines.seek(offset)
             for number, raw in enumerate(lines, first_line):
@@ -183,21 +185,21 @@ class Source:
                     text = raw.decode("utf-8")
                 except UnicodeDecodeError as error:
                     kept = raw.decode("utf-8", "backslashreplace").rstrip("\r\n")
-                    yield Row(label, {RAW_LINE: kept}, f"{label}: not UTF-8 ({error.reason})")
+                    yield SourceRow(label, {RAW_LINE: kept}, f"{label}: not UTF-8 ({error.reason})")
                     continue
                 text = text.rstrip("\r\n")
                 try:
                     data = json.loads(text)
                 except json.JSONDecodeError as error:
-                    yield Row(label, {RAW_LINE: text}, f"{label}: invalid JSON ({error.msg})")
+                    yield SourceRow(label, {RAW_LINE: text}, f"{label}: invalid JSON ({error.msg})")
                     continue
                 if not isinstance(data, dict):
-                    yield Row(label, {RAW_LINE: text}, f"{label}: not a JSON object")
+                    yield SourceRow(label, {RAW_LINE: text}, f"{label}: not a JSON object")
                 elif (unencodable := unencodable_reason(data)) is not None:
                     # The row is kept as its raw line: the output must encode.
-                    yield Row(label, {RAW_LINE: text}, f"{label}: {unencodable}")
+                    yield SourceRow(label, {RAW_LINE: text}, f"{label}: {unencodable}")
                 else:
-                    yield Row(label, data)
+                    yield SourceRow(label, data)
 
 
 def _parquet(path: Path) -> pq.ParquetFile:

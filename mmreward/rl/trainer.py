@@ -51,7 +51,7 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class Scored:
+class ChunkRewards:
     """Rewards of one generated chunk."""
 
     rewards: torch.Tensor
@@ -207,7 +207,7 @@ class Trainer:
         kept_rollouts: list[Rollout] = []
         kept_rewards: list[torch.Tensor] = []
         kept_dense: list[torch.Tensor] = []
-        sampled: list[Scored] = []
+        sampled: list[ChunkRewards] = []
         sampled_lengths: list[torch.Tensor] = []
         sampled_truncated: list[bool] = []
         rounds = 1 + (cfg.max_refill_rounds if cfg.dynamic_sampling else 0)
@@ -278,7 +278,7 @@ class Trainer:
         self.step += 1
         return line
 
-    def _log_group(self, index: int, rollout: Rollout, scored: Scored) -> None:
+    def _log_group(self, index: int, rollout: Rollout, scored: ChunkRewards) -> None:
         """One sampled training group to `samples.jsonl`."""
         row = self.train_rows[index]
         self.log.samples(
@@ -300,11 +300,11 @@ class Trainer:
 
     def _rollout_and_score(
         self, indices: list[int], timings: dict[str, float]
-    ) -> tuple[Rollout, Scored]:
+    ) -> tuple[Rollout, ChunkRewards]:
         """Generate in chunks; each chunk's rewards are computed while the next generates."""
         cfg = self.config
         records = [self.train_rows[i] for i in indices for _ in range(self._group_size)]
-        futures: list[Future[Scored]] = []
+        futures: list[Future[ChunkRewards]] = []
         rollouts: list[Rollout] = []
         for start in range(0, len(records), cfg.generation_batch):
             chunk = records[start : start + cfg.generation_batch]
@@ -340,7 +340,7 @@ class Trainer:
 
     def _score(
         self, records: list[dict[str, Any]], rollout: Rollout, *, process: bool = True
-    ) -> Scored:
+    ) -> ChunkRewards:
         """Runs on the scoring thread: one client call per chunk, plus PRM steps for PPO
         (when `process` and the config asks for them)."""
         began = time.perf_counter()
@@ -373,7 +373,7 @@ class Trainer:
             for name, part in parts.items():
                 components.setdefault(name, []).append(part.score)
         if not (process and self.config.process_rewards):
-            return Scored(
+            return ChunkRewards(
                 torch.tensor(totals), accuracy, components, None, time.perf_counter() - began, []
             )
         # PRM step scores as dense rewards on the tokens that end the steps (`rl/process.py`).
@@ -385,7 +385,7 @@ class Trainer:
             self.policy.decode,
             self.config.step_separator,
         )
-        return Scored(
+        return ChunkRewards(
             torch.tensor(totals),
             accuracy,
             components,
@@ -579,7 +579,7 @@ class Trainer:
         lengths: list[float] = []
         texts: list[str] = []
         truncated: list[bool] = []
-        scored: list[Scored] = []
+        scored: list[ChunkRewards] = []
         shown: list[dict[str, Any]] = []
         for start in range(0, len(self.eval_rows), 256):
             chunk = self.eval_rows[start : start + 256]
@@ -614,7 +614,7 @@ class Trainer:
         return line
 
     def _eval_sample(
-        self, row: dict[str, Any], rollout: Rollout, scored: Scored, i: int, hit: bool | None
+        self, row: dict[str, Any], rollout: Rollout, scored: ChunkRewards, i: int, hit: bool | None
     ) -> dict[str, Any]:
         sample = {
             "step": self.step,
@@ -699,13 +699,13 @@ def _mean(values: Sequence[float]) -> float:
     return float(sum(values) / len(values)) if values else 0.0
 
 
-def _merge(scored: list[Scored]) -> Scored:
+def _merge(scored: list[ChunkRewards]) -> ChunkRewards:
     components: dict[str, list[float]] = {}
     for s in scored:
         for name, values in s.components.items():
             components.setdefault(name, []).extend(values)
     dense = [s.dense for s in scored if s.dense is not None]
-    return Scored(
+    return ChunkRewards(
         torch.cat([s.rewards for s in scored]),
         [a for s in scored for a in s.accuracy],
         components,
