@@ -356,3 +356,18 @@ def test_every_class_of_the_adversarial_benchmark(family):
 )
 def test_a_correction_that_ends_the_response_is_the_answer(verifier, response, reference, correct):
     assert (verify(verifier, response, reference).correct is True) is correct
+
+
+@pytest.mark.parametrize(
+    ("response", "reference"),
+    [
+        ("B is correct; A is not", "B"),
+        ("A is not correct. B is not correct. C is correct.", "C"),
+        ("I think it's B, not A", "B"),
+        ("A. No other option fits.", "A"),
+        ("Not sure, but I think B", "B"),
+        ("The correct choice is B because A is wrong", "B"),
+    ],
+)
+def test_ruling_out_other_letters_keeps_the_chosen_one(response, reference):
+    assert verify("choice", response, reference).correct is True

@@ -74,3 +74,16 @@ def test_a_count_question_naming_two_classes_counts_both(answer, reward):
     question = "How many circles or squares are there?"
     assert question_classes(question, SHAPES) == ["circle", "square"]
     assert count_reward(answer, question, SCENE, SHAPES, source="t").reward == reward
+
+
+@pytest.mark.parametrize(
+    ("text", "vocab", "claims"),
+    [
+        ("a square table and two chairs", COCO, []),
+        ("a dog bed", SHAPES, ["bed >= 1"]),
+        ("no sign of a triangle", SHAPES, []),
+        ("The bounding box is [1, 2, 3, 4] around the circle", SHAPES, []),
+    ],
+)
+def test_everyday_words_and_noun_pairs_are_not_padded_claims(text, vocab, claims):
+    assert [c.describe() for c in unverifiable_claims(text, vocab)] == claims

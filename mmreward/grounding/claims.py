@@ -498,6 +498,9 @@ _NOT_OBJECTS = frozenset({
 """Words after a colour adjective that are not objects ("a white background", "the red one")."""
 
 
+_KNOWN = "\0known"
+
+
 def unverifiable_claims(response: str, vocab: Vocabulary) -> list[Claim]:
     """Claims about objects `vocab` cannot see: object nouns outside it (a shapes detector and
     "a dog"), and any noun a colour adjective picks out ("a purple zorb"). Read with the same
@@ -511,8 +514,12 @@ def unverifiable_claims(response: str, vocab: Vocabulary) -> list[Claim]:
             ignored = following in _NOT_OBJECTS or following in _MODIFIERS or following in _STOPS
             if not (known or ignored or following in _PREPOSITIONS or following in _UNITS):
                 forms.setdefault(following, _singular(following))
-    outside = Vocabulary(classes=tuple(sorted(set(forms.values()))), forms=forms)
-    return build_claims(find_mentions(text, outside), use_colours=False)
+    # The detector's own nouns are read too, so "a square table" (a COCO table) or "a dog bed"
+    # is one object, named by its last noun, as `find_mentions` reads noun pairs.
+    own = {form: _KNOWN for form in vocab.forms}
+    combined = Vocabulary(classes=(), forms={**own, **forms})
+    mentions = [m for m in find_mentions(text, combined) if m.cls != _KNOWN]
+    return build_claims(mentions, use_colours=False)
 
 
 def _singular(word: str) -> str:

@@ -293,24 +293,24 @@ def _readings(quantity: Quantity) -> tuple[float, ...]:
 
 
 def _committed(body: str, span: str, where: str) -> Reading | None:
-    """The choice a span commits to when it corrects or rules out letters: after the last
-    correction ("A, no wait, D", "I first leaned to (B); on reflection it is (C)", "not A but
-    B") the letters named and not negated ("not (A)", "(A) is wrong") are the answer; several
-    are a hedge ("either A or B"); none, where some were ruled out, is a Reading without
-    letters. None when the span has no such cue (the plain readings apply)."""
+    """The choice a span commits to when it corrects or rules out letters: the letters named
+    and not negated ("not (A)", "(A) is wrong") after the last correction that names one ("A,
+    no wait, D", "I first leaned to (B); on reflection it is (C)", "not A but B"; "B is right;
+    A is not" keeps B) are the answer; several are a hedge ("either A or B"); none, where some
+    were ruled out, is a Reading without letters. None when the span has no such cue."""
     if not _CUE.search(body):
         return None
-    segment = body
-    for marker in reversed(list(_CORRECTION.finditer(body))):
-        if _mentions(body[marker.end() :]):
-            segment = body[marker.end() :]
-            break
-    mentions = _mentions(segment)
-    if not mentions:
+    cuts = [0, *(m.end() for m in _CORRECTION.finditer(body))]
+    segments = [_mentions(body[a:b]) for a, b in zip(cuts, [*cuts[1:], len(body)], strict=True)]
+    if not any(segments):
         return None
-    kept = [letter for letter, negated in mentions if not negated]
-    letters = tuple(sorted(set(kept)))
-    return Reading(letters, span, "letter", where)
+    ruled_out: set[str] = set()
+    for mentions in reversed(segments):
+        kept = {letter for letter, negated in mentions if not negated} - ruled_out
+        if kept:
+            return Reading(tuple(sorted(kept)), span, "letter", where)
+        ruled_out |= {letter for letter, negated in mentions if negated}
+    return Reading((), span, "letter", where)
 
 
 def _mentions(text: str) -> list[tuple[str, bool]]:
