@@ -198,3 +198,32 @@ def test_a_refused_key_is_logged_at_warning_with_its_route_never_the_key(keyed, 
     assert "wrong API key" in messages[1]
     assert "missing API key" in messages[2]
     assert not any("wrong-Key_9" in m or "s3cr3t-guess" in m or "alpha" in m for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "query"),
+    [
+        ("/v1/verify", BODY, ""),
+        ("/get_reward", {"query": ["x \\boxed{1}"], "prompts": ["x"], "labels": ["1"]}, ""),
+        (
+            "/get_reward",
+            {"query": ["x \\boxed{1}"], "prompts": ["x"], "labels": ["1"]},
+            "?api_key=alpha",
+        ),
+    ],
+)
+def test_the_key_is_checked_once_per_request(keyed, monkeypatch, path, body, query):
+    from mmreward.service import dependencies
+
+    checks = []
+    accept = dependencies.key_is_accepted
+
+    def counted(request, given):
+        checks.append(given)
+        return accept(request, given)
+
+    monkeypatch.setattr(dependencies, "key_is_accepted", counted)
+    monkeypatch.setattr("mmreward.service.routers.compat.key_is_accepted", counted)
+    headers = {} if query else {"Authorization": "Bearer alpha"}
+    assert keyed.post(path + query, json=body, headers=headers).status_code == 200
+    assert checks == ["alpha"]

@@ -56,7 +56,7 @@ class _BoundedRequest(Request):
 class BoundedRoute(APIRoute):
     """An `APIRoute` that checks the caller's key (`guard`) before it reads the body, and
     refuses a JSON body for its item count before it is validated. The routes' own key
-    dependencies stay: they put the key in the OpenAPI schema."""
+    dependencies stay (they document the key) and pass at once: the key is checked once."""
 
     async def guard(self, request: Request) -> None:
         """Raise `UnauthorizedError` unless the caller may use this route."""
@@ -67,6 +67,7 @@ class BoundedRoute(APIRoute):
 
         async def bounded(request: Request) -> Response:
             await self.guard(request)
+            request.state.key_checked = True
             return await handler(_BoundedRequest(request.scope, request.receive))
 
         return bounded

@@ -92,9 +92,15 @@ def key_is_accepted(request: Request, given: str) -> bool:
     return matched
 
 
+def key_checked(request: Request) -> bool:
+    """Whether the route class already accepted this request's key (`service.bodies`): the
+    routes' own key dependencies then pass without hashing and comparing it again."""
+    return bool(getattr(request.state, "key_checked", False))
+
+
 async def require_api_key(request: Request) -> None:
     """With keys configured, a route needs `Authorization: Bearer <one of the keys>`."""
-    if not auth_required(request):
+    if key_checked(request) or not auth_required(request):
         return
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not key_is_accepted(request, token.strip()):

@@ -29,7 +29,12 @@ from mmreward.engine import Engine
 from mmreward.errors import InvalidInputError, ModelNotLoadedError
 from mmreward.recipes import RecipeBook
 from mmreward.service.bodies import BoundedRoute
-from mmreward.service.dependencies import get_engine, key_is_accepted, require_api_key
+from mmreward.service.dependencies import (
+    get_engine,
+    key_checked,
+    key_is_accepted,
+    require_api_key,
+)
 from mmreward.settings import Settings
 from mmreward.verifiers.registry import check_verifier
 
@@ -63,7 +68,7 @@ async def require_key_or_query(
     ] = None,
 ) -> None:
     """Accept the key from the URL (OpenRLHF cannot send headers), else from the header."""
-    if api_key is not None and key_is_accepted(request, api_key):
+    if key_checked(request) or (api_key is not None and key_is_accepted(request, api_key)):
         return
     await require_api_key(request)
 
