@@ -31,6 +31,10 @@ _PIECE_DEPTH = 2
 """The body and its lists are parsed member by member; each member (an item) in one C call.
 Parsing the items' fields member by member too cost ~10 µs of Python per value."""
 
+OBJECT_MEMBERS = 64
+"""The top-level object's bound (its members are a request's fields, not its items): a small
+`max_items` must not refuse a body for naming its few fields."""
+
 _SPACE = re.compile(r"[ \t\n\r]*")
 _DECODER = json.JSONDecoder()
 
@@ -64,8 +68,8 @@ def _check_lists(value: Any, max_list: int | None) -> None:
     if isinstance(value, list) and len(value) > max_list:
         raise TooManyMembers(max_list, in_list=True)
     if isinstance(value, dict):
-        if len(value) > max_list:
-            raise TooManyMembers(max_list, in_list=False)
+        if len(value) > max(max_list, OBJECT_MEMBERS):
+            raise TooManyMembers(max(max_list, OBJECT_MEMBERS), in_list=False)
         if any(isinstance(v, list) and len(v) > max_list for v in value.values()):
             raise TooManyMembers(max_list, in_list=True)
 
@@ -133,7 +137,8 @@ class _Pieces:
         pos = self._skip(pos)
         if self._at(pos) == "}":
             return members, pos + 1
-        limit = self.max_list if depth == 0 else None
+        lists = self.max_list if depth == 0 else None
+        limit = None if lists is None else max(lists, OBJECT_MEMBERS)
         parsed = 0  # duplicate keys too: each is parsed
         while True:
             parsed += 1
@@ -145,7 +150,7 @@ class _Pieces:
             pos = self._skip(pos)
             if not self._at(pos) == ":":
                 raise self._error("Expecting ':' delimiter", pos)
-            members[key], pos = await self._value(self._skip(pos + 1), depth + 1, limit)
+            members[key], pos = await self._value(self._skip(pos + 1), depth + 1, lists)
             pos = self._skip(pos)
             if self._at(pos) == ",":
                 pos = self._skip(pos + 1)
