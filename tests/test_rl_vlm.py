@@ -149,10 +149,19 @@ def test_vlm_rl_steps_with_the_grounding_count_reward(tmp_path, algorithm, label
         assert line["reward/length"] <= 0
     assert any(line["policy_updated"] for line in lines[1:])
     assert 0.0 <= lines[2]["eval/verifier_accuracy"] <= 1.0
+    samples = [json.loads(x) for x in (tmp_path / "out" / "samples.jsonl").read_text().splitlines()]
+    # Samples carry what their grounded reward was judged against (a count verdict without an
+    # answer names none; a description's always does).
+    audited = [sample for sample in samples if "detection_source" in sample]
+    assert audited
+    assert {sample["detection_source"] for sample in audited} == {
+        "reference" if labelled else "detector"
+    }
     if labelled:
         assert detected == 0  # the true counts replace the detector
     else:
         assert detected >= 6  # every scene's image went through the detector
+        assert any(sample["detections"] for sample in audited)  # with what it found
 
 
 def test_a_records_grounding_task_picks_the_reward_for_that_item(tmp_path):

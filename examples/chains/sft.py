@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from transformers import LlamaForCausalLM
 
 from examples.chains.task import build_model, build_tokenizer, check_responses, write_data
 from mmreward.rl.rollout import generate
@@ -45,10 +46,11 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=Path("runs/chains"))
     parser.add_argument("--stop-at", type=float, default=0.15)
-    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--max-steps", type=int, default=20000)
-    parser.add_argument("--eval-every", type=int, default=50)
+    parser.add_argument("--eval-every", type=int, default=100)
+    parser.add_argument("--eval-size", type=int, default=200, help="validation prompts")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
@@ -58,12 +60,20 @@ def main(argv: list[str] | None = None) -> None:
     rows = [json.loads(line) for line in (data / "train.jsonl").open()]
     valid = [json.loads(line) for line in (data / "valid.jsonl").open()]
     tokenizer = build_tokenizer()
-    model = build_model(len(tokenizer), seed=args.seed)
+    target = args.out / "sft"
+    # A stopped warm-up resumes from its last evaluation's weights (the optimiser restarts).
+    saved = target / "sft.json"
+    start = json.loads(saved.read_text(encoding="utf-8"))["step"] if saved.is_file() else 0
+    model = (
+        LlamaForCausalLM.from_pretrained(target)
+        if start
+        else build_model(len(tokenizer), seed=args.seed)
+    )
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr)
     rng = random.Random(args.seed)
     figures: dict[str, float] = {}
     step = 0
-    for step in range(1, args.max_steps + 1):
+    for step in range(start + 1, args.max_steps + 1):
         batch = rng.sample(rows, args.batch)
         prompts = tokenizer([r["prompt"] for r in batch], add_special_tokens=False)["input_ids"]
         targets = tokenizer([r["target"] for r in batch], add_special_tokens=False)["input_ids"]
@@ -84,15 +94,19 @@ def main(argv: list[str] | None = None) -> None:
         optimizer.step()
         if step % args.eval_every == 0:
             model.eval()
-            figures = evaluate(model, tokenizer, valid)
+            figures = evaluate(model, tokenizer, valid[: args.eval_size])
             print(f"step {step} loss {loss.item():.3f} validation {figures}", flush=True)
+            save(model, tokenizer, target, {"step": step, **figures})
             if figures["exact_match"] >= args.stop_at:
                 break
-    target = args.out / "sft"
+    save(model, tokenizer, target, {"step": step, **figures})
+    print(f"saved {target} at step {step}: validation {figures}")
+
+
+def save(model: Any, tokenizer: Any, target: Path, state: dict[str, float]) -> None:
     model.save_pretrained(target)
     tokenizer.save_pretrained(target)
-    (target / "sft.json").write_text(json.dumps({"step": step, **figures}), encoding="utf-8")
-    print(f"saved {target} at step {step}: validation {figures}")
+    (target / "sft.json").write_text(json.dumps(state), encoding="utf-8")
 
 
 if __name__ == "__main__":

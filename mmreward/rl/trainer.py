@@ -18,7 +18,7 @@ import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ import torch
 
 from mmreward.clients.scorer import Scorer
 from mmreward.errors import InvalidInputError
+from mmreward.recipes import RewardResult
 from mmreward.rl import advantages as adv
 from mmreward.rl import losses
 from mmreward.rl.budget import Budget, Spent
@@ -63,12 +64,16 @@ class ChunkRewards:
     dense_steps: list[int]
     """Steps the PRM scored, per response (empty without process rewards)."""
     prm_seconds: float = 0.0
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    """Per response, what a grounded reward saw (`detections`, their `source`); empty without
+    a grounding component."""
 
     def item(self, i: int) -> dict[str, Any]:
-        """One response's reward and components, for `samples.jsonl`."""
+        """One response's reward and components (and detections), for `samples.jsonl`."""
         return {
             "reward": round(float(self.rewards[i]), 6),
             "components": {name: values[i] for name, values in self.components.items()},
+            **(self.evidence[i] if self.evidence else {}),
         }
 
 
@@ -372,9 +377,16 @@ class Trainer:
             totals.append(result.reward + shift)
             for name, part in parts.items():
                 components.setdefault(name, []).append(part.score)
+        evidence = _evidence(results)
         if not (process and self.config.process_rewards):
             return ChunkRewards(
-                torch.tensor(totals), accuracy, components, None, time.perf_counter() - began, []
+                torch.tensor(totals),
+                accuracy,
+                components,
+                None,
+                time.perf_counter() - began,
+                [],
+                evidence=evidence,
             )
         # PRM step scores as dense rewards on the tokens that end the steps (`rl/process.py`).
         dense = dense_rewards(
@@ -393,6 +405,7 @@ class Trainer:
             time.perf_counter() - began,
             dense.steps,
             dense.seconds,
+            evidence,
         )
 
     # --- the update -----------------------------------------------------------------------
@@ -713,7 +726,23 @@ def _merge(scored: list[ChunkRewards]) -> ChunkRewards:
         sum(s.seconds for s in scored),
         [n for s in scored for n in s.dense_steps],
         sum(s.prm_seconds for s in scored),
+        [e for s in scored for e in s.evidence] if all(s.evidence for s in scored) else [],
     )
+
+
+def _evidence(results: Sequence[RewardResult]) -> list[dict[str, Any]]:
+    """The detections each response's grounded reward was judged against, with their source
+    (`detector` or `reference`): what a reader of `samples.jsonl` needs to audit the reward."""
+    evidence: list[dict[str, Any]] = []
+    for result in results:
+        seen: dict[str, Any] = {}
+        for part in result.components.values():
+            details = part.details.get("details")
+            if isinstance(details, dict) and "objects" in details:
+                seen = {"detections": details["objects"], "detection_source": details.get("source")}
+                break
+        evidence.append(seen)
+    return evidence if any(evidence) else []
 
 
 def _cat_right(tensors: list[torch.Tensor]) -> torch.Tensor:
