@@ -59,6 +59,7 @@ def train(
         trainer = Trainer(config, output_dir, scorer)
         finished = trainer.done
         if finished:
+            trainer.log.close()
             say(f"{output_dir} already trained to its budget ({trainer.budget.describe()}).")
         else:
             _run_with_bar(trainer, progress)
