@@ -190,6 +190,36 @@ def test_main_ppo_reward_loop_awaits_the_async_function(
     assert len(shared) == (0 if manager == "naive" else 1)  # one engine in-process, none on HTTP
 
 
+@pytest.mark.slow
+def test_reward_loop_manager_on_ray_scores_through_the_server(tokenizer, server, tmp_path):
+    """`RewardLoopManager.compute_rm_score`, as the trainer calls it: the README's overrides,
+    one Ray reward worker actor (its own process) awaiting the function against the server."""
+    import ray
+    from verl.experimental.reward_loop import RewardLoopManager
+
+    overrides = [o for o in readme_overrides() if "reward_kwargs.url=" not in o]
+    tokenizer.save_pretrained(tmp_path)
+    overrides += [
+        f"+reward.custom_reward_function.reward_kwargs.url={server}",
+        f"actor_rollout_ref.model.path={tmp_path}",
+        "reward.num_workers=1",
+    ]
+    config = main_ppo_config(overrides)
+    data = batch(tokenizer, SAMPLES)
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="WARNING")
+    try:
+        out = RewardLoopManager(config).compute_rm_score(data)
+    finally:
+        ray.shutdown()
+    want = [0.5 * s for s in expected()]
+    want[5] = 1.0
+    last = data.batch["attention_mask"][:, data.batch["prompts"].size(1) :].sum(dim=1) - 1
+    rm_scores = out.batch["rm_scores"]
+    assert rm_scores.sum(dim=-1).tolist() == want
+    assert [rm_scores[i, last[i]].item() for i in range(len(SAMPLES))] == want
+    assert list(out.non_tensor_batch["format"]) == [0.0] * 5 + [1.0] + [0.0] * 2
+
+
 def test_load_reward_manager_awaits_every_sample_on_one_engine(tokenizer, shared, worker_loop):
     """The reward loop awaits every sample at once on one event loop; exactly one in-process
     engine serves them all."""
