@@ -29,26 +29,24 @@ def _param_value(text: str) -> Any:
         return text
 
 
-def _count(text: str) -> int:
-    """A Ray actor count: refused here, before a cluster starts, when Ray would refuse it."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r}: at least 1")
-    return value
+def _at_least(kind: type[int] | type[float], low: float, words: str) -> Any:
+    """An argparse type: a number of `kind`, at least `low`; refused here, before a cluster
+    starts, where Ray would refuse it late (an actor count under 1, a negative CPU share)."""
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r}: expected {words}") from None
+        if not value >= low:
+            raise argparse.ArgumentTypeError(f"{text!r}: at least {low:g}")
+        return value
+
+    return parse
 
 
-def _share(text: str) -> float:
-    """A CPU or GPU request per actor: fractional, never negative (Ray refuses those late)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a number") from None
-    if not value >= 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: must be 0 or more")
-    return value
+_count = _at_least(int, 1, "a whole number")
+_share = _at_least(float, 0, "a number")
 
 
 def add_relabel_command(commands: Any) -> None:
