@@ -249,11 +249,11 @@ def find_mentions(text: str, vocab: Vocabulary) -> list[Mention]:
     mentions: list[Mention] = []
     previous_end, previous_negated = 0, False
     for start, end, cls in spans:
-        mention = _read_phrase(words, start, end, cls, vocab, floor=previous_end - 1)
-        if mention is None:
+        phrase = _read_phrase(words, start, end, cls, vocab, floor=previous_end - 1)
+        if phrase is None:
             previous_end, previous_negated = end, False
             continue
-        kind, count, colour, first, refers_back = mention
+        kind, count, colour, first = phrase.kind, phrase.count, phrase.colour, phrase.first
         stated = _count_after(words, start, end, vocab, starts)
         label = _skip(words, end, _MARKUP)
         if stated is None and kind == "present" and first == start and words[label:][:1] == [":"]:
@@ -276,39 +276,48 @@ def find_mentions(text: str, vocab: Vocabulary) -> list[Mention]:
             kind = "asked"
         text_span = text[tokens[first].start : tokens[end - 1].end]
         noun = " ".join(words[start:end])
-        mentions.append(Mention(cls, kind, count, colour, text_span, noun, refers_back))
+        mentions.append(Mention(cls, kind, count, colour, text_span, noun, phrase.refers_back))
         previous_end, previous_negated = end, kind == "absent"
     return mentions
 
 
-_Phrase = tuple[MentionKind, int, str | None, int, bool]
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """What the words before a noun say: the kind of mention, its count and colour, where the
+    phrase starts (`first`, a word index) and whether a definite count refers back."""
+
+    kind: MentionKind
+    count: int
+    colour: str | None
+    first: int
+    refers_back: bool = False
 
 
-def _bound(words: Sequence[str], first: int, value: int, floor: int) -> _Phrase | None:
+def _bound(words: Sequence[str], first: int, value: int, floor: int) -> Phrase | None:
     """Comparatives in front of a number: "at least 2", "no more than 3", "fewer than 4"."""
     w3, w2, w1 = (
         words[k] if k > floor and k >= 0 else "" for k in (first - 3, first - 2, first - 1)
     )
     if (w2, w1) == ("at", "least"):
-        return "present", value, None, first - 2, False
+        return Phrase("present", value, None, first - 2)
     if (w2, w1) in (("at", "most"), ("up", "to")):
-        return "at_most", value, None, first - 2, False
+        return Phrase("at_most", value, None, first - 2)
     if w1 == "than" and w2 in ("more", "greater"):
         if w3 in ("no", "not"):
-            return "at_most", value, None, first - 3, False
-        return "present", value + 1, None, first - 2, False
+            return Phrase("at_most", value, None, first - 3)
+        return Phrase("present", value + 1, None, first - 2)
     if w1 == "than" and w2 in ("fewer", "less"):
         if w3 in ("no", "not"):
-            return "present", value, None, first - 3, False
-        return ("at_most", value - 1, None, first - 2, False) if value > 1 else None
+            return Phrase("present", value, None, first - 3)
+        return Phrase("at_most", value - 1, None, first - 2) if value > 1 else None
     if w1 == "over":
-        return "present", value + 1, None, first - 1, False
+        return Phrase("present", value + 1, None, first - 1)
     return None
 
 
 def _read_phrase(
     words: Sequence[str], start: int, end: int, cls: str, vocab: Vocabulary, *, floor: int
-) -> _Phrase | None:
+) -> Phrase | None:
     """Scan left from a noun over adjectives to its quantifier; None for "no other circles"."""
     colour: str | None = None
     additive = single = False
@@ -326,33 +335,33 @@ def _read_phrase(
     first = j + 1
     generic = cls == ANY_OBJECT
     if j <= floor or j < 0:
-        return "present", 1, colour, first, False
+        return Phrase("present", 1, colour, first)
     word = words[j]
     before = words[j - 1] if j >= 1 and j - 1 > floor else ""
     negated = before != "" and _is_negation(before)
     if word in ("many", "much") and before == "how":
-        return "asked", 0, colour, j - 1, False
+        return Phrase("asked", 0, colour, j - 1)
     if word in ("x", "×") and before.isdigit() and len(before) <= 6:
-        return "exact", int(before), colour, j - 1, False  # "2x circle", "3 × triangle"
+        return Phrase("exact", int(before), colour, j - 1)  # "2x circle", "3 × triangle"
     number = _number_ending_at(words, j)
     if number is not None and (number[1] > floor):
         value, first = number
         before = words[first - 1] if first >= 1 and first - 1 > floor else ""
         if value == 0:
-            return "absent", 0, colour, first, False
+            return Phrase("absent", 0, colour, first)
         bound = _bound(words, first, value, floor)
         if bound is not None:
-            kind, count, _, first, _ = bound
-            return ("absent" if count == 0 else kind), count, colour, first, False
+            kind = "absent" if bound.count == 0 else bound.kind
+            return Phrase(kind, bound.count, colour, bound.first)
         if before in ("a", "an") and words[first] == "dozen":
             first -= 1
         if additive:
-            return "more", value, colour, first, False
-        return "exact", value, colour, first, before in _DEFINITE
+            return Phrase("more", value, colour, first)
+        return Phrase("exact", value, colour, first, before in _DEFINITE)
     if word in _ABSENT:
         if additive:
-            return ("more", 0, colour, j, False) if generic else None
-        return "absent", 0, colour, j, False
+            return Phrase("more", 0, colour, j) if generic else None
+        return Phrase("absent", 0, colour, j)
     if word == "of" and j >= 1:
         lead = words[j - 1]
         if lead in ("pair", "pairs", "couple") and j - 1 > floor:
@@ -360,41 +369,41 @@ def _read_phrase(
             per = 1 if lead != "couple" and " ".join(words[start:end]) in _PAIRED_NOUNS else 2
             number = _number_ending_at(words, j - 2) if j - 2 > floor and j >= 2 else None
             if number is not None and number[1] > floor:
-                return "exact", number[0] * per, colour, number[1], False
+                return Phrase("exact", number[0] * per, colour, number[1])
             if lead == "pairs":
-                return "present", 2 * per, colour, j - 1, False
+                return Phrase("present", 2 * per, colour, j - 1)
             pair: MentionKind = "indefinite" if per == 1 else "exact"
-            return pair, per, colour, max(j - 2, floor + 1), False
+            return Phrase(pair, per, colour, max(j - 2, floor + 1))
         if lead == "none":
-            return "absent", 0, colour, j - 1, False
-        return "present", 1, colour, first, False
+            return Phrase("absent", 0, colour, j - 1)
+        return Phrase("present", 1, colour, first)
     if word in _INDEFINITE:
         if negated or _negated_within(words, j - 1, floor):
-            return ("absent", 0, colour, j - 1, False) if not additive else None
+            return Phrase("absent", 0, colour, j - 1) if not additive else None
         if generic and (additive or word == "another"):
-            return "more", 1, colour, j, False
+            return Phrase("more", 1, colour, j)
         if single or before == "only":
-            return "exact", 1, colour, j, False  # "a single square", "only a circle"
-        return "indefinite", _INDEFINITE[word], colour, j, False
+            return Phrase("exact", 1, colour, j)  # "a single square", "only a circle"
+        return Phrase("indefinite", _INDEFINITE[word], colour, j)
     if word in _VAGUE:
         if negated or (word == "any" and _negated_within(words, j - 1, floor)):
-            return ("absent", 0, colour, j - 1, False) if not additive else None
+            return Phrase("absent", 0, colour, j - 1) if not additive else None
         if word == "few" and before not in ("a", "quite"):
-            return "present", 1, colour, j, False
-        return "present", _VAGUE[word], colour, j, False
+            return Phrase("present", 1, colour, j)
+        return Phrase("present", _VAGUE[word], colour, j)
     if word in _DEFINITE:
         if before == "of" and j >= 2 and j - 2 > floor and words[j - 2] == "none":
-            return "absent", 0, colour, j - 2, False
+            return Phrase("absent", 0, colour, j - 2)
         if word == "both":
-            return "exact", 2, colour, j, True
+            return Phrase("exact", 2, colour, j, True)
         if word == "the" and single:
-            return "exact", 1, colour, j, False  # "the only shape is a circle"
-        return "present", 1, colour, j, False
+            return Phrase("exact", 1, colour, j)  # "the only shape is a circle"
+        return Phrase("present", 1, colour, j)
     if _is_negation(word) and word not in _STOPS:
-        return ("absent", 0, colour, j, False) if not additive else None
+        return Phrase("absent", 0, colour, j) if not additive else None
     if _negated_within(words, j, floor) and not additive:
-        return "absent", 0, colour, j, False  # "I don't see triangles"
-    return "present", 1, colour, first, False
+        return Phrase("absent", 0, colour, j)  # "I don't see triangles"
+    return Phrase("present", 1, colour, first)
 
 
 def build_claims(mentions: Sequence[Mention], *, use_colours: bool) -> list[Claim]:
