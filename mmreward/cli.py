@@ -192,6 +192,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (UsageError, MMRewardError, ValidationError) as error:
         print(f"mmreward {args.command}: error: {_one_line(error)}", file=sys.stderr)
         return 2
+    except OSError as error:  # a path that cannot be read or written: one line, no traceback
+        print(f"mmreward {args.command}: error: {error}", file=sys.stderr)
+        return 2
 
 
 def _one_line(error: Exception) -> str:

@@ -191,3 +191,32 @@ def test_train_refuses_a_misspelled_recipe_or_field_before_step_one(tmp_path, ca
         assert err.count("\n") == 1
         assert message in err
     assert not out.exists()
+
+
+@pytest.mark.slow  # each command imports its models' stack (torch, transformers, ultralytics)
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["prm", "eval", "--data", "{missing}"], "does not exist"),
+        (["prm", "eval", "--data", "{notjson}"], ":1: not JSON"),
+        (["prm", "train", "--data", "{missing}", "--out", "{out}", "--steps", "1"], "exist"),
+        (["train", "--config", "{missing}", "--output-dir", "{out}"], "does not exist"),
+        (["relabel", "{missing}", "{out}", "--verifier", "math"], "does not exist"),
+        (["grounding", "evaluate", "--detector", "{missing}"], "does not exist"),
+        (["serve", "--api-keys-file", "{missing}"], "cannot be read"),
+    ],
+)
+def test_every_command_turns_a_bad_configuration_into_one_line_and_status_2(
+    tmp_path, capsys, argv, message
+):
+    (tmp_path / "notjson.jsonl").write_text("not json\n")
+    paths = {
+        "missing": tmp_path / "missing.jsonl",
+        "notjson": tmp_path / "notjson.jsonl",
+        "out": tmp_path / "out",
+    }
+    assert main([arg.format(**paths) for arg in argv]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert err.startswith(f"mmreward {argv[0]}")
+    assert message in err

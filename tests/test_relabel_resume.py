@@ -1,5 +1,13 @@
 """A relabel run stopped mid-way (SIGKILL, or Ctrl-C's SIGINT) and run again writes the same
-bytes as an uninterrupted run."""
+bytes as an uninterrupted run.
+
+Where the run is when the signal comes does not depend on timing: one row of chunk
+`BLOCKING_CHUNK` needs sympy for as long as the sandbox lets it run, and the first run lets it
+run for an hour of CPU, so that run is still scoring that chunk, with exactly the chunks before
+it written, whenever the signal arrives. The other runs use the default CPU budget, where that
+row is a `timeout` like any other runaway (the CPU budget is an engine setting, not part of the
+job: a rerun with another one resumes the same job).
+"""
 
 from __future__ import annotations
 
@@ -14,9 +22,11 @@ import pytest
 
 ROWS = 8_000
 CHUNK = 250
+BLOCKING_CHUNK = 3
+RUNAWAY = "Thus \\boxed{\\sum_{k=1}^{\\infty} \\frac{\\sin(k)}{k^{2}+\\ln(3 k)}}"
 
 
-def _command(source, target, summary) -> list[str]:
+def _command(source, target, summary, *settings: str) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -38,6 +48,7 @@ def _command(source, target, summary) -> list[str]:
         "--no-progress",
         "--summary-json",
         str(summary),
+        *settings,
     ]
 
 
@@ -51,6 +62,8 @@ def uninterrupted(tmp_path_factory):
             answer = f"\\frac{{{i}}}{{{i % 7 + 1}}}"
             reference = str(i / (i % 7 + 1)) if i % 5 else str(i + 1)
             row = {"id": i, "completion": f"Thus \\boxed{{{answer}}}", "answer": reference}
+            if i == BLOCKING_CHUNK * CHUNK + 7:
+                row = {"id": i, "completion": RUNAWAY, "answer": "0.2"}
             out.write(json.dumps(row) + "\n")
     whole = root / "whole.jsonl"
     subprocess.run(_command(source, whole, root / "summary.json"), check=True, timeout=600)
@@ -66,12 +79,11 @@ def test_stop_then_rerun_gives_the_uninterrupted_output(tmp_path, uninterrupted,
     parts = tmp_path / ".out.jsonl.relabel"
     # A new session: the signal reaches the sandbox workers too, as a power loss or a Ctrl-C
     # in a terminal would.
-    run = subprocess.Popen(
-        _command(source, target, summary), start_new_session=True, stderr=subprocess.PIPE
-    )
-    deadline = time.monotonic() + 300
-    while len(list(parts.glob("part-*.jsonl"))) < 3:
-        assert run.poll() is None, "the run ended before it could be killed"
+    blocked = _command(source, target, summary, "--sandbox-timeout-s", "3600")
+    run = subprocess.Popen(blocked, start_new_session=True, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 300  # a hang guard: the run cannot get past the blocking row
+    while len(list(parts.glob("part-*.jsonl"))) < BLOCKING_CHUNK:
+        assert run.poll() is None, run.communicate()[1].decode()
         assert time.monotonic() < deadline
         time.sleep(0.01)
     os.killpg(run.pid, stop)
@@ -82,7 +94,7 @@ def test_stop_then_rerun_gives_the_uninterrupted_output(tmp_path, uninterrupted,
     else:
         assert run.returncode == -signal.SIGKILL
     done = len(list(parts.glob("part-*.jsonl")))
-    assert 3 <= done < ROWS // CHUNK
+    assert done == BLOCKING_CHUNK
     assert not target.exists()
 
     subprocess.run(_command(source, target, summary), check=True, timeout=600)

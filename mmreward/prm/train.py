@@ -100,14 +100,21 @@ class Example:
 def read_stepwise_jsonl(path: Path, limit: int | None = None) -> list[dict[str, Any]]:
     """Records of a stepwise-supervision JSONL file, checked for shape."""
     records: list[dict[str, Any]] = []
+    if not path.is_file():
+        raise InvalidInputError(f"{path} does not exist")
     with path.open(encoding="utf-8") as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
                 continue
-            rec = json.loads(line)
-            steps, labels = rec.get("completions"), rec.get("labels")
+            try:
+                rec = json.loads(line)
+            except json.JSONDecodeError as error:
+                raise InvalidInputError(f"{path}:{n}: not JSON ({error})") from None
+            steps = rec.get("completions") if isinstance(rec, dict) else None
+            labels = rec.get("labels") if isinstance(rec, dict) else None
             if (
-                not isinstance(rec.get("prompt"), str)
+                not isinstance(rec, dict)
+                or not isinstance(rec.get("prompt"), str)
                 or not isinstance(steps, list)
                 or not isinstance(labels, list)
                 or len(steps) != len(labels)
