@@ -254,6 +254,7 @@ class OwnerThreadBatcher(Generic[T, R]):
         while (jobs := self._take()) is not None:
             for indices in self._plan([job.item for job in jobs]):
                 self._dispatch([jobs[i] for i in indices])
+            del jobs  # not held while idle: the items may be large (decoded images)
         for _ in range(self.lanes):  # wait for the batches still running
             self._free_lanes.acquire()
 

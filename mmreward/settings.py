@@ -180,6 +180,22 @@ class Settings(BaseSettings):
     )
     grounding_max_image_bytes: int = Field(8 << 20, ge=1024, description="per encoded image")
     grounding_max_pixels: int = Field(4096 * 4096, ge=1, description="per image, before decoding")
+    grounding_batch_pixels: int = Field(
+        64 << 20,
+        ge=1,
+        description="decoded pixels of one request held at once: its images are decoded and "
+        "detected in batches of at most this many (one larger image alone)",
+    )
+    grounding_server_pixels: int = Field(
+        128 << 20,
+        ge=1,
+        description="decoded pixels held at once by all requests together; batches wait",
+    )
+    grounding_request_pixels: int = Field(
+        1 << 30,
+        ge=1,
+        description="decoded pixels per request; images beyond it are errors for their items",
+    )
     grounding_cache_size: int = Field(4096, ge=0, description="images whose detections are kept")
     recipes_dir: Path | None = Field(None, description="extra recipe files (*.yaml, *.toml)")
 

@@ -227,3 +227,30 @@ def test_the_key_is_checked_once_per_request(keyed, monkeypatch, path, body, que
     headers = {} if query else {"Authorization": "Bearer alpha"}
     assert keyed.post(path + query, json=body, headers=headers).status_code == 200
     assert checks == ["alpha"]
+
+
+def test_readyz_names_file_paths_only_to_a_caller_with_a_key(tmp_path):
+    missing = tmp_path / "secret-place" / "prm"
+    settings = Settings(sandbox_workers=1, api_key="k", prm_model=missing)
+    with TestClient(create_app(settings)) as client:
+        anonymous = client.get("/readyz")
+        assert anonymous.status_code == 503  # probes still see the state
+        assert "secret-place" not in anonymous.text
+        assert set(anonymous.json()["problems"]) == {"prm"}
+        keyed = client.get("/readyz", headers={"Authorization": "Bearer k"})
+        assert keyed.status_code == 503
+        assert str(missing) in keyed.json()["problems"]["prm"]
+
+
+def test_docs_load_swagger_ui_from_the_server_not_a_cdn():
+    with TestClient(create_app(Settings(sandbox_workers=1))) as client:
+        page = client.get("/docs")
+        assert page.status_code == 200
+        assert "https://" not in page.text
+        assert "http://" not in page.text
+        for asset in ("swagger-ui-bundle.js", "swagger-ui.css"):
+            assert f"/docs/static/{asset}" in page.text
+            reply = client.get(f"/docs/static/{asset}")
+            assert reply.status_code == 200
+            assert len(reply.content) > 10_000
+        assert client.get("/redoc").status_code == 404

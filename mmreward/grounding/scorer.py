@@ -3,6 +3,13 @@
 The detector loads on first use, so a server that never scores images never imports torch or
 ultralytics. Detections are cached by image digest and thresholds: a GRPO group sends the same
 image with many responses, and it is detected once.
+
+Images are checked from their headers first and decoded a batch at a time: a 49 KB PNG can
+decode to 4096 x 4096 (~50 MB of RGB, more while it is detected), and decoding every image of a
+request up front took 40 of them to +4.9 GB, held after the request. A batch holds at most
+`grounding_batch_pixels`, all requests together at most `grounding_server_pixels` (`PixelBudget`),
+and a request decodes at most `grounding_request_pixels` in all; a batch's pixels are dropped and
+the freed memory given back to the kernel before the next is decoded.
 """
 
 from __future__ import annotations
@@ -20,12 +27,19 @@ import numpy as np
 import yaml
 from prometheus_client import Counter
 
+from mmreward.allocator import return_freed_memory
 from mmreward.cache import LRU
-from mmreward.errors import InvalidInputError, ModelNotLoadedError, RequestEndedError
+from mmreward.errors import (
+    InvalidInputError,
+    MMRewardError,
+    ModelNotLoadedError,
+    RequestEndedError,
+)
+from mmreward.grounding.budget import PixelBudget
 from mmreward.grounding.claims import MAX_ANSWER_CHARS, answer_text
 from mmreward.grounding.colours import box_colour
 from mmreward.grounding.detector import Detection, Thresholds, YoloDetector
-from mmreward.grounding.images import DecodedImage, decode_image
+from mmreward.grounding.images import DecodedImage, EncodedImage, open_image
 from mmreward.grounding.items import GroundingItem
 from mmreward.grounding.reference import BadReferenceError, reference_count, reference_objects
 from mmreward.grounding.rewards import (
@@ -41,6 +55,7 @@ from mmreward.verifiers.verdict import Verdict
 log = logging.getLogger(__name__)
 
 _CacheKey = tuple[str, float, float]
+_Opened = EncodedImage | InvalidInputError
 
 DETECTED_IMAGES = Counter(
     "mmreward_grounding_detected_images_total", "Images run through the detector"
@@ -69,6 +84,7 @@ class GroundingScorer:
         self._vocabulary: Vocabulary | None = None
         self._lock = threading.Lock()
         self._cache: LRU[_CacheKey, tuple[Observed, ...]] = LRU(settings.grounding_cache_size)
+        self._pixels = PixelBudget(settings.grounding_server_pixels)
 
     @property
     def detector(self) -> YoloDetector:
@@ -126,65 +142,69 @@ class GroundingScorer:
 
     def score_batch(self, items: Sequence[GroundingItem]) -> list[Verdict]:
         """Score items in order; an undecodable image is an error verdict for its item."""
-        images = self.decode(items)
         vocab = self.vocabulary
-        wanted, known = self._wanted(items, images, vocab)
-        by_thresholds: dict[Thresholds, dict[_CacheKey, DecodedImage]] = {}
-        for key, image in wanted.items():
-            by_thresholds.setdefault((key[1], key[2]), {})[key] = image
-        for (conf, iou), group in by_thresholds.items():
-            found = self.detector.detect([g.image for g in group.values()], conf=conf, iou=iou)
-            for (key, image), detections in zip(group.items(), found, strict=True):
-                known[key] = _observed(image, detections, vocab)
-                self._remember(key, known[key])
-        DETECTED_IMAGES.inc(len(wanted))
-        return self._judge_all(items, images, vocab, known)
+        plan = _Plan(self, items, vocab)
+        for batch in plan.batches:
+            with self._pixels.held(plan.pixels(batch)):
+                decoded = plan.decode(batch)
+                for (conf, iou), keys in plan.detections(batch, decoded).items():
+                    found = self.detector.detect(
+                        [decoded[k[0]].image for k in keys], conf=conf, iou=iou
+                    )
+                    for key, detections in zip(keys, found, strict=True):
+                        plan.observed(key, _observed(decoded[key[0]], detections, vocab))
+                del decoded
+            return_freed_memory()
+        return self._judge_all(items, plan, vocab)
 
     async def ascore_batch(self, items: Sequence[GroundingItem]) -> list[Verdict]:
         """The async door: decoding and judging off the event loop, detection batched."""
-        images = await asyncio.to_thread(self.decode, items)
         vocab = await asyncio.to_thread(lambda: self.vocabulary)
-        wanted, known = self._wanted(items, images, vocab)
-        keys = list(wanted)
+        plan = await asyncio.to_thread(_Plan, self, items, vocab)
         detector = self.detector
-        found = await asyncio.gather(
-            *(detector.adetect(wanted[k].image, conf=k[1], iou=k[2]) for k in keys),
-            return_exceptions=True,
-        )
-        ended: dict[_CacheKey, RequestEndedError] = {}
-        for key, detections in zip(keys, found, strict=True):
-            if isinstance(detections, RequestEndedError):
-                ended[key] = detections
-                continue
-            if isinstance(detections, BaseException):
-                raise detections
-            known[key] = await asyncio.to_thread(_observed, wanted[key], detections, vocab)
-            self._remember(key, known[key])
-        DETECTED_IMAGES.inc(len(wanted) - len(ended))
-        return await asyncio.to_thread(self._judge_all, items, images, vocab, known, ended)
+        for batch in plan.batches:
+            pixels = plan.pixels(batch)
+            await self._pixels.acquire(pixels)
+            try:
+                decoded = await asyncio.to_thread(plan.decode, batch)
+                keys = [k for ks in plan.detections(batch, decoded).values() for k in ks]
+                found = await asyncio.gather(
+                    *(detector.adetect(decoded[k[0]].image, conf=k[1], iou=k[2]) for k in keys),
+                    return_exceptions=True,
+                )
+                for key, detections in zip(keys, found, strict=True):
+                    if isinstance(detections, RequestEndedError):
+                        # Its traceback holds the frame that held the image: a cycle that only
+                        # a full collection (rare: the start-up heap is frozen) would free.
+                        plan.failed[key[0], key] = detections.with_traceback(None)
+                        continue
+                    if isinstance(detections, BaseException):
+                        raise detections
+                    observed = await asyncio.to_thread(
+                        _observed, decoded[key[0]], detections, vocab
+                    )
+                    plan.observed(key, observed)
+                del decoded
+            finally:
+                self._pixels.release(pixels)
+            await asyncio.to_thread(return_freed_memory)
+        return await asyncio.to_thread(self._judge_all, items, plan, vocab)
 
-    def decode(self, items: Sequence[GroundingItem]) -> list[DecodedImage | InvalidInputError]:
-        """Decode every image up front; one that cannot be decoded is that item's error
-        (naming it), and the other items are scored as usual."""
-        decoded: list[DecodedImage | InvalidInputError] = []
-        seen: dict[str, DecodedImage | InvalidInputError] = {}
-        for i, item in enumerate(items):
+    def open_all(self, items: Sequence[GroundingItem]) -> list[_Opened]:
+        """Every item's image checked from its header (nothing decoded); one that fails is that
+        item's error, and the other items are scored as usual."""
+        seen: dict[str, _Opened] = {}
+        for item in items:
             if item.image not in seen:
                 try:
-                    seen[item.image] = decode_image(
+                    seen[item.image] = open_image(
                         item.image,
                         max_bytes=self.settings.grounding_max_image_bytes,
                         max_pixels=self.settings.grounding_max_pixels,
                     )
                 except InvalidInputError as error:
                     seen[item.image] = error
-            found = seen[item.image]
-            decoded.append(
-                InvalidInputError(f"items[{i}].image: {found}")
-                if isinstance(found, InvalidInputError)
-                else found
-            )
-        return decoded
+        return [seen[item.image] for item in items]
 
     def _thresholds(self, item: GroundingItem) -> Thresholds:
         detector = self.detector
@@ -192,58 +212,31 @@ class GroundingScorer:
         iou = detector.iou if item.params.iou is None else item.params.iou
         return conf, iou
 
-    def _wanted(
-        self,
-        items: Sequence[GroundingItem],
-        images: Sequence[DecodedImage | InvalidInputError],
-        vocab: Vocabulary,
-    ) -> tuple[dict[_CacheKey, DecodedImage], dict[_CacheKey, list[Observed]]]:
-        """Images that need a detection pass (deduplicated), and the detections already cached."""
-        wanted: dict[_CacheKey, DecodedImage] = {}
-        known: dict[_CacheKey, list[Observed]] = {}
-        for item, image in zip(items, images, strict=True):
-            if isinstance(image, InvalidInputError) or not _needs_detections(item, vocab):
+    def _judge_all(
+        self, items: Sequence[GroundingItem], plan: _Plan, vocab: Vocabulary
+    ) -> list[Verdict]:
+        """Each item's verdict. An image that failed (undecodable, over the request's pixels)
+        is an error for its items; one dropped from the detector's queue because the request
+        ended is `deadline` (its deadline passed) or `error` (caller gone), with the reason."""
+        verdicts = []
+        for i, (item, image) in enumerate(zip(items, plan.images, strict=True)):
+            if isinstance(image, InvalidInputError):
+                verdicts.append(Verdict.failed("error", f"items[{i}].image: {image}"))
                 continue
             key = (image.digest, *self._thresholds(item))
-            if key in wanted or key in known:
-                DETECTION_REUSED.inc()
-                continue
-            cached = self._recall(key)
-            if cached is None:
-                wanted[key] = image
+            failed = plan.failed.get((image.digest, None)) or plan.failed.get((image.digest, key))
+            if isinstance(failed, RequestEndedError):
+                verdicts.append(Verdict.failed(failed.verdict_status, str(failed)))
+            elif failed is not None:
+                verdicts.append(Verdict.failed("error", f"items[{i}].image: {failed}"))
             else:
-                DETECTION_REUSED.inc()
-                known[key] = cached
-        return wanted, known
-
-    def _judge_all(
-        self,
-        items: Sequence[GroundingItem],
-        images: Sequence[DecodedImage | InvalidInputError],
-        vocab: Vocabulary,
-        known: Mapping[_CacheKey, list[Observed]],
-        ended: Mapping[_CacheKey, RequestEndedError] | None = None,
-    ) -> list[Verdict]:
-        """Each item's verdict; one whose image was dropped from the detector's queue because
-        the request ended is `deadline` (its deadline passed) or `error` (caller gone), with the
-        reason."""
-        verdicts = []
-        for item, image in zip(items, images, strict=True):
-            if isinstance(image, InvalidInputError):
-                verdict = Verdict.failed("error", str(image))
-            else:
-                key = (image.digest, *self._thresholds(item))
-                if ended and key in ended:
-                    verdict = Verdict.failed(ended[key].verdict_status, str(ended[key]))
-                else:
-                    verdict = self._judge(item, image, known.get(key), vocab)
-            verdicts.append(verdict)
+                verdicts.append(self._judge(item, image, plan.known.get(key), vocab))
         return verdicts
 
     def _judge(
         self,
         item: GroundingItem,
-        image: DecodedImage,
+        image: EncodedImage,
         detections: list[Observed] | None,
         vocab: Vocabulary,
     ) -> Verdict:
@@ -292,6 +285,103 @@ class GroundingScorer:
 
     def _remember(self, key: _CacheKey, observed: list[Observed]) -> None:
         self._cache.put(key, tuple(observed))
+
+
+class _Plan:
+    """One call's images: which to decode, in which batches, and what each key came to.
+
+    Every distinct image is decoded once (an undecodable one is an error even where the
+    reference makes detection needless), except one whose detections are all cached: those
+    bytes were decoded before. Batches follow the order of first appearance.
+    """
+
+    def __init__(
+        self, scorer: GroundingScorer, items: Sequence[GroundingItem], vocab: Vocabulary
+    ) -> None:
+        settings = scorer.settings
+        self.images = scorer.open_all(items)
+        self.known: dict[_CacheKey, list[Observed]] = {}
+        self.failed: dict[tuple[str, _CacheKey | None], MMRewardError] = {}
+        self._keys: dict[str, list[_CacheKey]] = {}  # digest -> keys it must be detected with
+        self._by_digest: dict[str, EncodedImage] = {}
+        cached_only: set[str] = set()
+        for item, image in zip(items, self.images, strict=True):
+            if isinstance(image, InvalidInputError):
+                continue
+            digest = image.digest
+            first = digest not in self._by_digest
+            self._by_digest.setdefault(digest, image)
+            keys = self._keys.setdefault(digest, [])
+            if not _needs_detections(item, vocab):
+                cached_only.discard(digest)
+                continue
+            key = (digest, *scorer._thresholds(item))
+            if key in keys or key in self.known:
+                DETECTION_REUSED.inc()
+                continue
+            cached = scorer._recall(key)
+            if cached is None:
+                keys.append(key)
+                cached_only.discard(digest)
+            else:
+                DETECTION_REUSED.inc()
+                self.known[key] = cached
+                if first:
+                    cached_only.add(digest)
+        self._remember = scorer._remember
+        self.batches = self._batch(
+            [d for d in self._by_digest if d not in cached_only],
+            settings.grounding_batch_pixels,
+            settings.grounding_request_pixels,
+        )
+
+    def _batch(self, digests: list[str], per_batch: int, per_request: int) -> list[list[str]]:
+        batches: list[list[str]] = []
+        size = spent = 0
+        for digest in digests:
+            pixels = self._by_digest[digest].pixels
+            spent += pixels
+            if spent > per_request:
+                self.failed[digest, None] = InvalidInputError(
+                    f"the request's images decode to more than {per_request} pixels; "
+                    "send fewer or smaller images per request"
+                )
+                continue
+            if not batches or size + pixels > per_batch:
+                batches.append([])
+                size = 0
+            batches[-1].append(digest)
+            size += pixels
+        return batches
+
+    def pixels(self, batch: Sequence[str]) -> int:
+        return sum(self._by_digest[d].pixels for d in batch)
+
+    def decode(self, batch: Sequence[str]) -> dict[str, DecodedImage]:
+        """The batch's pixels; an image that will not decode is a failure for its items."""
+        decoded = {}
+        for digest in batch:
+            try:
+                decoded[digest] = self._by_digest[digest].decode()
+            except InvalidInputError as error:
+                self.failed[digest, None] = error
+        return decoded
+
+    def detections(
+        self, batch: Sequence[str], decoded: Mapping[str, DecodedImage]
+    ) -> dict[Thresholds, list[_CacheKey]]:
+        """The keys of the batch's decoded images to detect, grouped by thresholds."""
+        groups: dict[Thresholds, list[_CacheKey]] = {}
+        for digest in batch:
+            if digest in decoded:
+                for key in self._keys[digest]:
+                    groups.setdefault((key[1], key[2]), []).append(key)
+        return groups
+
+    def observed(self, key: _CacheKey, observed: list[Observed]) -> None:
+        DETECTED_IMAGES.inc()
+        self.known[key] = observed
+        self._remember(key, observed)
 
 
 def _needs_detections(item: GroundingItem, vocab: Vocabulary) -> bool:

@@ -9,6 +9,8 @@ run directory itself. Both are cut back to the checkpoint's step on resume.
 from __future__ import annotations
 
 import json
+import math
+import os
 from pathlib import Path
 from typing import Any
 
@@ -46,16 +48,29 @@ class Logbook:
         _append(self.samples_path, records)
 
     def truncate(self, step: int) -> None:
-        """Drop lines written after `step`: a resumed run writes those steps again."""
+        """Drop lines written after `step`: a resumed run writes those steps again. Each file
+        is rewritten as a new one renamed over the old, so a crash meanwhile leaves the old one
+        whole; a line torn by the crash that stopped the run is dropped too."""
         for path in (self.metrics_path, self.samples_path):
             if path.exists():
                 lines = path.read_text(encoding="utf-8").splitlines()
-                kept = [line for line in lines if line.strip() and json.loads(line)["step"] <= step]
-                path.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
+                kept = [line for line in lines if _step_of(line) <= step]
+                rewritten = path.with_name(f".{path.name}.tmp")
+                rewritten.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
+                os.replace(rewritten, path)
 
     def close(self) -> None:
         if self._writer is not None:
             self._writer.close()
+
+
+def _step_of(line: str) -> float:
+    """A line's step; a line that does not parse (torn by a crash while it was appended)
+    counts as after every step."""
+    try:
+        return float(json.loads(line)["step"])
+    except (ValueError, KeyError, TypeError):
+        return math.inf
 
 
 def _append(path: Path, records: list[dict[str, Any]]) -> None:

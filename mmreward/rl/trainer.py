@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import pickle
 import random
 import shutil
 import time
@@ -111,6 +112,7 @@ class Trainer:
             else []
         )
         base = config.path(config.policy)
+        self._recover_checkpoint()
         resuming = (self.checkpoint_dir / "state.pt").is_file()
         self._seed(config.seed)
         self.policy: Policy = load_policy(
@@ -666,7 +668,7 @@ class Trainer:
             "rng": {
                 "torch": torch.get_rng_state(),
                 "python": random.getstate(),
-                "numpy": np.random.get_state(),
+                "numpy": _numpy_state(),
             },
             "config": self.config.to_dict(),
         }
@@ -678,8 +680,24 @@ class Trainer:
         tmp.rename(self.checkpoint_dir)
         shutil.rmtree(old, ignore_errors=True)
 
+    def _recover_checkpoint(self) -> None:
+        """A crash between `save_checkpoint`'s two renames leaves the previous checkpoint,
+        whole, as `checkpoint.old` and none under its name: put it back, or the run would start
+        again at step 0 and its next save would delete the only good checkpoint."""
+        old = self.output_dir / "checkpoint.old"
+        if not self.checkpoint_dir.exists() and (old / "state.pt").is_file():
+            old.rename(self.checkpoint_dir)
+
     def _load_checkpoint(self) -> None:
-        state = torch.load(self.checkpoint_dir / "state.pt", weights_only=False)
+        # Tensors and plain values only: a checkpoint is a file, and unpickling runs its code.
+        path = self.checkpoint_dir / "state.pt"
+        try:
+            state = torch.load(path, weights_only=True)
+        except pickle.UnpicklingError as error:
+            raise ValueError(
+                f"{path} holds objects other than tensors and plain values (written by an "
+                f"older version?); not loading it: {str(error).splitlines()[0]}"
+            ) from None
         self.step = int(state["step"])
         self.samples = int(state.get("samples", 0))
         self.elapsed = float(state["elapsed"])
@@ -695,12 +713,20 @@ class Trainer:
         self.pool.load_state_dict(state["pool"])
         torch.set_rng_state(state["rng"]["torch"])
         random.setstate(state["rng"]["python"])
-        np.random.set_state(state["rng"]["numpy"])
+        name, keys, position, has_gauss, cached = state["rng"]["numpy"]
+        np.random.set_state((name, np.asarray(keys, dtype=np.uint32), position, has_gauss, cached))
 
     def _seed(self, seed: int) -> None:
         random.seed(seed)
         np.random.seed(seed)
         torch.manual_seed(seed)
+
+
+def _numpy_state() -> list[Any]:
+    """numpy's global RNG state as plain values (its key array as a list), which a
+    `weights_only` load accepts."""
+    name, keys, position, has_gauss, cached = np.random.get_state(legacy=True)
+    return [name, np.asarray(keys).tolist(), position, has_gauss, cached]
 
 
 def _chunks(items: list[int], size: int) -> Iterator[list[int]]:

@@ -28,6 +28,7 @@ from mmreward.service.logs import redact_access_log
 from mmreward.service.openapi import document_error_details
 from mmreward.service.routers import catalog, compat, grounding, health, prm, reward, verify
 from mmreward.service.routers.compat import get_reward_target
+from mmreward.service.routers.docs import mount_docs
 from mmreward.service.routers.playground import mount_playground
 from mmreward.service.server import HEADER_TIMEOUT_KEY
 from mmreward.settings import Settings
@@ -64,6 +65,8 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         version=__version__,
         description="Verifiers, process reward models and grounded rewards for RL training.",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's page loads Swagger UI from a CDN; ours serves it locally
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.api_keys = load_api_keys(settings)
@@ -85,6 +88,7 @@ def create_app(settings: Settings | None = None, engine: Engine | None = None) -
         app.include_router(scoring.router, dependencies=guarded)
     app.include_router(compat.router)  # its own guard also takes the key from the URL
     mount_playground(app)
+    mount_docs(app)
     document_error_details(app)
     return app
 

@@ -98,6 +98,15 @@ def key_checked(request: Request) -> bool:
     return bool(getattr(request.state, "key_checked", False))
 
 
+def may_see_details(request: Request) -> bool:
+    """Whether the caller may read server internals (file paths, load errors): on a server
+    without keys anyone may; with keys, a caller that sent one of them."""
+    if key_checked(request) or not auth_required(request):
+        return True
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and key_is_accepted(request, token.strip())
+
+
 async def require_api_key(request: Request) -> None:
     """With keys configured, a route needs `Authorization: Bearer <one of the keys>`."""
     if key_checked(request) or not auth_required(request):

@@ -11,7 +11,7 @@ from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from mmreward.engine import Engine
-from mmreward.service.dependencies import get_engine
+from mmreward.service.dependencies import get_engine, may_see_details
 
 router = APIRouter(tags=["health"])
 
@@ -22,23 +22,31 @@ async def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
+_WITHHELD = "cannot serve (the reason is in the server's log, and here with an API key)"
+
+
 @router.get("/readyz")
 async def readyz(
     request: Request, engine: Annotated[Engine, Depends(get_engine)], response: Response
 ) -> Any:
     """Ready when preloaded models are in memory, no configured model is missing or broken
     (`problems` names each one that is, with the reason), and a job round-trips through the
-    sandbox."""
+    sandbox. On a server with keys the status stays open to probes (unless `health_public` is
+    false), but the reasons, which name file paths, are shown only to a caller with a key."""
+    detailed = may_see_details(request)
     warm_up: asyncio.Task[None] | None = request.app.state.warm_up
     if warm_up is not None and not warm_up.done():
         response.status_code = 503
         return {"status": "loading models"}
     if warm_up is not None and not warm_up.cancelled() and warm_up.exception() is not None:
         response.status_code = 503
-        return {"status": "not ready", "error": f"model loading failed: {warm_up.exception()}"}
+        reason = f"model loading failed: {warm_up.exception()}" if detailed else _WITHHELD
+        return {"status": "not ready", "error": reason}
     problems = engine.problems()
     if problems:
         response.status_code = 503
+        if not detailed:
+            problems = dict.fromkeys(problems, _WITHHELD)
         return {"status": "not ready", "problems": problems}
     ready = await engine.aready()
     if not ready:
