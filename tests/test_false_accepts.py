@@ -371,3 +371,17 @@ def test_a_correction_that_ends_the_response_is_the_answer(verifier, response, r
 )
 def test_ruling_out_other_letters_keeps_the_chosen_one(response, reference):
     assert verify("choice", response, reference).correct is True
+
+
+@pytest.mark.parametrize(
+    ("response", "reference", "correct"),
+    [
+        ("45 kg", "45 %", False),
+        ("12 degrees", "12 radians", False),
+        ("20°C", "68°F", True),
+        ("45 minutes", "0.75 hours", True),
+        ("¥500", "$500", False),
+    ],
+)
+def test_chart_angles_temperatures_and_percent_against_units(response, reference, correct):
+    assert verify("chart", response, reference).correct is correct

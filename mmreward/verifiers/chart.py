@@ -194,6 +194,8 @@ def numbers_match(got: Quantity, expected: Quantity, tolerance: float) -> bool:
     """Equal within `tolerance` relative to the reference, under the readings listed above."""
     wanted = [expected.value]
     given = [got.value]
+    if (expected.percent and got.unit is not None) or (got.percent and expected.unit is not None):
+        return False  # `45 kg` is not `45%`
     if got.unit is not None and expected.unit is not None:
         conversion = convert(got.unit, expected.unit)
         if isinstance(conversion, Mismatch):
