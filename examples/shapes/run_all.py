@@ -64,7 +64,7 @@ def prepare(out: Path, warmup_steps: int) -> None:
         subprocess.run(command, cwd=ROOT, check=True, env=ENV)
 
 
-def launch(out: Path, arm: str, seed: int, steps: int) -> subprocess.Popen[bytes]:
+def launch(out: Path, arm: str, seed: int, steps: int, eval_every: int) -> subprocess.Popen[bytes]:
     target = run_dir(out, arm, seed)
     target.mkdir(parents=True, exist_ok=True)
     if arm == "sft":
@@ -73,7 +73,7 @@ def launch(out: Path, arm: str, seed: int, steps: int) -> subprocess.Popen[bytes
             "--data", str(out / "data"), "--init", str(out / "warmup" / "model"),
             "--out", str(target), "--seed", str(seed),
             "--samples", str(steps * SAMPLES_PER_STEP),
-            "--eval-every-samples", str(10 * SAMPLES_PER_STEP),
+            "--eval-every-samples", str(eval_every * SAMPLES_PER_STEP),
             "--samples-per-step", str(SAMPLES_PER_STEP),
         ]  # fmt: skip
     else:
@@ -81,6 +81,7 @@ def launch(out: Path, arm: str, seed: int, steps: int) -> subprocess.Popen[bytes
             sys.executable, "-m", "mmreward.cli", "train",
             "--config", str(HERE / "grpo.yaml"), "--output-dir", str(target),
             "--set", f"seed={seed}", "--set", f"max_steps={steps}",
+            "--set", f"eval_every={eval_every}",
             "--set", f"policy={out / 'warmup' / 'model'}",
             "--set", f"eval_data={out / 'data' / 'eval.jsonl'}",
             "--set", f"train_data={out / 'data' / TRAIN_DATA[arm]}",
@@ -196,6 +197,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "shapes")
     parser.add_argument("--steps", type=int, default=60, help="RL steps per run (x128 samples)")
     parser.add_argument("--warmup-steps", type=int, default=300)
+    parser.add_argument("--eval-every", type=int, default=10, help="RL steps between evaluations")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS))
     parser.add_argument("--parallel", type=int, default=1)
@@ -217,7 +219,7 @@ def main(argv: list[str] | None = None) -> None:
             while queue and len(running) < args.parallel:
                 arm, seed = queue.pop(0)
                 print(f"start {arm} seed {seed}", flush=True)
-                running.append(launch(args.out, arm, seed, args.steps))
+                running.append(launch(args.out, arm, seed, args.steps, args.eval_every))
             time.sleep(5)
             running = [p for p in running if p.poll() is None]
 
