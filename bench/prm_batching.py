@@ -160,6 +160,8 @@ def main() -> None:
             f"{name:<48}{seconds:>9.2f}{len(items) / seconds:>9.1f}{tokens / seconds:>11.0f}"
             f"{base / seconds:>8.1f}x{diff:>12.1e}"
         )
+    if model.device.type == "cuda":
+        print(f"peak GPU memory: {torch.cuda.max_memory_allocated() / 2**30:.2f} GiB")
 
 
 if __name__ == "__main__":

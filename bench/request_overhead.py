@@ -22,17 +22,18 @@ import socket
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from io import BytesIO
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import httpx
 import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from servers import cpu_seconds, serve, unpack
 
 ROOT = Path(__file__).resolve().parent.parent
 FLOOR = "GET /healthz (no work)"
@@ -45,51 +46,6 @@ GET_REWARD = {
     "prompts": ["<|im_start|>user\nWhat is 2+3?<|im_end|>\n<|im_start|>assistant\n"],
     "labels": ["5"],
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextmanager
-def _server(source: Path | None) -> Iterator[tuple[str, int]]:
-    """uvicorn serving mmreward from `source` (an unpacked revision) or the working tree."""
-    port = _free_port()
-    env = dict(os.environ, MMREWARD_SANDBOX_WORKERS="1")
-    if source is not None:
-        env["PYTHONPATH"] = str(source)
-    command = [sys.executable, "-m", "uvicorn", "--factory", "mmreward.service.app:create_app"]
-    proc = subprocess.Popen([*command, "--port", str(port), "--log-level", "warning"], env=env)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(600):
-            try:
-                if httpx.get(f"{url}/readyz").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            time.sleep(0.1)
-        yield url, proc.pid
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process, all its threads (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _unpack(rev: str, into: Path) -> Path:
-    archive = subprocess.run(
-        ["git", "-C", str(ROOT), "archive", rev, "mmreward"], check=True, capture_output=True
-    ).stdout
-    with tarfile.open(fileobj=BytesIO(archive)) as tar:
-        tar.extractall(into, filter="data")
-    return into
 
 
 def _timed(fn: Callable[[], object], n: int) -> list[float]:
@@ -153,14 +109,14 @@ def _requests(
         for row, call in calls.items():
             for side, (client, sock, pid) in servers.items():
                 key = (row, side)
-                start = _cpu_seconds(pid)
+                start = cpu_seconds(pid)
                 library.setdefault(key, []).extend(
                     _timed(lambda call=call, client=client: call(client), per_round)
                 )
                 raw.setdefault(key, []).extend(
                     _timed(lambda call=call, sock=sock: call(sock), per_round)
                 )
-                cpu[key] = cpu.get(key, 0.0) + _cpu_seconds(pid) - start
+                cpu[key] = cpu.get(key, 0.0) + cpu_seconds(pid) - start
     n = 2 * rounds * per_round
     return {
         key: (statistics.median(t) * 1e3, statistics.median(raw[key]) * 1e3, cpu[key] / n * 1e3)
@@ -201,6 +157,52 @@ def _trl(url: str, batch: int, rounds: int) -> dict[str, float]:
                 for name, fn in modes.items():
                     times[name].extend(_timed(fn, 5))
     return {name: statistics.median(t) / batch * 1e6 for name, t in times.items()}
+
+
+def _clients(url: str, rounds: int, per_round: int) -> dict[str, tuple[float, float]]:
+    """A per-sample caller's client, 1-item `POST /v1/verify` (verdict cached): median wall ms
+    and client CPU ms per request. `RewardClient` (urllib3 underneath) against the same call
+    through httpx, its previous transport, with the same encoding, retry wrapper and parsing."""
+    from tenacity import Retrying
+
+    from mmreward import RewardClient
+    from mmreward.clients._http import _encode
+    from mmreward.verifiers.verdict import Verdict
+
+    items = VERIFY["items"]
+    reward = RewardClient(url)
+    raw = httpx.Client(base_url=url)
+    retry_args = reward._retry_args
+
+    def via_httpx() -> list[Verdict]:
+        for attempt in Retrying(**retry_args):
+            with attempt:
+                answer = raw.post(
+                    "/v1/verify",
+                    content=_encode(VERIFY),
+                    headers={"content-type": "application/json"},
+                )
+                answer.raise_for_status()
+                return [Verdict.model_validate(r) for r in answer.json()["results"]]
+        raise AssertionError("unreachable")
+
+    modes: dict[str, Callable[[], object]] = {
+        "httpx (the previous RewardClient transport)": via_httpx,
+        "RewardClient (urllib3 pool)": lambda: reward.verify(items),
+    }
+    for fn in modes.values():
+        _timed(fn, 50)
+    wall: dict[str, list[float]] = {name: [] for name in modes}
+    cpu = dict.fromkeys(modes, 0.0)
+    for _ in range(rounds):
+        for name, fn in modes.items():
+            start = time.process_time()
+            wall[name].extend(_timed(fn, per_round))
+            cpu[name] += time.process_time() - start
+    reward.close()
+    raw.close()
+    n = rounds * per_round
+    return {name: (statistics.median(wall[name]) * 1e3, cpu[name] / n * 1e3) for name in modes}
 
 
 def _openrlhf(servers: dict[str, str], rounds: int) -> dict[str, float]:
@@ -267,9 +269,9 @@ def main() -> None:
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
-        source = _unpack(args.baseline, Path(tmp) / "before")
-        changed = _unpack(args.after, Path(tmp) / "after") if args.after else None
-        with _server(source) as before, _server(changed) as after:
+        source = unpack(args.baseline, Path(tmp) / "before")
+        changed = unpack(args.after, Path(tmp) / "after") if args.after else None
+        with serve(source) as before, serve(changed) as after:
             servers = {
                 side: (httpx.Client(base_url=url), _RawHTTP(url), pid)
                 for side, (url, pid) in (("before", before), ("after", after))
@@ -278,6 +280,7 @@ def main() -> None:
             for client, sock, _ in servers.values():
                 client.close()
                 sock.close()
+            clients = _clients(after[0], args.rounds, args.per_round)
             openrlhf = _openrlhf({"before": before[0], "after": after[0]}, args.rounds)
             trl = _trl(after[0], args.batch, args.rounds)
         local = [(_in_process(source, 2000), _in_process(changed, 2000)) for _ in range(3)]
@@ -299,6 +302,10 @@ def main() -> None:
             f"| {row} | {lib_b:.2f} | {lib_a:.2f} | {raw_b:.2f} | {raw_a:.2f} "
             f"| {cpu_b:.2f} | {cpu_a:.2f} |"
         )
+    print("\n| per-sample client, 1-item POST /v1/verify | median ms | client CPU ms |")
+    print("|---|---|---|")
+    for name, (median_ms, cpu_ms) in clients.items():
+        print(f"| {name} | {median_ms:.2f} | {cpu_ms:.3f} |")
     print(f"\n| TRL reward function, {args.batch} completions per call | us per item |")
     print("|---|---|")
     for name, us in trl.items():

@@ -141,6 +141,22 @@ def test_without_a_key_the_page_says_so_and_works_once_given(browser, server, ap
     opened.close()
 
 
+def test_the_verify_tab_opens_on_the_math_verifier(page):
+    p = page.page
+    p.wait_for_selector('#verify-scorer option[value="verifier:math"]', state="attached")
+    assert p.input_value("#verify-scorer") == "verifier:math"
+
+
+def test_the_server_tab_is_drawn_before_readiness_answers(page):
+    """/readyz may take seconds; the models and recipes show meanwhile."""
+    p = page.page
+    p.route("**/readyz", lambda route: None)  # never answered during this test
+    page.tab("server")
+    expect(p.locator("#server-ready")).to_have_text(re.compile("^checking /readyz"))
+    expect(p.locator("#server-models")).to_contain_text("prm bundled")
+    p.unroute("**/readyz")
+
+
 def test_verify_marks_the_extracted_answer_inside_the_response(page):
     p = page.page
     p.wait_for_selector('#verify-scorer option[value="verifier:math"]', state="attached")
@@ -217,6 +233,9 @@ def test_verify_recipe_shows_each_component_as_a_bar(page, api):
     assert widths["format"]["text"].startswith("score 1.00 × weight 0.50 = 0.500")
     assert p.inner_text('[data-testid="reward"]') == "reward 0.500"
     assert p.inner_text("#verify-highlight mark.answer") == "8"
+    # A component that adds nothing says why.
+    assert p.inner_text('li[data-component="accuracy"] .component-why') == "not_equal"
+    assert p.query_selector('li[data-component="format"] .component-why') is None
 
 
 # --- PRM ----------------------------------------------------------------------------------
@@ -426,14 +445,48 @@ def test_batch_scores_a_file_in_chunks_and_summarises_it(page, tmp_path):
     assert labelled[2]["reward_verdict"]["status"] == "no_answer"
 
 
-def test_batch_names_the_lines_that_are_not_json(page):
+def test_batch_turns_a_line_that_is_not_json_into_an_error_row(page):
+    """As `mmreward relabel` does: the rest of the paste is scored, the bad lines are error
+    rows naming their line, and the download keeps their text."""
     p = page.page
     page.tab("batch")
+    p.wait_for_selector('#batch-scorer option[value="verifier:math"]', state="attached")
     p.fill("#batch-rows", '{"response": "1", "reference": "1"}\nnot json\n[1, 2]\n')
+    expect(p.locator("#batch-read")).to_have_text("3 rows read.")
+    assert "2 of them will be error rows: line 2: invalid JSON" in p.inner_text("#batch-result")
+    p.select_option("#batch-scorer", "verifier:math")
     p.click("#batch-run")
-    p.wait_for_selector("#batch-result .error")
-    assert p.inner_text("#batch-result") == "Not a JSON object on lines 2, 3."
-    assert p.query_selector("#batch-histogram") is None
+    p.wait_for_selector("#batch-histogram", timeout=WAIT_MS)
+    statuses = dict(
+        p.eval_on_selector_all(
+            "#batch-statuses tbody tr",
+            "trs => trs.map(tr => [tr.dataset.status, Number(tr.cells[1].textContent)])",
+        )
+    )
+    assert statuses == {"ok": 1, "error": 2}
+    failing = p.eval_on_selector_all("#batch-failing li", "lis => lis.map(li => li.textContent)")
+    assert failing[0].startswith("row 2: error: line 2: invalid JSON")
+    assert failing[1] == "row 3: error: line 3: not a JSON object"
+    with p.expect_download() as download:
+        p.click("#batch-download")
+    lines = Path(download.value.path()).read_text().splitlines()
+    assert [json.loads(line).get("_raw_line") for line in lines] == [None, "not json", "[1, 2]"]
+
+
+def test_batch_fields_follow_the_rows_while_the_box_keeps_the_focus(page):
+    p = page.page
+    page.tab("batch")
+    p.click("#batch-rows")
+    p.keyboard.insert_text('{"completion": "so 2", "solution": "2"}')
+    expect(p.locator("#batch-response-field")).to_have_value("completion")
+    assert p.input_value("#batch-reference-field") == "solution"
+    assert p.evaluate("document.activeElement.id") == "batch-rows"
+    p.select_option("#batch-reference-field", "completion")  # a choice survives more typing
+    p.click("#batch-rows")
+    p.keyboard.press("End")
+    p.keyboard.insert_text('\n{"completion": "so 3", "solution": "3", "extra": 1}')
+    expect(p.locator("#batch-read")).to_have_text("2 rows read.")
+    assert p.input_value("#batch-reference-field") == "completion"
 
 
 # --- Server, keyboard, layout, weight -----------------------------------------------------
@@ -445,11 +498,16 @@ def test_server_tab_reads_readiness_models_recipes_and_live_metrics(page, api):
     p = page.page
     page.tab("server")
     p.wait_for_selector("#server-traffic dd", timeout=WAIT_MS)
-    assert p.inner_text("#server-ready") == "ready"
+    expect(p.locator("#server-ready")).to_have_text("ready", timeout=WAIT_MS)
     assert re.search(
         r"prm bundled \(token-cls\) (loaded|on first use)", p.inner_text("#server-models")
     )
     assert "r1v: 0.50 accuracy + 0.50 format" in p.inner_text("#server-recipes")
+    # The bundled models say what they know and how to serve real ones.
+    models = p.inner_text("#server-models")
+    assert "`Compute:` arithmetic chains" in models
+    assert "--prm-format qwen-prm" in models
+    assert "circles, squares and triangles" in models
     since = p.inner_text('[data-metric="Since start"]')
     assert int(since.split(" ")[0]) >= 1
     # The second reading turns the counters into a rate.

@@ -1,4 +1,5 @@
 import textwrap
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -8,6 +9,7 @@ from mmreward.capabilities import CAPABILITIES, CapabilitySpec
 from mmreward.components import ComponentKind
 from mmreward.engine import Engine
 from mmreward.errors import InvalidInputError
+from mmreward.items import RewardItem
 from mmreward.recipes import ComponentScore, RecipeBook, parse_recipe
 from mmreward.service import create_app
 from mmreward.settings import Settings
@@ -126,7 +128,9 @@ def test_user_recipe_with_three_components(client):
     assert late["components"]["accuracy"]["score"] == 0.0
     assert late["reward"] == pytest.approx(-1.0)
     length = estimated["components"]["length"]
-    assert length["details"] == {"length": 15, "length_source": "estimated_chars"}  # 58 chars / 4
+    assert length["details"]["length"] == 15  # 58 chars / 4
+    assert length["details"]["length_source"] == "estimated_chars"
+    assert length["details"]["note"].startswith("a penalty: 0 up to")
     assert estimated["components"]["accuracy"]["score"] == 1.0  # 45 vs 45.5: 1.1% off
     assert first["components"]["length"]["details"]["length_source"] == "given"
     assert set(first["components"]) == {"accuracy", "layout", "length"}
@@ -228,3 +232,18 @@ def test_a_user_recipe_replaces_a_builtin_of_the_same_name(tmp_path):
 def test_a_missing_recipes_directory_is_an_error(tmp_path):
     with pytest.raises(InvalidInputError, match="does not exist"):
         RecipeBook.load([tmp_path / "missing"])
+
+
+def test_the_readme_geo_recipe_can_score_one(tmp_path):
+    """The example in README.md: a right answer in the right layout earns the whole 1.0 (its
+    length penalty takes no share), and a long one loses to the penalty."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = readme.split("# recipes/geo.yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "geo.yaml").write_text(block)
+    with Engine(Settings(sandbox_workers=1, recipes_dir=tmp_path)) as engine:
+        right = RewardItem(response="<think>2+2</think><answer>4</answer>", reference="4")
+        long = right.model_copy(update={"response_length": 3840})
+        best, penalised = engine.reward("geo", [right, long])
+    assert best.reward == pytest.approx(1.0)
+    assert penalised.reward == pytest.approx(0.5)  # 1.0 - (3840 - 3584) / 512
+    assert "never adds reward" in best.components["length"].details["note"]

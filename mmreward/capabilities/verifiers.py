@@ -88,7 +88,11 @@ async def _length(
     for item in items:
         length = response_length(item.response, item.response_length, params.chars_per_token)
         penalty = overlong_penalty(length.tokens, params.max_len, params.cache_len)
-        details = {"length": length.tokens, "length_source": length.source}
+        details: dict[str, Any] = {"length": length.tokens, "length_source": length.source}
+        details["note"] = (
+            f"a penalty: 0 up to {params.max_len - params.cache_len} tokens, "
+            f"down to -1 at {params.max_len}; it never adds reward"
+        )
         scores.append(ComponentScore(score=penalty, details=details))
     return scores
 

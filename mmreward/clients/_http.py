@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 import httpx
+import urllib3
 from pydantic import BaseModel
 from tenacity import (
     AsyncRetrying,
@@ -75,6 +76,30 @@ def _auth(api_key: str | None) -> dict[str, str]:
     return {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
 
+def _status_error(answer: urllib3.BaseHTTPResponse, url: str) -> httpx.HTTPStatusError:
+    """The error httpx raises for this answer, with its status, headers and body."""
+    request = httpx.Request("POST", url)
+    response = httpx.Response(
+        answer.status, headers=list(answer.headers.items()), content=answer.data, request=request
+    )
+    return httpx.HTTPStatusError(
+        f"{answer.status} answer from {url}: {answer.data[:500]!r}",
+        request=request,
+        response=response,
+    )
+
+
+def _transport_error(error: urllib3.exceptions.HTTPError, url: str) -> httpx.TransportError:
+    """The httpx transport error of the same kind (connect, timeout, broken connection)."""
+    request = httpx.Request("POST", url)
+    kind: type[httpx.TransportError] = httpx.NetworkError
+    if isinstance(error, urllib3.exceptions.NewConnectionError):
+        kind = httpx.ConnectError
+    elif isinstance(error, urllib3.exceptions.TimeoutError):
+        kind = httpx.ReadTimeout
+    return kind(f"{type(error).__name__}: {error}", request=request)
+
+
 class _Base:
     def __init__(self, retries: int) -> None:
         self._retry_args: dict[str, Any] = {
@@ -86,7 +111,13 @@ class _Base:
 
 
 class RewardClient(_Base):
-    """Blocking client; one connection pool per instance, safe to share across threads."""
+    """Blocking client; one connection pool per instance, safe to share across threads.
+
+    It speaks HTTP through urllib3's pool rather than httpx: a per-sample caller pays the
+    client's CPU once per sample, and urllib3 took ~0.5 ms less of it per request
+    (`bench/request_overhead.py`). Errors still surface as httpx's (`HTTPStatusError` for a
+    4xx/5xx answer, `TransportError` for a connection that failed), as they always did.
+    """
 
     def __init__(
         self,
@@ -97,15 +128,26 @@ class RewardClient(_Base):
         retries: int = 3,
     ) -> None:
         super().__init__(retries)
-        self._http = httpx.Client(base_url=base_url, timeout=timeout, headers=_auth(api_key))
+        self._base = base_url.rstrip("/")
+        self._headers = {**_JSON, **_auth(api_key)}
+        self._http = urllib3.PoolManager(
+            maxsize=16, retries=False, timeout=urllib3.Timeout(total=timeout)
+        )
 
     def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """POST JSON with retries; 4xx other than 429 raise `httpx.HTTPStatusError` at once."""
         for attempt in Retrying(**self._retry_args):
             with attempt:
-                response = self._http.post(path, content=_encode(body), headers=_JSON)
-                response.raise_for_status()
-                result: dict[str, Any] = response.json()
+                url = self._base + path
+                try:
+                    answer = self._http.request(
+                        "POST", url, body=_encode(body), headers=self._headers
+                    )
+                except urllib3.exceptions.HTTPError as error:
+                    raise _transport_error(error, url) from error
+                if answer.status >= 400:
+                    raise _status_error(answer, url)
+                result: dict[str, Any] = json.loads(answer.data)
                 return result
         raise AssertionError("unreachable")
 
@@ -132,7 +174,7 @@ class RewardClient(_Base):
         return _results(Verdict, self.post(GROUNDING, {"items": as_json(items)}))
 
     def close(self) -> None:
-        self._http.close()
+        self._http.clear()
 
     def __enter__(self) -> RewardClient:
         return self

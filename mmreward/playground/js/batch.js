@@ -16,35 +16,41 @@ const EXAMPLE_ROWS = [
 let rows = [];
 let controller = null;
 
+// A line that is not a JSON object stays a row, as `mmreward relabel` keeps it: its text in
+// `_raw_line` and an error result naming the line, so one bad line never rejects the paste.
+const BAD = new WeakMap();
+
 export function parseRows(text) {
   const parsed = [];
-  const bad = [];
   text.split("\n").forEach((line, i) => {
     if (!line.trim()) return;
+    let row;
+    let reason = null;
     try {
-      const row = JSON.parse(line);
+      row = JSON.parse(line);
       if (typeof row !== "object" || row === null || Array.isArray(row))
-        throw new Error("not an object");
-      parsed.push(row);
-    } catch {
-      bad.push(i + 1);
+        reason = `line ${i + 1}: not a JSON object`;
+    } catch (err) {
+      reason = `line ${i + 1}: invalid JSON (${err.message})`;
     }
+    if (reason) {
+      row = { _raw_line: line };
+      BAD.set(row, reason);
+    }
+    parsed.push(row);
   });
-  if (bad.length) {
-    const shown = bad.slice(0, 5).join(", ");
-    throw new Error(
-      `Not a JSON object on line${bad.length > 1 ? "s" : ""} ${shown}${bad.length > 5 ? ", ..." : ""}.`,
-    );
-  }
   return parsed;
 }
+
+export const badReason = (row) => BAD.get(row) || null;
 
 function guess(keys, names) {
   return keys.find((k) => names.includes(k.toLowerCase())) || "";
 }
 
 function fillFields() {
-  const keys = [...new Set(rows.slice(0, 50).flatMap((r) => Object.keys(r)))];
+  const good = rows.filter((r) => !BAD.has(r)).slice(0, 50);
+  const keys = [...new Set(good.flatMap((r) => Object.keys(r)))];
   const pick = {
     "#batch-response-field": guess(keys, ["response", "completion", "output", "prediction"]),
     "#batch-reference-field": guess(keys, [
@@ -59,8 +65,10 @@ function fillFields() {
   for (const [id, chosen] of Object.entries(pick)) {
     const select = $(id);
     const none = id === "#batch-response-field" ? [] : [h("option", { value: "", text: "(none)" })];
+    const previous = select.value;
     fill(select, ...none, ...keys.map((k) => h("option", { value: k, text: k })));
-    select.value = chosen || (none.length ? "" : keys[0] || "");
+    // A field the user picked stays picked while the rows are edited.
+    select.value = keys.includes(previous) ? previous : chosen || (none.length ? "" : keys[0] || "");
   }
 }
 
@@ -240,16 +248,28 @@ export function initBatch() {
   }
 
   function read() {
-    try {
-      rows = parseRows(text.value);
-      fillFields();
-      fill(out, h("p", { text: `${rows.length} rows read.` }));
-    } catch (err) {
-      rows = [];
-      showError(out, err);
-    }
+    rows = parseRows(text.value);
+    fillFields();
+    const bad = rows.map(badReason).filter(Boolean);
+    fill(
+      out,
+      h("p", { id: "batch-read", text: `${rows.length} rows read.` }),
+      bad.length
+        ? h("p", {
+            class: "hint",
+            text: `${bad.length} of them will be error rows: ${bad.slice(0, 3).join("; ")}${bad.length > 3 ? "; ..." : ""}`,
+          })
+        : null,
+    );
   }
 
+  // The field selectors follow the rows as they are typed or pasted, not only on leaving
+  // the box; reading waits for a pause in typing.
+  let pending = null;
+  text.addEventListener("input", () => {
+    clearTimeout(pending);
+    pending = setTimeout(read, 250);
+  });
   text.addEventListener("change", read);
   $("#batch-file").addEventListener(
     "change",
@@ -270,6 +290,7 @@ export function initBatch() {
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    clearTimeout(pending);
     read();
     if (!rows.length) return;
     const fields = {
@@ -291,18 +312,29 @@ export function initBatch() {
     try {
       for (let from = 0; from < rows.length; from += chunk) {
         const part = rows.slice(from, from + chunk);
+        const good = part.filter((r) => !BAD.has(r));
         const started = performance.now();
+        let scored;
         try {
-          results.push(
-            ...(await scoreChunk(
-              scorer,
-              part.map((r) => itemOf(r, fields)),
-              controller.signal,
-            )),
-          );
+          scored = good.length
+            ? await scoreChunk(
+                scorer,
+                good.map((r) => itemOf(r, fields)),
+                controller.signal,
+              )
+            : [];
         } catch (err) {
           if (err.name === "AbortError") throw err;
-          results.push(...part.map(() => ({ error: err.message, reward: 0 })));
+          scored = good.map(() => ({ error: err.message, reward: 0 }));
+        }
+        let next = 0;
+        for (const row of part) {
+          const reason = badReason(row);
+          results.push(
+            reason
+              ? { reward: 0, correct: null, status: "error", reason, components: {} }
+              : scored[next++],
+          );
         }
         timings.push({ from, to: from + part.length, ms: performance.now() - started });
         progress.value = results.length;

@@ -103,7 +103,10 @@ export function fillScorers(select, catalog) {
     ),
   );
   select.replaceChildren(verifiers, recipes);
-  if ([...select.options].some((o) => o.value === previous)) select.value = previous;
+  const values = [...select.options].map((o) => o.value);
+  // The first scorer offered is `math`: the one most users come to try.
+  if (values.includes(previous)) select.value = previous;
+  else if (values.includes("verifier:math")) select.value = "verifier:math";
 }
 
 // Keep a scorer select in step with the server's catalogue, also after a new API key.

@@ -35,6 +35,10 @@ function modelsCard(models) {
           h("strong", { text: m.role }),
           ` ${m.name}${m.format ? ` (${m.format})` : ""} `,
           h("span", { class: `model-state ${m.state.replaceAll(" ", "-")}`, text: m.state }),
+          // A bundled model is a small demonstration of a narrow domain: say which, and how
+          // to serve a real one, where the user looks.
+          m.domain ? h("p", { class: "hint model-domain", text: `A ${m.domain}.` }) : null,
+          m.real_model ? h("p", { class: "hint", text: `A real model: ${m.real_model}.` }) : null,
         ),
       ),
     ),
@@ -113,32 +117,31 @@ export function initServer() {
     }
   }
 
+  // Everything but readiness answers at once; /readyz may take seconds (models loading, a
+  // sandbox round trip), so the tab is drawn first and the readiness line filled in after.
   async function open() {
-    const [ready, models, catalog] = await Promise.all([
-      readiness(),
-      api("v1/models").catch((e) => e),
-      loadCatalog().catch((e) => e),
-    ]);
+    const readyLine = h("p", {
+      id: "server-ready",
+      class: "pending",
+      text: "checking /readyz (models loaded, a job through the sandbox)...",
+    });
+    const modelsSlot = h("div", {}, card("Models", h("p", { text: "loading..." })));
+    const recipesSlot = h("div", {}, card("Recipes and verifiers", h("p", { text: "loading..." })));
     const [traffic, list] = trafficCard();
     dl = list;
-    fill(
-      out,
-      card(
-        "Readiness",
-        h("p", {
-          id: "server-ready",
-          class: ready.ready ? "good" : "bad",
-          text: ready.ready ? ready.text : `not ready: ${ready.text}`,
-        }),
-      ),
-      models instanceof Error
-        ? card("Models", h("p", { class: "error", text: models.message }))
-        : modelsCard(models),
-      catalog instanceof Error
-        ? card("Recipes", h("p", { class: "error", text: catalog.message }))
-        : recipesCard(catalog),
-      traffic,
+    fill(out, card("Readiness", readyLine), modelsSlot, recipesSlot, traffic);
+    api("v1/models").then(
+      (models) => fill(modelsSlot, modelsCard(models)),
+      (e) => fill(modelsSlot, card("Models", h("p", { class: "error", text: e.message }))),
     );
+    loadCatalog().then(
+      (catalog) => fill(recipesSlot, recipesCard(catalog)),
+      (e) => fill(recipesSlot, card("Recipes", h("p", { class: "error", text: e.message }))),
+    );
+    readiness().then((ready) => {
+      readyLine.className = ready.ready ? "good" : "bad";
+      readyLine.textContent = ready.ready ? ready.text : `not ready: ${ready.text}`;
+    });
     previous = null;
     await poll();
     clearInterval(timer);

@@ -71,6 +71,17 @@ export function verdictView(verdict, response, rewardLabel = "reward") {
   );
 }
 
+// Why a component adds nothing: its error, a verdict that is not `ok`, or the note of a
+// component that never adds reward (the length penalty).
+function componentWhy(c) {
+  const d = c.details || {};
+  if (d.error) return d.error;
+  if (d.status && d.status !== "ok") return `${d.status}: ${d.reason || ""}`;
+  if (c.score <= 0 && d.note) return d.note;
+  if (c.score <= 0 && d.reason) return d.reason;
+  return "";
+}
+
 function componentBars(result) {
   const components = Object.entries(result.components);
   const totalWeight = components.reduce((sum, [, c]) => sum + Math.abs(c.weight), 0) || 1;
@@ -86,6 +97,7 @@ function componentBars(result) {
         `${(Math.max(0, Math.min(1, c.score)) * 100).toFixed(1)}%`,
       );
       const inner = c.details && c.details.status ? ` · ${c.details.status}` : "";
+      const why = componentWhy(c);
       return h(
         "li",
         { class: "component", "data-component": name },
@@ -95,6 +107,7 @@ function componentBars(result) {
           class: "numbers",
           text: `score ${fmt(c.score, 2)} × weight ${fmt(c.weight, 2)} = ${fmt(c.weighted, 3)}${inner}`,
         }),
+        why ? h("span", { class: "hint component-why", text: why }) : null,
       );
     }),
   );
