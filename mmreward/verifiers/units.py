@@ -360,9 +360,9 @@ def unit_after(text: str) -> Unit | None:
     if words is None or not _UNIT_LIKE.search(words.group()):
         return None
     parts = words.group().split()
-    if parts and parts[0].lower().rstrip(".") in ("degree", "degrees", "deg", "°"):
-        if len(parts) == 1 or parts[1].lower() not in _TEMPERATURES:
-            return Unit("angle", "degree", parts[0])  # `12 degrees`: an angle, not a noun
+    angle = parts and parts[0].lower().rstrip(".") in ("degree", "degrees", "deg", "°")
+    if angle and (len(parts) == 1 or parts[1].lower() not in _TEMPERATURES):
+        return Unit("angle", "degree", parts[0])  # `12 degrees`: an angle, not a noun
     for size in range(min(len(parts), 3), 0, -1):
         _, unit = split_unit("1 " + " ".join(parts[:size]).rstrip("."))
         if unit is not None and (unit.kind != "noun" or size == 1):
