@@ -1,6 +1,6 @@
 """Load test on loopback: ordinary items keep their latency while hostile items and faults happen.
 
-Starts a real redis-server and `uvicorn --factory mmreward.service.app:create_app` (Redis cache
+Starts a real redis-server and the app under uvicorn with `mmreward serve`'s protocol (Redis cache
 on), then runs `--clients` bounded asyncio clients (aiohttp), each sending one request after the
 other over mixed endpoints (verify, reward recipe, OpenRLHF /get_reward), two phases in one run:
 
@@ -191,10 +191,14 @@ def start_server(
     env = dict(os.environ)
     # As `mmreward serve` does: models load at start-up and /readyz waits for them.
     env.update(MMREWARD_REDIS_URL=redis_url, MMREWARD_PORT=str(port), MMREWARD_PRELOAD_MODELS="1")
-    command = [sys.executable, "-m", "uvicorn", "--factory", "mmreward.service.app:create_app"]
-    command += ["--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
-    # Idle connections: the client lets go first, so no request meets a closing socket.
-    command += ["--timeout-keep-alive", "30"]
+    # The protocol `mmreward serve` runs (uvicorn's h11 with a header timeout). Idle
+    # connections are kept 30 s: the client lets go first, so no request meets a closing socket.
+    run = (
+        "import uvicorn; from mmreward.service.server import HeaderTimeoutProtocol; "
+        "uvicorn.run('mmreward.service.app:create_app', factory=True, host='127.0.0.1', "
+        f"port={port}, log_level='warning', timeout_keep_alive=30, http=HeaderTimeoutProtocol)"
+    )
+    command = [sys.executable, "-c", run]
 
     def pin() -> None:
         if cores:

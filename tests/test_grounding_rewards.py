@@ -154,3 +154,22 @@ def test_reference_shapes():
     ):
         with pytest.raises(BadReferenceError):
             reference_objects(bad, SHAPES)
+
+
+def test_box_matching_is_bounded_per_item():
+    """64 answered boxes against 1,000 reference circles: refused for that item, not 64,000
+    IoUs; 64 against 64 is matched as usual."""
+    from mmreward.grounding.rewards import MAX_MATCH_PAIRS
+
+    answer = ", ".join(f"[{i}, {i}, {i + 10}, {i + 10}]" for i in range(64))
+    many = [Observed("circle", (j, j, j + 10, j + 10), None) for j in range(1000)]
+    refused = grounding_reward(
+        answer, "the circles", many, SHAPES, image_size=(2048, 2048), source="t"
+    )
+    assert refused.status == "error"
+    assert f"at most {MAX_MATCH_PAIRS} pairs" in refused.reason
+    fits = grounding_reward(
+        answer, "the circles", many[:64], SHAPES, image_size=(2048, 2048), source="t"
+    )
+    assert fits.status == "ok"
+    assert fits.reward == pytest.approx(1.0)

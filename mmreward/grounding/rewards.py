@@ -40,6 +40,10 @@ GroundingMode = Literal["auto", "best", "matched"]
 UnverifiablePolicy = Literal["unconfirmed", "ignore"]
 MATCH_IOU = 0.5
 """Visual-RFT's matching threshold, and the IoU at which a box counts as `correct`."""
+MAX_MATCH_PAIRS = 4096
+"""Answered boxes x target boxes one item may match (64 x 64): matching walks every pair in
+Python, and 64 answered boxes against a 1,000-object reference took ~0.1 s per item, over a
+minute of CPU for one request of such items."""
 
 
 @dataclass(frozen=True)
@@ -255,6 +259,12 @@ def grounding_reward(
             details=details,
         )
     gt = [t.box for t in candidates if t.box is not None]
+    if len(boxes) * len(gt) > MAX_MATCH_PAIRS:
+        return Verdict.failed(
+            "error",
+            f"{len(boxes)} answered boxes x {len(gt)} {cls or 'object'} boxes to match: at most "
+            f"{MAX_MATCH_PAIRS} pairs per item",
+        )
     best_target = max(range(len(gt)), key=lambda j: iou(boxes[0], gt[j]))
     best = iou(boxes[0], gt[best_target])
     matched, pairs = matched_iou(boxes, gt)
