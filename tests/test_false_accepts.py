@@ -385,3 +385,24 @@ def test_ruling_out_other_letters_keeps_the_chosen_one(response, reference):
 )
 def test_chart_angles_temperatures_and_percent_against_units(response, reference, correct):
     assert verify("chart", response, reference).correct is correct
+
+
+@pytest.mark.parametrize(
+    ("response", "reference", "correct"),
+    [
+        ("\\boxed{1 \\text{ hour } 30 \\text{ minutes}}", "90 \\text{ minutes}", True),
+        ("\\boxed{1 \\text{ hour } 20 \\text{ minutes}}", "90 \\text{ minutes}", False),
+        ("\\boxed{1.5 \\text{ hours}}", "1 \\text{ hour } 30 \\text{ minutes}", True),
+        ("\\boxed{5 ft 3 in}", "63 inches", True),
+        ("\\boxed{2\\text{ h}\\ 30\\text{ min}}", "150 \\text{ min}", True),
+    ],
+)
+def test_compound_quantities_add_up_in_the_last_unit(response, reference, correct):
+    assert judge(response, reference).correct is correct
+
+
+def test_evaluated_judges_the_answer_as_written_before_unit_conversion():
+    assert judge("\\boxed{500 \\text{ cm}}", "5 \\text{ m}", evaluated=True).correct is True
+    assert judge("\\boxed{5 \\text{ m}}", "5", evaluated=True).correct is True
+    verdict = judge("\\boxed{2+3 \\text{ m}}", "5 \\text{ m}", evaluated=True)
+    assert verdict.reason == "not_evaluated"

@@ -114,7 +114,7 @@ def verify_math(
     if len(answer) > MAX_ANSWER_CHARS:
         return Verdict.failed("error", "answer_too_long", extracted=answer[:200], marker=marker)
     value, ans_unit = split_unit(answer)
-    ans_text = normalize(value)
+    ans_text = written = normalize(value)
     if ans_unit is not None and ans_unit.kind == "angle":
         ans_text = in_degrees(ans_text, ans_unit)
     elif ans_unit is not None and ref_unit is not None and ref_unit.kind != "angle":
@@ -148,7 +148,7 @@ def verify_math(
     except LatexError:
         ans_node = None
 
-    if evaluated and ans_node is None and is_plain_number(ref_node):
+    if evaluated and is_plain_number(ref_node) and not _written_plain(written, ans_node):
         return Verdict.judged(False, answer, "not_evaluated", marker=marker, via="text")
     if ref_node is None or ans_node is None:
         if isinstance(ref_node, Text):
@@ -161,8 +161,6 @@ def verify_math(
             fallback=_timed_out(answer, marker),
         )
 
-    if evaluated and is_plain_number(ref_node) and not is_plain_number(final_value(ans_node)):
-        return Verdict.judged(False, answer, "not_evaluated", marker=marker, via="text")
     try:
         check_magnitude(ans_node)
     except TooLargeError as error:
@@ -321,6 +319,17 @@ def is_plain_number(node: Node | None) -> bool:
         case Div(Num(num, None), Num(den, None)):
             return num.denominator == den.denominator == 1
     return False
+
+
+def _written_plain(written: str, parsed: Node | None) -> bool:
+    """Whether the answer as written (before any unit conversion) is a plain number."""
+    if parsed is None:
+        return False
+    try:
+        node = parse_answer(written)
+    except LatexError:
+        return False
+    return is_plain_number(final_value(node))
 
 
 def final_value(node: Node) -> Node:

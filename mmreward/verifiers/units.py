@@ -128,6 +128,7 @@ _CURRENCY_LEAD = re.compile(
 )
 _TRAILING_SPACE = re.compile(r"(?:\s|\\[,;:! ]|~|\\q?quad)+$")
 _WHOLLY_TEXT = re.compile(r"\s*\\(?:text|mathrm|mbox|textrm)\s*\{\s*([-0-9.][^{}]*)\}\s*")
+_LAST_NUMBER = re.compile(r"(?<![\w.])[0-9]+(?:\.[0-9]+)?\s*$")
 _UNIT_LIKE = re.compile(r"[a-zA-Zμ°€£¥₹¢$]")
 _COMMANDS = re.compile(
     r"\\(?!text|mathrm|mbox|textrm|textnormal|textit|operatorname|rm\b)[a-zA-Z]+"
@@ -182,7 +183,25 @@ def split_unit(answer: str) -> tuple[str, Unit | None]:
         if tail is not None and tail.kind != "currency":
             return answer, None  # `$5 apples`: not an amount of money we can read
         return rest, Unit("currency", currency, lead.group().strip(), Fraction(scale))
-    return _split_tail(answer)
+    value, unit = _split_tail(answer)
+    if unit is not None and unit.kind == "physical":
+        return _compound(value, unit)
+    return value, unit
+
+
+def _compound(value: str, unit: Unit) -> tuple[str, Unit]:
+    """`1 \\text{ hour } 30 \\text{ minutes}`, `5 ft 3 in`: the parts, in the last unit."""
+    last = _LAST_NUMBER.search(value)
+    if last is None or last.start() == 0:
+        return value, unit
+    head, head_unit = _split_tail(_TRAILING_SPACE.sub("", value[: last.start()]))
+    if head_unit is None or head_unit.kind != "physical" or not _PLAIN_NUMBER.fullmatch(head):
+        return value, unit
+    factor = _factor(head_unit.key, unit.key)
+    if factor is None or factor <= 1:
+        return value, unit  # only larger units first, as durations and lengths are written
+    whole = f"{head.strip()}\\cdot\\frac{{{factor.numerator}}}{{{factor.denominator}}}"
+    return f"{whole} + {last.group().strip()}", unit
 
 
 def _split_tail(answer: str) -> tuple[str, Unit | None]:
