@@ -214,7 +214,8 @@ def _openrlhf(servers: dict[str, str], rounds: int) -> dict[str, float]:
 
     args = (GET_REWARD["query"], GET_REWARD["prompts"], GET_REWARD["labels"])
     executors = {
-        side: SingleTurnAgentExecutor(f"{url}/get_reward") for side, url in servers.items()
+        side: SingleTurnAgentExecutor(f"{url}/get_reward?verifier=math")
+        for side, url in servers.items()
     }
 
     async def timed(executor: Any) -> float:
