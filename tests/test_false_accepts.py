@@ -406,3 +406,15 @@ def test_evaluated_judges_the_answer_as_written_before_unit_conversion():
     assert judge("\\boxed{5 \\text{ m}}", "5", evaluated=True).correct is True
     verdict = judge("\\boxed{2+3 \\text{ m}}", "5 \\text{ m}", evaluated=True)
     assert verdict.reason == "not_evaluated"
+
+
+@pytest.mark.parametrize(
+    ("response", "reference", "correct"),
+    [
+        ("\\boxed{\\sqrt{(x-3)(x+3)}}", "\\sqrt{x^2-9}", True),
+        ("\\boxed{\\sqrt{(x-3)(x+4)}}", "\\sqrt{x^2-9}", False),
+        ("\\boxed{2\\ln x}", "\\ln x^2", True),
+    ],
+)
+def test_expressions_real_almost_nowhere_compare_as_complex_functions(response, reference, correct):
+    assert judge(response, reference).correct is correct
