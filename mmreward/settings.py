@@ -37,8 +37,7 @@ class Settings(BaseSettings):
     sandbox_timeout_s: float = Field(
         2.0,
         gt=0,
-        description="CPU seconds per sympy item (and 10x that in wall-clock time not spent "
-        "waiting for a CPU)",
+        description="CPU seconds per sympy item (and 10x that asleep, for a job that sleeps)",
     )
     sandbox_memory_mb: int = Field(1024, ge=128, description="address-space limit per worker")
     sandbox_fast_budget_s: float = Field(

@@ -5,8 +5,8 @@ loop inside sympy/gmpy holds the GIL for good. A process can always be killed.
 
 A verdict depends on the item alone, never on load: an item waits for a worker for as long as
 its request allows (its `Ticket`'s deadline; in-process callers have none), and `timeout` means
-only that the item used its own budget: `timeout_s` of CPU time, or `wall_factor` times that of
-wall-clock time *not* spent waiting for a CPU (a job sleeping on its own account). An item whose
+only that the item used its own budget: `timeout_s` of CPU time, or `wall_factor` times that
+asleep of its own accord (not waiting for a CPU or the disk, which load decides). An item whose
 request ended first is `deadline` (or `error` when its caller went away): no verdict at all.
 
 Why two lanes: nearly every item needs milliseconds, a few need seconds and some never end. An
@@ -369,12 +369,12 @@ class Sandbox:
                     self._memory.add(job.key)
                 self._count_timeout()
                 self._kill(worker, self._timed_out(job.deferred, self._own_timeout_reason()))
-            elif worker.job_own_seconds(now) >= self.wall_limit_s:
+            elif worker.job_slept_seconds(now) >= self.wall_limit_s:
                 # Not remembered: a job that sleeps may not sleep next time.
                 self._count_timeout()
                 reason = (
-                    f"evaluation took over {self.wall_limit_s:g}s of wall-clock time besides "
-                    f"waiting for a CPU ({worker.job_cpu_seconds():.1f}s of CPU)"
+                    f"evaluation slept over {self.wall_limit_s:g}s "
+                    f"({worker.job_cpu_seconds():.1f}s of CPU)"
                 )
                 self._kill(worker, self._timed_out(job.deferred, reason))
 

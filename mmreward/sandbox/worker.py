@@ -62,7 +62,8 @@ class Worker:
     """Running an item past the fast budget; such a worker is retired when the item ends."""
     started: float = 0.0
     cpu_at_start: float = 0.0
-    delay_at_start: float = 0.0
+    slept: float = 0.0
+    checked: float = 0.0
     spawned: float = field(default_factory=time.monotonic)
 
     @property
@@ -70,32 +71,33 @@ class Worker:
         assert self.process.pid is not None
         return self.process.pid
 
-    def cpu_seconds(self) -> float:
-        """User + system CPU time of the process so far (0 when it is already gone)."""
+    def _stat(self) -> list[bytes]:
+        """The fields of /proc/<pid>/stat after the command name (empty when it is gone)."""
         try:
             with open(f"/proc/{self.pid}/stat", "rb") as stat:
-                fields = stat.read().rsplit(b")", 1)[1].split()
+                return stat.read().rsplit(b")", 1)[1].split()
         except OSError:
-            return 0.0
-        return (int(fields[11]) + int(fields[12])) * _TICK_S
+            return []
 
-    def run_delay_seconds(self) -> float:
-        """Seconds the process spent runnable but waiting for a CPU (0 where not reported)."""
-        try:
-            with open(f"/proc/{self.pid}/schedstat", "rb") as stat:
-                return int(stat.read().split()[1]) / 1e9
-        except (OSError, IndexError, ValueError):
-            return 0.0
+    def cpu_seconds(self) -> float:
+        """User + system CPU time of the process so far (0 when it is already gone)."""
+        fields = self._stat()
+        return (int(fields[11]) + int(fields[12])) * _TICK_S if fields else 0.0
 
     def mark_start(self, now: float) -> None:
-        self.started = now
+        self.started = self.checked = now
         self.cpu_at_start = self.cpu_seconds()
-        self.delay_at_start = self.run_delay_seconds()
+        self.slept = 0.0
 
     def job_cpu_seconds(self) -> float:
         return self.cpu_seconds() - self.cpu_at_start
 
-    def job_own_seconds(self, now: float) -> float:
-        """Wall-clock time of the job less the time it waited for a CPU: computing or sleeping
-        on its own account, whatever the machine's load."""
-        return now - self.started - (self.run_delay_seconds() - self.delay_at_start)
+    def job_slept_seconds(self, now: float) -> float:
+        """Time the job spent asleep of its own accord (state S), sampled at each check: not
+        computing, not waiting for a CPU, not waiting for the disk (state D), whose length is
+        the machine's load, not the item's."""
+        fields = self._stat()
+        if fields and fields[0] == b"S":
+            self.slept += now - self.checked
+        self.checked = now
+        return self.slept
