@@ -418,3 +418,16 @@ def test_evaluated_judges_the_answer_as_written_before_unit_conversion():
 )
 def test_expressions_real_almost_nowhere_compare_as_complex_functions(response, reference, correct):
     assert judge(response, reference).correct is correct
+
+
+@pytest.mark.parametrize(
+    ("response", "reference", "correct"),
+    [
+        ("\\boxed{\\emptyset}", "\\text{no solutions}", True),
+        ("\\boxed{\\text{no solution}}", "\\emptyset", True),
+        ("\\boxed{\\{1\\}}", "\\text{no solution}", False),
+        ("\\boxed{\\emptyset}", "\\text{all real numbers}", False),
+    ],
+)
+def test_the_empty_set_is_no_solution(response, reference, correct):
+    assert judge(response, reference).correct is correct

@@ -58,7 +58,7 @@ from mmreward.verifiers.numbers import (
     readings,
     written_tolerance,
 )
-from mmreward.verifiers.wording import same_wording
+from mmreward.verifiers.wording import canonical_wording, same_wording
 
 DIGITS = 60
 _RELATIVE_EPS = mpmath.mpf(10) ** -40
@@ -186,7 +186,7 @@ def equivalent(ref: Node, ans: Node, leaves: Leaves) -> Match:
     if isinstance(ref, Text) or isinstance(ans, Text):
         same = (
             isinstance(ref, Text) and isinstance(ans, Text) and same_wording(ref.value, ans.value)
-        )
+        ) or no_solution(ref, ans)
         return Match(same, "equal" if same else "text_mismatch")
     if isinstance(ref, Relation) and isinstance(ans, Relation) and ref.ops == ans.ops == ("=",):
         same = _same_equation(ref, ans, leaves)
@@ -225,6 +225,19 @@ def equivalent(ref: Node, ans: Node, leaves: Leaves) -> Match:
         return Match(False, "shape_mismatch")
     same = _same(ref, ans, leaves)
     return Match(same, "equal" if same else "not_equal")
+
+
+_EMPTY_SET = Seq("set", ())
+
+
+def no_solution(ref: Node, ans: Node) -> bool:
+    """`\\emptyset` and "no solution" say the same."""
+    text, other = (ref, ans) if isinstance(ref, Text) else (ans, ref)
+    return (
+        other == _EMPTY_SET
+        and isinstance(text, Text)
+        and canonical_wording(text.value) == canonical_wording("no solution")
+    )
 
 
 def _same(ref: Node, ans: Node, leaves: Leaves) -> bool:

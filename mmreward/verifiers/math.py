@@ -47,6 +47,7 @@ from mmreward.verifiers.compare import (
     Undecided,
     equivalent,
     has_big_operator,
+    no_solution,
 )
 from mmreward.verifiers.deferred import Deferred
 from mmreward.verifiers.extract import extract_final_answer, sentence_value
@@ -171,6 +172,7 @@ def verify_math(
         )
     if isinstance(ref_node, Text) or isinstance(ans_node, Text):
         same = same_wording(text_form(ref_text), text_form(ans_text))
+        same = same or no_solution(ref_node, ans_node)
         reason = "same_text" if same else "text_mismatch"
         return Verdict.judged(same, answer, reason, marker=marker, via="text")
     if _mentions_big_operator(ref_text, ans_text) and (
