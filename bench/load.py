@@ -108,11 +108,11 @@ def ordinary(rng: random.Random, n: int) -> Request:
     return "get_reward", "/get_reward?verifier=math", body
 
 
-RUNAWAYS = [
-    "\\int_0^1 e^{x^2}\\sin(x^{%d})\\,dx",
-    "\\int_0^{\\pi} \\frac{x\\sin x}{%d+\\cos^2 x}dx",
+RUNAWAYS = [  # each runs until the sandbox stops it (integrals that once did are now judged)
     "\\sum_{k=1}^{\\infty} \\frac{\\sin(k)}{k^{2}+\\ln(%d k)}",
-    "x^{2}+\\int_{0}^{x} e^{t^{2}}\\cos(%d t)\\,dt",
+    "\\sum_{k=1}^{\\infty} \\frac{\\cos(k)}{k^{2}+\\ln(%d k)}",
+    "\\sum_{k=1}^{\\infty} \\frac{\\sin(%d k)}{k^{3}+\\ln(k+1)}",
+    "\\prod_{k=2}^{\\infty} \\left(1+\\frac{\\sin(k)}{k^{2}+%d}\\right)",
 ]
 
 
