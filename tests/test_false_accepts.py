@@ -431,3 +431,16 @@ def test_expressions_real_almost_nowhere_compare_as_complex_functions(response, 
 )
 def test_the_empty_set_is_no_solution(response, reference, correct):
     assert judge(response, reference).correct is correct
+
+
+@pytest.mark.parametrize(
+    ("response", "reference", "correct"),
+    [
+        ("\\boxed{e^{-200}}", "0", False),
+        ("\\boxed{0}", "e^{-300}", False),
+        ("\\boxed{\\sin(\\pi)}", "0", True),
+        ("\\boxed{\\sin(2\\pi) + \\cos(\\pi/2)}", "0", True),
+    ],
+)
+def test_a_tiny_value_is_not_zero_but_rounding_noise_is(response, reference, correct):
+    assert judge(response, reference).correct is correct
