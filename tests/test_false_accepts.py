@@ -444,3 +444,16 @@ def test_the_empty_set_is_no_solution(response, reference, correct):
 )
 def test_a_tiny_value_is_not_zero_but_rounding_noise_is(response, reference, correct):
     assert judge(response, reference).correct is correct
+
+
+@pytest.mark.parametrize(
+    ("response", "reference", "correct"),
+    [
+        ("\\boxed{1.2 \\text{ million}}", "1200000", True),
+        ("\\boxed{1.2 \\text{ billion}}", "1200000", False),
+        ("\\boxed{3 \\text{ thousand dollars}}", "\\$3000", True),
+        ("\\boxed{3 \\text{ thousand euros}}", "\\$3000", False),
+    ],
+)
+def test_scale_words_multiply_and_keep_the_unit_after_them(response, reference, correct):
+    assert judge(response, reference).correct is correct

@@ -128,6 +128,12 @@ _CURRENCY_LEAD = re.compile(
 )
 _TRAILING_SPACE = re.compile(r"(?:\s|\\[,;:! ]|~|\\q?quad)+$")
 _WHOLLY_TEXT = re.compile(r"\s*\\(?:text|mathrm|mbox|textrm)\s*\{\s*([-0-9.][^{}]*)\}\s*")
+_SCALE_WORDS = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12}
+_SCALED = re.compile(
+    r"\s*([-+]?[0-9][0-9,]*(?:\.[0-9]+)?)\s*(\\(?:text|mathrm)\s*\{\s*)?"
+    r"(?i:(thousand|million|billion|trillion))s?\b\s*\}?(.*)",
+    re.DOTALL,
+)
 _LAST_NUMBER = re.compile(r"(?<![\w.])[0-9]+(?:\.[0-9]+)?\s*$")
 _UNIT_LIKE = re.compile(r"[a-zA-Zμ°€£¥₹¢$]")
 _COMMANDS = re.compile(
@@ -205,6 +211,15 @@ def _compound(value: str, unit: Unit) -> tuple[str, Unit]:
 
 
 def _split_tail(answer: str) -> tuple[str, Unit | None]:
+    scaled = _SCALED.fullmatch(answer)
+    if scaled is not None:  # `1.2 million`, `3 thousand dollars`: a number, then maybe a unit
+        number, opener, word, rest = scaled.groups()
+        if opener and rest.rstrip().endswith("}"):
+            rest = rest.rstrip()[:-1]  # `\\text{ thousand dollars}`
+        value, unit = _split_tail(f"{number} {rest}") if rest.strip() else (number, None)
+        if rest.strip() and unit is None:
+            return answer, None
+        return f"({value})\\cdot 10^{{{_SCALE_WORDS[word.lower()]}}}", unit
     tokens = list(_TAIL_TOKEN.finditer(answer))
     start = len(tokens)
     while start > 0 and tokens[start - 1].lastgroup not in ("other", None):
