@@ -113,7 +113,9 @@ class BodyLimitMiddleware:
             if refused:
                 return msg
             if charged > limit:
-                await refuse(413, message, [(b"connection", b"close")])
+                # No `connection: close`: a client still sending would meet a reset before it
+                # read the 413 (the server drains the rest of the body, unanswered).
+                await refuse(413, message, [])
             if self.inflight > self.max_inflight_bytes:
                 await refuse(429, _busy(self.inflight - charged), _RETRY)
             return msg
