@@ -27,8 +27,10 @@ def sympy_item(k: int) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def engine():
-    with Engine(Settings(sandbox_workers=1)) as built:  # with its verdict cache
+def engine(tmp_path_factory):
+    recipes = tmp_path_factory.mktemp("recipes")  # math accuracy that takes any expression
+    (recipes / "plain.yaml").write_text("name: plain\ncomponents:\n  - {kind: accuracy}\n")
+    with Engine(Settings(sandbox_workers=1, recipes_dir=recipes)) as built:  # with its cache
         yield built
 
 
@@ -78,3 +80,14 @@ def test_openrlhf_logs_deadlines_apart(url):
     logs = reply.json()["extra_logs"]
     assert logs["deadlines"] == [1.0]
     assert logs["timeouts"] == [0.0]
+
+
+def test_the_training_loop_asks_again_and_never_trains_on_a_deadline(engine, url):
+    from mmreward.errors import RequestEndedError
+    from mmreward.rl.trainer import judged_rewards
+
+    item = {**sympy_item(6), "prompt": "p"}
+    with RewardClient(url) as client, pytest.raises(RequestEndedError, match="deadline passed"):
+        judged_rewards(client, "plain", [item])
+    [result] = judged_rewards(LocalClient(engine=engine), "plain", [item])
+    assert result.reward == 1.0

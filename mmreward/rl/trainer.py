@@ -27,7 +27,7 @@ import numpy as np
 import torch
 
 from mmreward.clients.scorer import Scorer
-from mmreward.errors import InvalidInputError
+from mmreward.errors import InvalidInputError, RequestEndedError
 from mmreward.recipes import RewardResult
 from mmreward.rl import advantages as adv
 from mmreward.rl import losses
@@ -365,7 +365,7 @@ class Trainer:
                 records, rollout.texts, lengths, rollout.truncated, strict=True
             )
         ]
-        results = self.client.reward(self.config.recipe, items)
+        results = judged_rewards(self.client, self.config.recipe, items)
         totals: list[float] = []
         accuracy: list[float] = []
         components: dict[str, list[float]] = {}
@@ -779,3 +779,31 @@ def _cat_right(tensors: list[torch.Tensor]) -> torch.Tensor:
 def _pad_dense(dense: list[torch.Tensor], batch: Rollout) -> list[torch.Tensor]:
     width = batch.response_ids.shape[1]
     return [torch.nn.functional.pad(d, (0, width - d.shape[1])) for d in dense]
+
+
+_DEADLINE_TRIES = 3
+
+
+def judged_rewards(client: Any, recipe: str, items: list[dict[str, Any]]) -> list[RewardResult]:
+    """Rewards with a verdict for every item. The loop sets no deadline, but a reward server
+    has one (`request_deadline_s`): an item it could not judge in time (`deadline`, reward 0)
+    is asked again, never trained on as a 0; still unjudged after a few tries, the run stops
+    with a message rather than learning from a busy server's zeros."""
+    results = list(client.reward(recipe, items))
+    for _ in range(_DEADLINE_TRIES):
+        late = [i for i, result in enumerate(results) if _unjudged(result)]
+        if not late:
+            return results
+        for i, result in zip(late, client.reward(recipe, [items[i] for i in late]), strict=True):
+            results[i] = result
+    late = [i for i, result in enumerate(results) if _unjudged(result)]
+    if late:
+        raise RequestEndedError(
+            f"the reward server's deadline passed before {len(late)} items were judged, "
+            f"{_DEADLINE_TRIES + 1} times: raise its request_deadline_s or give it more workers"
+        )
+    return results
+
+
+def _unjudged(result: RewardResult) -> bool:
+    return any(part.details.get("status") == "deadline" for part in result.components.values())
