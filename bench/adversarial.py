@@ -548,6 +548,51 @@ def unit_in_sentence(rng: random.Random) -> tuple[Pair, Pair]:
     return (f"The answer is {a} {other}.", ref), (f"The answer is {good.format(a)}.", ref)
 
 
+def tiny_vs_zero(rng: random.Random) -> tuple[Pair, Pair]:
+    k = rng.randint(120, 900)
+    miss = _pick(rng, f"e^{{-{k}}}", f"10^{{-{k}}}", f"\\frac{{1}}{{{k}!}}")
+    n = rng.randint(1, 9)
+    good = _pick(rng, f"\\sin({n}\\pi)", f"\\cos\\left(\\frac{{{2 * n - 1}\\pi}}{{2}}\\right)")
+    return (boxed(miss), "0"), (boxed(good), "0")
+
+
+def compound_quantity(rng: random.Random) -> tuple[Pair, Pair]:
+    hours, minutes = rng.randint(1, 5), rng.randint(1, 59)
+    ref = f"{hours * 60 + minutes} \\text{{ minutes}}"
+    other = minutes + rng.choice([-1, 1]) if minutes > 1 else minutes + 1
+    return (boxed(f"{hours} \\text{{ h }} {other} \\text{{ min}}"), ref), (
+        boxed(f"{hours} \\text{{ hours }} {minutes} \\text{{ minutes}}"),
+        ref,
+    )
+
+
+def scale_word(rng: random.Random) -> tuple[Pair, Pair]:
+    mantissa = rng.randint(11, 99) / 10
+    word, power = rng.choice([("thousand", 3), ("million", 6), ("billion", 9)])
+    ref = str(round(mantissa * 10**power))
+    wrong = {"thousand": "million", "million": "billion", "billion": "thousand"}[word]
+    return (boxed(f"{mantissa:g} \\text{{ {wrong}}}"), ref), (
+        boxed(f"{mantissa:g} \\text{{ {word}}}"),
+        ref,
+    )
+
+
+def closing_correction(rng: random.Random) -> tuple[Pair, Pair]:
+    a = rng.randint(1, 500)
+    b = a + rng.randint(1, 20)
+    marker = _pick(rng, "Wait, actually", "No wait,", "On second thought,", "Correction:")
+    text = f"The answer is {a}. {marker} it's {b}."
+    return (text, str(a)), (text, str(b))
+
+
+def empty_set(rng: random.Random) -> tuple[Pair, Pair]:
+    ref = _pick(rng, "\\text{no solution}", "\\text{No solutions}", "\\emptyset")
+    a = rng.randint(-9, 9)
+    miss = _pick(rng, f"\\{{{a}\\}}", "\\text{all real numbers}", f"x = {a}")
+    good = _pick(rng, "\\emptyset", "\\varnothing", "\\text{there is no solution}")
+    return (boxed(miss), ref), (boxed(good), ref)
+
+
 FAMILIES = [
     Family("unit: prefix (km/m, kg/g)", unit_prefix),
     Family("unit: time", unit_time),
@@ -603,6 +648,11 @@ FAMILIES = [
     Family("time of day", clock_time),
     Family("ratio order", ratio_order),
     Family("unit: in a sentence", unit_in_sentence),
+    Family("tiny: against zero", tiny_vs_zero),
+    Family("unit: compound", compound_quantity),
+    Family("scale words", scale_word),
+    Family("correction at the end", closing_correction),
+    Family("empty set / no solution", empty_set),
 ]
 
 
