@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 ANY_OBJECT = "*"
 """Class of generic nouns ("three shapes", "how many objects"): every detection counts."""
@@ -190,8 +191,9 @@ class Vocabulary:
     check_colours: bool = False
     """Verify colour adjectives against the pixels of detections (flat-coloured domains only)."""
 
-    @property
+    @cached_property
     def max_words(self) -> int:
+        """Words in the longest form; cached, since `find_mentions` asks at every token."""
         return max((form.count(" ") + 1 for form in self.forms), default=1)
 
     @classmethod
