@@ -17,6 +17,7 @@ cell by cell. The values at the leaves are then compared by a `Leaves` strategy:
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 from collections.abc import Iterator, Sequence
@@ -865,11 +866,20 @@ def _points(names: list[str]) -> Iterator[tuple[dict[str, mpmath.mpf], bool]]:
         signed = point >= _POSITIVE_POINTS
         values = {}
         for k, name in enumerate(names):
-            rng = random.Random(f"{name}:{point}")
-            value = mpmath.mpf(rng.getrandbits(200)) / 2**200 * _SPAN + _LOW
-            negative = signed and (rng.random() < 0.5 or k == point % len(names))
+            value, coin = _sample(name, point, mpmath.mp.prec)
+            negative = signed and (coin < 0.5 or k == point % len(names))
             values[name] = -value if negative else value
         yield values, signed
+
+
+@functools.lru_cache(maxsize=4096)
+def _sample(name: str, point: int, prec: int) -> tuple[mpmath.mpf, float]:
+    """A variable's value at one sample point (at working precision `prec`) and its sign coin:
+    the same numbers every time, so they are drawn once (seeding a generator from a string
+    and building the mpf cost more than the rest of a small comparison)."""
+    rng = random.Random(f"{name}:{point}")
+    value = mpmath.mpf(rng.getrandbits(200)) / 2**200 * _SPAN + _LOW
+    return value, rng.random()
 
 
 def _real(x: mpmath.mpc) -> bool:

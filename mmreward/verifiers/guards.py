@@ -132,7 +132,9 @@ CHEAP_NUMBER = 10**15
 CHEAP_EXPONENT = 64
 """Largest numerator or denominator of a power's exponent in such a comparison."""
 _CHEAP_FUNCTIONS = frozenset({"sqrt", "root", "sin", "cos", "tan", "ln", "log", "log10"})
-_CHEAP_SHAPES = (Sym, Const, Add, Mul, Div, Neg, Percent, Degrees, Seq, Interval, Union, Relation)
+_CHEAP_SHAPES = frozenset(
+    {Sym, Const, Add, Mul, Div, Neg, Percent, Degrees, Seq, Interval, Union, Relation}
+)
 
 
 def is_cheap(*nodes: Node) -> bool:
@@ -147,22 +149,22 @@ def is_cheap(*nodes: Node) -> bool:
         budget -= 1
         if budget < 0:
             return False
-        match node:
-            case Num(value, _):
-                if abs(value.numerator) > CHEAP_NUMBER or value.denominator > CHEAP_NUMBER:
-                    return False
-                continue
-            case Pow(base, exp):
-                if not _small_exponent(exp):
-                    return False
-                waiting.append(base)
-                continue
-            case Func(name, _):
-                if name not in _CHEAP_FUNCTIONS:
-                    return False
-            case _ if not isinstance(node, _CHEAP_SHAPES):
+        if isinstance(node, Num):
+            value = node.value
+            if abs(value.numerator) > CHEAP_NUMBER or value.denominator > CHEAP_NUMBER:
                 return False
-        waiting.extend(children(node))
+        elif isinstance(node, Pow):
+            if not _small_exponent(node.exp):
+                return False
+            waiting.append(node.base)
+        elif isinstance(node, Func):
+            if node.name not in _CHEAP_FUNCTIONS:
+                return False
+            waiting.extend(node.args)
+        elif type(node) in _CHEAP_SHAPES:
+            waiting.extend(children(node))
+        else:
+            return False
     return True
 
 
