@@ -31,7 +31,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from importlib.metadata import version
@@ -45,6 +45,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from math_corpus import Item, generate
 from servers import serve, tree_cpu_seconds, unpack
+
+STATUSES: defaultdict[str, Counter[str]] = defaultdict(Counter)
+"""Verdict statuses each server answered with: a status other than `ok` explains a label
+disagreement (a verdict must not depend on load)."""
 
 
 def run_server(
@@ -79,6 +83,7 @@ def run_server(
     server = after.get(pid, 0.0) - before.get(pid, 0.0)
     workers = sum(after[p] - before.get(p, 0.0) for p in after if p != pid)
     verdicts = [r["correct"] is True for results in answers for r in results]
+    STATUSES[url].update(r["status"] for results in answers for r in results)
     return elapsed, verdicts, {"server": server, "workers": workers}
 
 
@@ -184,6 +189,8 @@ def main() -> None:
             f"| {agreed}/{total} ({100 * agreed / total:.1f}%) |"
         )
     print()
+    for name, (url, _) in servers.items():
+        print(f"{name}: verdict statuses, warm-up included: {dict(STATUSES[url])}")
     for name, used in cpu.items():
         if name == "math-verify":
             continue
