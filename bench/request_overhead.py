@@ -236,7 +236,10 @@ def _openrlhf(servers: dict[str, str], rounds: int) -> dict[str, float]:
 _IN_PROCESS = """
 import time
 from mmreward import LocalClient
-from mmreward.clients.adapters import compute_score
+try:  # the sync per-sample form; builds before the async reward-loop function named it so
+    from mmreward.clients.adapters import compute_score_sync as compute_score
+except ImportError:
+    from mmreward.clients.adapters import compute_score
 from mmreward.settings import Settings
 with LocalClient(Settings(sandbox_workers=1)) as client:
     for _ in range(200):
@@ -249,7 +252,8 @@ with LocalClient(Settings(sandbox_workers=1)) as client:
 
 
 def _in_process(source: Path | None, n: int) -> tuple[float, float]:
-    """verl's per-sample call, in-process: `compute_score` over `LocalClient` (us wall, CPU)."""
+    """verl's per-sample sync call (legacy managers' threads), in-process over `LocalClient`
+    (us wall, CPU)."""
     env = dict(os.environ)
     if source is not None:
         env["PYTHONPATH"] = str(source)
