@@ -108,36 +108,34 @@ def _items(images: list[str]) -> list[GroundingItem]:
 
 
 def test_images_are_decoded_a_budget_at_a_time(scorer, monkeypatch):
-    """Six distinct 256 x 256 images with room for two: three batches of two, and no more than
-    two images decoded at any moment; the verdicts are those of one image at a time."""
+    """Six distinct 256 x 256 images with room for two: three batches of two, each decoded
+    while the server's budget holds its pixels; the verdicts are those of one image at a time,
+    and no decoded image outlives the call."""
     images = png_bombs(6, side=256)
     expected = [scorer.score_batch(_items([image]))[0].model_dump() for image in images]
-    live = peak = 0
-    lock = threading.Lock()
-    real = scorer_module.EncodedImage.decode
+    alive: list[weakref.ref] = []
+    batches: list[tuple[int, int]] = []  # (images in the batch, pixels held by the budget)
+    real = scorer_module._Plan.decode
 
-    def dropped() -> None:
-        nonlocal live
-        with lock:
-            live -= 1
+    def recording(self, batch):
+        held = scorer._pixels.total - scorer._pixels._free
+        batches.append((len(batch), held))
+        decoded = real(self, batch)
+        alive.extend(weakref.ref(image.image) for image in decoded.values())
+        return decoded
 
-    def counting(self):
-        nonlocal live, peak
-        image = real(self)
-        with lock:
-            live += 1
-            peak = max(peak, live)
-        weakref.finalize(image.image, dropped)
-        return image
-
-    monkeypatch.setattr(scorer_module.EncodedImage, "decode", counting)
+    monkeypatch.setattr(scorer_module._Plan, "decode", recording)
     for run in (scorer.score_batch, lambda items: asyncio.run(scorer.ascore_batch(items))):
-        peak = 0
+        batches.clear()
         got = run(_items(images))
-        gc.collect()
         assert [v.model_dump() for v in got] == expected
-        assert peak == 2
-        assert live == 0  # every decoded image was dropped
+        assert batches == [(2, 2 * 256 * 256)] * 3
+    end = time.monotonic() + 10  # the detector's thread may still be letting go of the last
+    while any(ref() is not None for ref in alive) and time.monotonic() < end:
+        gc.collect()
+        time.sleep(0.01)
+    assert len(alive) == 12
+    assert [ref() for ref in alive] == [None] * 12
 
 
 def test_images_over_the_request_budget_are_errors_for_their_items_only():
