@@ -34,6 +34,7 @@ from __future__ import annotations
 import math as _pymath
 import numbers
 import re
+import threading
 from decimal import Decimal
 from fractions import Fraction
 from functools import lru_cache
@@ -70,6 +71,9 @@ from mmreward.verifiers.verdict import Verdict
 from mmreward.verifiers.wording import same_wording
 
 MAX_REFERENCE_CHARS = MAX_ANSWER_CHARS
+_MPMATH = threading.Lock()
+"""mpmath's precision is one global setting: callers verifying in several threads (the engine's
+`to_thread`) would otherwise change it under each other's comparisons."""
 _PHRASE_MARKERS = frozenset({"answer_is", "answer_colon", "answer_tag"})
 # `\\text{(B) } 12`, `\\textbf{(B) }12`, `(B) 12`: an option letter, then that option's value
 _CHOICE_LABEL = re.compile(
@@ -187,7 +191,8 @@ def verify_math(
         match = equivalent(ref_node, ans_node, EXACT_LEAVES)
     except Undecided:
         if is_cheap(ref_node, ans_node):
-            return judge_parsed(ref_node, ans_node, answer, marker)
+            with _MPMATH:  # its working precision is global: one comparison at a time
+                return judge_parsed(ref_node, ans_node, answer, marker)
         return Deferred(
             fn=judge_parsed,
             args=(ref_node, ans_node, answer, marker),
