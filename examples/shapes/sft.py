@@ -95,13 +95,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--samples-per-step", type=int, default=128, help="an RL step's samples")
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument(
+        "--eval-size", type=int, default=200, help="held-out prompts (grpo.yaml's eval_size)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     torch.manual_seed(args.seed)
     rng = random.Random(args.seed)
     rows = read(args.data / "warmup.jsonl")
-    held_out = read(args.data / "eval.jsonl")
+    held_out = read(args.data / "eval.jsonl")[: args.eval_size]
     if args.init is None:
         build_vlm(args.out / "init", seed=args.seed)
     policy = load_policy(args.init or args.out / "init")
