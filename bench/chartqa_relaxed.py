@@ -30,7 +30,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import TypeAlias
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "helpers"))
 
 from answer_suite import CHART, CHOICE, FORMAT, Case
 from heldout_answer_cases import CASES as HELDOUT
@@ -236,7 +236,10 @@ def main() -> None:
     compare("multiple choice", CHOICE, relaxed, "ChartQA relaxed", WHY)
     compare("multiple choice", CHOICE, mmmu_choice, "MMMU parser")
     compare("format", FORMAT, easyr1, "EasyR1 regex", WHY)
-    print("\n# held-out suite (tests/heldout_answer_cases.py, written apart from the verifiers)")
+    print(
+        "\n# held-out suite (tests/helpers/heldout_answer_cases.py, "
+        "written apart from the verifiers)"
+    )
     chart = [c for c in HELDOUT if c.verifier == "chart" and not c.options]
     choice = [c for c in HELDOUT if c.options]
     layout = [c for c in HELDOUT if c.verifier == "format"]

@@ -40,7 +40,7 @@ import aiohttp
 import httpx
 import psutil
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "helpers"))
 
 from live_server import free_port
 from redis_server import RedisServer

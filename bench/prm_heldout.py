@@ -1,9 +1,9 @@
 """PRM first-error accuracy on chains from the separately written generator.
 
-`tests/prm_heldout_chains.py` draws chains of the bundled PRM's documented format without the
-training generator's code. Each row is one mix of that generator; the columns are the model
-under test (the bundled PRM unless ``--model``) and, with ``--baseline``, a second checkpoint
-scored on the same chains in the same run:
+`tests/helpers/prm_heldout_chains.py` draws chains of the bundled PRM's documented format without
+the training generator's code. Each row is one mix of that generator; the columns are the model
+under test (the bundled PRM unless ``--model``) and, with ``--baseline``, a second checkpoint scored
+on the same chains in the same run:
 
     python bench/prm_heldout.py --n 4000 --seed 2718 [--baseline DIR]
 """
@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "helpers"))
 
 from prm_heldout_chains import HeldoutChain, heldout_chains
 

@@ -314,7 +314,7 @@ def test_an_option_named_after_a_negation_is_not_chosen(response, status, correc
 
 
 def _adversarial():
-    path = Path(__file__).parents[1] / "bench" / "adversarial.py"
+    path = Path(__file__).parents[2] / "bench" / "adversarial.py"
     spec = importlib.util.spec_from_file_location("adversarial_bench", path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # its dataclasses look their module up

@@ -1,6 +1,7 @@
 """The model paths on a GPU: bf16 + SDPA for the PRM/ORM, half precision for the detector.
 
-Skipped where torch sees no CUDA device (as in CI): run ``pytest tests/test_cuda.py`` on a GPU.
+Skipped where torch sees no CUDA device (as in CI): run ``pytest tests/system/test_cuda.py``
+on a GPU.
 bf16 keeps 8 bits of mantissa, so CUDA scores are compared with the CPU's fp32 ones to 0.03,
 and decisions (first error, detected boxes) must agree.
 """

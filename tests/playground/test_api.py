@@ -16,7 +16,7 @@ from mmreward.service import create_app
 from mmreward.settings import Settings
 from mmreward.verifiers.registry import verifier_names
 
-STATIC = Path(__file__).resolve().parents[1] / "mmreward" / "playground"
+STATIC = Path(__file__).resolve().parents[2] / "mmreward" / "playground"
 SVG_NAMESPACE = "http://www.w3.org/2000/svg"
 
 

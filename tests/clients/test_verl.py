@@ -116,7 +116,7 @@ def expected(samples=SAMPLES):
     return [score for _, _, score in samples]
 
 
-EXAMPLES = Path(__file__).parent.parent / "examples" / "verl"
+EXAMPLES = Path(__file__).parents[2] / "examples" / "verl"
 
 
 def readme_overrides() -> list[str]:

@@ -237,7 +237,7 @@ def test_a_missing_recipes_directory_is_an_error(tmp_path):
 def test_the_readme_geo_recipe_can_score_one(tmp_path):
     """The example in README.md: a right answer in the right layout earns the whole 1.0 (its
     length penalty takes no share), and a long one loses to the penalty."""
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     block = readme.split("# recipes/geo.yaml\n", 1)[1].split("```", 1)[0]
     (tmp_path / "geo.yaml").write_text(block)
     with Engine(Settings(sandbox_workers=1, recipes_dir=tmp_path)) as engine:

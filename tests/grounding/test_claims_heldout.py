@@ -1,4 +1,4 @@
-"""Held-out responses (tests/heldout_claims_cases.py) through the claim parser and rewards."""
+"""Held-out responses (tests/helpers/heldout_claims_cases.py) through claim parser and rewards."""
 
 import pytest
 from heldout_claims_cases import BOX_CASES, CLAIM_CASES, COUNT_CASES

@@ -10,7 +10,7 @@ import yaml
 from mmreward.cli import build_parser
 from mmreward.settings import Settings
 
-DEPLOY = Path(__file__).parent.parent / "deploy"
+DEPLOY = Path(__file__).parents[2] / "deploy"
 SETTING_NAMES = {f"MMREWARD_{name.upper()}" for name in Settings.model_fields}
 
 

@@ -8,7 +8,7 @@ import shutil
 
 import pytest
 import torch
-from test_rl_train import client, lines, workdir, write_config  # noqa: F401 - fixtures
+from rl_runs import lines, write_config
 
 from mmreward.rl.config import load_config
 from mmreward.rl.trainer import Trainer
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.slow  # two short training runs
 
 
 @pytest.fixture(scope="module")
-def trained(workdir, client):  # noqa: F811
+def trained(workdir, client):
     config = write_config(workdir, "safety", algorithm="grpo", max_steps=2)
     out = workdir / "safety-out"
     Trainer(load_config(config), out, client).run()
@@ -28,7 +28,7 @@ def trained(workdir, client):  # noqa: F811
 def test_a_crash_between_the_checkpoint_renames_resumes_from_the_previous_one(
     trained,
     tmp_path,
-    client,  # noqa: F811
+    client,
 ):
     config, out = trained
     crashed = tmp_path / "crashed"
@@ -50,7 +50,7 @@ class Planted:
         return (print, ("code ran while loading a checkpoint",))
 
 
-def test_a_checkpoint_holding_code_is_refused_not_run(trained, tmp_path, client):  # noqa: F811
+def test_a_checkpoint_holding_code_is_refused_not_run(trained, tmp_path, client):
     config, out = trained
     planted = tmp_path / "planted"
     shutil.copytree(out, planted)

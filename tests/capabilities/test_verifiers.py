@@ -180,7 +180,7 @@ def test_the_conformance_bench_reports_per_source_and_false_accepts(tmp_path) ->
     ]
     path = tmp_path / "rows.jsonl"
     path.write_text("".join(json.dumps(row) + "\n" for row in rows))
-    script = Path(__file__).resolve().parents[1] / "bench" / "conformance.py"
+    script = Path(__file__).resolve().parents[2] / "bench" / "conformance.py"
     done = subprocess.run(
         [sys.executable, str(script), str(path)], capture_output=True, text=True, timeout=300
     )

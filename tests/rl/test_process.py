@@ -17,7 +17,7 @@ from mmreward.rl.process import dense_rewards, prm_steps, split_steps, step_end_
 from mmreward.rl.run import train
 from mmreward.settings import Settings
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 PROBLEM = "Compute: 7 * 3 + 11 - 4"
 RIGHT = "7 * 3 = 21\n21 + 11 = 32\n32 - 4 = 28\nThe answer is \\boxed{28}."
 # The second step is wrong (21 + 11 = 33); the later steps carry the mistake on consistently.

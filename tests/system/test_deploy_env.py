@@ -7,7 +7,7 @@ from pathlib import Path
 
 from mmreward.settings import Settings
 
-EXAMPLE = Path(__file__).parent.parent / "deploy" / "mmreward.env.example"
+EXAMPLE = Path(__file__).parents[2] / "deploy" / "mmreward.env.example"
 
 
 def test_every_setting_appears_in_the_env_example_and_nothing_else_does():
