@@ -25,7 +25,8 @@ from mmreward.settings import Settings
 
 HANG_GUARD_S = 120
 HALF = VerifyItem(response="so \\boxed{\\frac{1}{2}}", reference="0.5")
-RUNAWAY = "\\boxed{\\int_0^1 e^{x^2}\\sin(x^3)\\,dx}"
+# Runs until the sandbox stops it (definite integrals like this once did; they are judged now).
+RUNAWAY = "\\boxed{\\sum_{k=1}^{\\infty} \\frac{\\sin(k)}{k^{2}+\\ln(5 k)}}"
 
 
 def _until(condition, guard_s: float = HANG_GUARD_S) -> None:
@@ -120,7 +121,7 @@ def test_an_ordinary_request_is_answered_while_requests_of_runaway_items_are_sti
     ordinary one. It must come back while the runaway requests are still being worked on."""
     settings = Settings(sandbox_workers=2, sandbox_timeout_s=2.0, cache_size=0)
     runaway_items = [
-        {"response": RUNAWAY.replace("x^3", f"x^{{{n}}}"), "reference": "0.2"} for n in range(3, 23)
+        {"response": RUNAWAY.replace("5 k", f"{n} k"), "reference": "0.2"} for n in range(3, 23)
     ]
     with TestClient(create_app(settings)) as client:
         assert client.get("/readyz").status_code == 200
