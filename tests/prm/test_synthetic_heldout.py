@@ -105,7 +105,7 @@ def _score(chains: list[HeldoutChain]) -> tuple[float, float, float]:
 
 @pytest.mark.slow
 def test_bundled_prm_on_independently_generated_chains():
-    """Issue 15's bar (F1 >= 0.94, erroneous chains >= 0.92) on chains it was never trained on."""
+    """The bundled PRM's bar (F1 >= 0.94, erroneous chains >= 0.92) on chains it never saw."""
     f1, erroneous, correct = _score(heldout_chains(1000, seed=424_242))
     assert f1 >= 0.94, (f1, erroneous, correct)
     assert erroneous >= 0.92, (f1, erroneous, correct)
