@@ -170,6 +170,26 @@ def message_text(message: Any) -> str:
     return str(content)
 
 
+def prompt_text(prompt: Any) -> str:
+    """A conversational prompt's last user turn (what a PRM or grounding question reads)."""
+    if isinstance(prompt, str):
+        return prompt
+    if isinstance(prompt, Sequence):
+        for message in reversed(prompt):
+            if isinstance(message, Mapping) and message.get("role", "user") == "user":
+                return message_text(message)
+    return ""
+
+
+def env_choice() -> tuple[str, str | None]:
+    """The verifier (default `math`) and recipe named by `MMREWARD_ADAPTER_VERIFIER` and
+    `MMREWARD_ADAPTER_RECIPE`, for the adapters a framework loads by path."""
+    return (
+        os.environ.get("MMREWARD_ADAPTER_VERIFIER") or "math",
+        os.environ.get("MMREWARD_ADAPTER_RECIPE") or None,
+    )
+
+
 # -- clients ------------------------------------------------------------------------------------
 
 
@@ -369,6 +389,39 @@ async def ascore_rows(client: AnyScorer, target: Target, rows: Sequence[Row]) ->
         return [from_result(r) for r in await acall(client.reward, recipe, items)]
 
     return await Split.made(rows, reward_item).ascore(reward, failed)
+
+
+def _by_target(targets: Sequence[Target]) -> list[tuple[Target, list[int]]]:
+    """Row indices grouped by the target each row names, in order of first appearance."""
+    groups: dict[str, tuple[Target, list[int]]] = {}
+    for i, target in enumerate(targets):
+        groups.setdefault(repr(target), (target, []))[1].append(i)
+    return list(groups.values())
+
+
+def score_by_target(
+    targets: Sequence[Target],
+    rows: Sequence[Row],
+    score: Callable[[Target, list[Row]], list[Scored]],
+) -> list[Scored]:
+    """Rows whose framework names a target per row (verl's `extra_info`, slime's metadata):
+    one `score(target, rows)` call per target, the results back in the rows' order."""
+    scored: dict[int, Scored] = {}
+    for target, indices in _by_target(targets):
+        scored.update(zip(indices, score(target, [rows[i] for i in indices]), strict=True))
+    return [scored[i] for i in range(len(rows))]
+
+
+async def ascore_by_target(
+    targets: Sequence[Target],
+    rows: Sequence[Row],
+    score: Callable[[Target, list[Row]], Awaitable[list[Scored]]],
+) -> list[Scored]:
+    """`score_by_target` from a coroutine."""
+    scored: dict[int, Scored] = {}
+    for target, indices in _by_target(targets):
+        scored.update(zip(indices, await score(target, [rows[i] for i in indices]), strict=True))
+    return [scored[i] for i in range(len(rows))]
 
 
 _taken: dict[str, str] = {}

@@ -101,13 +101,24 @@ def _transport_error(error: urllib3.exceptions.HTTPError, url: str) -> httpx.Tra
 
 
 class _Base:
-    def __init__(self, retries: int) -> None:
+    def __init__(
+        self,
+        base_url: str = "http://127.0.0.1:8000",
+        *,
+        api_key: str | None = None,
+        timeout: float = 60.0,
+        retries: int = 3,
+    ) -> None:
         self._retry_args: dict[str, Any] = {
             "retry": retry_if_exception(_retryable),
             "stop": stop_after_attempt(retries + 1),
             "wait": wait_exponential_jitter(multiplier=0.2, max=10),
             "reraise": True,
         }
+        self._connect(base_url.rstrip("/"), _auth(api_key), timeout)
+
+    def _connect(self, base_url: str, auth: dict[str, str], timeout: float) -> None:
+        raise NotImplementedError
 
 
 class RewardClient(_Base):
@@ -119,17 +130,9 @@ class RewardClient(_Base):
     4xx/5xx answer, `TransportError` for a connection that failed), as they always did.
     """
 
-    def __init__(
-        self,
-        base_url: str = "http://127.0.0.1:8000",
-        *,
-        api_key: str | None = None,
-        timeout: float = 60.0,
-        retries: int = 3,
-    ) -> None:
-        super().__init__(retries)
-        self._base = base_url.rstrip("/")
-        self._headers = {**_JSON, **_auth(api_key)}
+    def _connect(self, base_url: str, auth: dict[str, str], timeout: float) -> None:
+        self._base = base_url
+        self._headers = {**_JSON, **auth}
         self._http = urllib3.PoolManager(
             maxsize=16, retries=False, timeout=urllib3.Timeout(total=timeout)
         )
@@ -186,16 +189,8 @@ class RewardClient(_Base):
 class AsyncRewardClient(_Base):
     """Async twin of `RewardClient`, for async reward functions (TRL runs them concurrently)."""
 
-    def __init__(
-        self,
-        base_url: str = "http://127.0.0.1:8000",
-        *,
-        api_key: str | None = None,
-        timeout: float = 60.0,
-        retries: int = 3,
-    ) -> None:
-        super().__init__(retries)
-        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, headers=_auth(api_key))
+    def _connect(self, base_url: str, auth: dict[str, str], timeout: float) -> None:
+        self._http = httpx.AsyncClient(base_url=base_url, timeout=timeout, headers=auth)
 
     async def post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         async for attempt in AsyncRetrying(**self._retry_args):

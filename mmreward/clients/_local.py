@@ -22,7 +22,7 @@ from mmreward.verifiers.verdict import Verdict
 
 
 class _Owner:
-    def __init__(self, settings: Settings | None, engine: Engine | None) -> None:
+    def __init__(self, settings: Settings | None = None, *, engine: Engine | None = None) -> None:
         self._owned = engine is None
         self.engine = engine or Engine(settings)
 
@@ -34,9 +34,6 @@ class _Owner:
 
 class LocalClient(_Owner):
     """Blocking in-process client; not for use inside an event loop (take `AsyncLocalClient`)."""
-
-    def __init__(self, settings: Settings | None = None, *, engine: Engine | None = None) -> None:
-        super().__init__(settings, engine)
 
     def verify(self, items: Sequence[VerifyItem | dict[str, Any]]) -> list[Verdict]:
         return self.engine.verify(as_models(VerifyItem, items))
@@ -69,9 +66,6 @@ class LocalClient(_Owner):
 
 class AsyncLocalClient(_Owner):
     """Async in-process client: every method is a coroutine, as on `AsyncRewardClient`."""
-
-    def __init__(self, settings: Settings | None = None, *, engine: Engine | None = None) -> None:
-        super().__init__(settings, engine)
 
     async def verify(self, items: Sequence[VerifyItem | dict[str, Any]]) -> list[Verdict]:
         return await self.engine.averify(as_models(VerifyItem, items))

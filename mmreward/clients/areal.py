@@ -28,6 +28,7 @@ from mmreward.clients._adapt import (
     NoVerdictError,
     Row,
     checked_target,
+    env_choice,
     score_rows,
     shared_client,
     strip_special_tokens,
@@ -87,11 +88,8 @@ class AReaLReward:
 
 def _env_reward() -> AReaLReward:
     eos = os.environ.get("MMREWARD_EOS_TOKEN_ID")
-    return AReaLReward(
-        verifier=os.environ.get("MMREWARD_ADAPTER_VERIFIER") or "math",
-        recipe=os.environ.get("MMREWARD_ADAPTER_RECIPE") or None,
-        eos_token_id=int(eos) if eos else None,
-    )
+    verifier, recipe = env_choice()
+    return AReaLReward(verifier=verifier, recipe=recipe, eos_token_id=int(eos) if eos else None)
 
 
 def reward_fn(

@@ -29,6 +29,7 @@ from mmreward.clients._adapt import (
     Target,
     ascore_rows,
     checked_target,
+    env_choice,
     failed,
     score_rows,
     shared_client,
@@ -164,18 +165,12 @@ def openrlhf_rewards(scored: Sequence[Scored]) -> dict[str, Any]:
     return {"rewards": rewards, "scores": rewards, "extra_logs": logs}
 
 
-def _env_target(client: Any) -> Target:
-    recipe = os.environ.get("MMREWARD_ADAPTER_RECIPE") or None
-    verifier = os.environ.get("MMREWARD_ADAPTER_VERIFIER") or "math"
-    return checked_target(client, verifier, recipe)
-
-
 def reward_func(
     queries: Sequence[str], prompts: Sequence[str], labels: Sequence[Any], **kwargs: Any
 ) -> dict[str, Any]:
     """OpenRLHF's in-process reward hook (`--reward.remote_url path/to/this/file.py`)."""
     fmt = query_format(os.environ.get("MMREWARD_POLICY_TOKENIZER") or None)
     client = shared_client()
-    target = _env_target(client)
+    target = checked_target(client, *env_choice())
     located = rows(queries, prompts, labels, fmt)
     return openrlhf_rewards(score_located(client, target, located))

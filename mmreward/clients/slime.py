@@ -16,8 +16,8 @@ to keep a sample out of the loss.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from mmreward.clients._adapt import (
@@ -26,23 +26,15 @@ from mmreward.clients._adapt import (
     Row,
     Scored,
     Target,
+    ascore_by_target,
     ascore_rows,
     checked_target,
-    message_text,
+    env_choice,
+    prompt_text,
     shared_async_client,
     strip_special_tokens,
 )
 from mmreward.clients.scorer import AnyScorer
-
-
-def _prompt_text(prompt: Any) -> str:
-    if isinstance(prompt, str):
-        return prompt
-    if isinstance(prompt, Sequence):
-        for message in reversed(prompt):
-            if isinstance(message, Mapping) and message.get("role", "user") == "user":
-                return message_text(message)
-    return ""
 
 
 def _truncated(sample: Any) -> bool:
@@ -55,7 +47,7 @@ def sample_row(sample: Any) -> tuple[Row, Mapping[str, Any]]:
     metadata = getattr(sample, "metadata", None)
     metadata = metadata if isinstance(metadata, Mapping) else {}
     extra = {f: metadata[f] for f in ROW_FIELDS if metadata.get(f) is not None}
-    prompt = _prompt_text(getattr(sample, "prompt", ""))
+    prompt = prompt_text(getattr(sample, "prompt", ""))
     if prompt:
         extra.setdefault("prompt", prompt)
         extra.setdefault("question", prompt)
@@ -67,32 +59,20 @@ def sample_row(sample: Any) -> tuple[Row, Mapping[str, Any]]:
 
 def env_target() -> Target:
     """The configured target; a misspelled verifier raises before any sample is scored."""
-    return checked_target(
-        None,
-        os.environ.get("MMREWARD_ADAPTER_VERIFIER") or "math",
-        os.environ.get("MMREWARD_ADAPTER_RECIPE") or None,
-    )
+    return checked_target(None, *env_choice())
 
 
 async def score_samples(samples: Sequence[Any], client: AnyScorer | None = None) -> list[Scored]:
     """Score slime samples, one call per target their metadata names."""
     default = env_target()
-    client = client or shared_async_client()
-    groups: dict[tuple[str, str | None], list[int]] = {}
-    rows = []
-    for i, sample in enumerate(samples):
+    scorer = client or shared_async_client()
+    rows, targets = [], []
+    for sample in samples:
         row, metadata = sample_row(sample)
         rows.append(row)
-        recipe = metadata.get("recipe") or default.recipe
-        verifier = metadata.get("verifier") or default.verifier
-        groups.setdefault((str(verifier), recipe), []).append(i)
-    scored: list[Scored | None] = [None] * len(rows)
-    for (verifier, recipe), indices in groups.items():
-        target = Target(verifier=verifier, recipe=recipe)
-        results = await ascore_rows(client, target, [rows[i] for i in indices])
-        for i, result in zip(indices, results, strict=True):
-            scored[i] = result
-    return [s for s in scored if s is not None]
+        verifier = str(metadata.get("verifier") or default.verifier)
+        targets.append(Target(verifier=verifier, recipe=metadata.get("recipe") or default.recipe))
+    return await ascore_by_target(targets, rows, partial(ascore_rows, scorer))
 
 
 def _settled(sample: Any, scored: Scored) -> float:

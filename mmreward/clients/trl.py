@@ -25,6 +25,7 @@ from mmreward.clients._adapt import (
     ascore_rows,
     checked_target,
     message_text,
+    prompt_text,
     score_rows,
     unique_name,
 )
@@ -41,17 +42,6 @@ def completion_text(completion: str | Sequence[Mapping[str, Any]]) -> str:
     for message in reversed(completion):
         if message.get("role", "assistant") == "assistant":
             return message_text(message)
-    return ""
-
-
-def prompt_text(prompt: Any) -> str:
-    """A conversational prompt's last user turn (what a PRM or grounding question reads)."""
-    if isinstance(prompt, str):
-        return prompt
-    if isinstance(prompt, Sequence):
-        for message in reversed(prompt):
-            if isinstance(message, Mapping) and message.get("role", "user") == "user":
-                return message_text(message)
     return ""
 
 
@@ -232,23 +222,11 @@ def trl_reward_func(
     return TRLReward(config, label, None, _Memo(1))
 
 
-def async_trl_reward_func(
-    client: AnyScorer,
-    *,
-    verifier: str = "math",
-    recipe: str | None = None,
-    name: str | None = None,
-    reference_column: str = "solution",
-    image_column: str = "image",
-    abstain: bool = False,
-    eos_token_id: int | None = None,
-    **params: Any,
-) -> AsyncTRLReward:
-    """`trl_reward_func` as an `async def` function (for `AsyncRewardClient` especially)."""
-    target = checked_target(client, verifier, recipe, params)
-    config = _Config(client, target, reference_column, image_column, abstain, eos_token_id)
-    label = name or unique_name(f"mmreward_{config.target.label}", config.identity())
-    return AsyncTRLReward(config, label, None, _Memo(1))
+def async_trl_reward_func(client: AnyScorer, **options: Any) -> AsyncTRLReward:
+    """`trl_reward_func` (the same options) as an `async def` function (for `AsyncRewardClient`
+    especially)."""
+    made = trl_reward_func(client, **options)
+    return AsyncTRLReward(made._config, made.__name__, None, made._memo)
 
 
 def trl_component_funcs(

@@ -25,7 +25,6 @@ verifiers records the scoring error on the trace instead of a 0 to train on.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -38,6 +37,7 @@ from mmreward.clients._adapt import (
     Target,
     ascore_rows,
     checked_target,
+    env_choice,
     shared_async_client,
     unique_name,
 )
@@ -193,8 +193,7 @@ async def score(task: Any, trace: Any) -> float:
     """The config door: `TaskConfig(rewards={"mmreward": {"fn":
     "mmreward.clients.verifiers:score"}})`, set by `MMREWARD_ADAPTER_VERIFIER` /
     `MMREWARD_ADAPTER_RECIPE` and `MMREWARD_URL`."""
-    recipe = os.environ.get("MMREWARD_ADAPTER_RECIPE") or None
-    verifier = os.environ.get("MMREWARD_ADAPTER_VERIFIER") or "math"
+    verifier, recipe = env_choice()
     chosen = _env_rubrics.get((verifier, recipe))
     if chosen is None:
         chosen = _env_rubrics.setdefault(

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,8 +33,10 @@ from mmreward.clients._adapt import (
     Row,
     Scored,
     Target,
+    ascore_by_target,
     ascore_rows,
     checked_target,
+    score_by_target,
     score_rows,
     shared_async_client,
     shared_client,
@@ -47,9 +49,6 @@ log = logging.getLogger(__name__)
 
 _FRAMEWORK_KWARGS = frozenset({"reward_router_address", "reward_model_tokenizer", "config"})
 """What verl itself may add to the call; none of it concerns scoring."""
-
-
-Groups = dict[tuple[str, str | None], list[int]]
 
 
 @dataclass
@@ -104,89 +103,46 @@ def _refused(target: Target, size: int) -> list[Scored] | None:
     return [Scored(0.0, "error", None, None) for _ in range(size)]
 
 
-def _row(solution: str, ground_truth: Any, extra_info: Any) -> tuple[Row, Mapping[str, Any]]:
-    info = extra_info if isinstance(extra_info, Mapping) else {}
-    extra = {f: info[f] for f in ROW_FIELDS if info.get(f) is not None}
-    return Row(solution, ground_truth, extra), info
+Sample = tuple[str, Any, Any]
+"""(solution_str, ground_truth, extra_info), as verl passes them."""
 
 
-def _grouped(
-    solutions: Sequence[str],
-    ground_truths: Sequence[Any],
-    extra_infos: Sequence[Any],
-    options: _Options,
-) -> tuple[list[Row], Groups]:
-    """Samples grouped by the target their `extra_info` names, one call per target."""
-    groups: Groups = {}
-    rows = []
-    for i, (solution, truth, info) in enumerate(
-        zip(solutions, ground_truths, extra_infos, strict=True)
-    ):
-        row, fields = _row(solution, truth, info)
-        rows.append(row)
-        key = (
-            str(fields.get("verifier") or options.verifier),
-            fields.get("recipe") or options.recipe,
-        )
-        groups.setdefault(key, []).append(i)
-    return rows, groups
-
-
-def _targets(groups: Groups, settings: dict[str, Any]) -> list[tuple[Target, list[int]]]:
-    return [
-        (Target(verifier, recipe, {} if recipe else settings), indices)
-        for (verifier, recipe), indices in groups.items()
-    ]
-
-
-def _placed(size: int, parts: Sequence[tuple[list[int], Sequence[Scored]]]) -> list[Scored]:
-    scored: list[Scored | None] = [None] * size
-    for indices, results in parts:
-        for i, result in zip(indices, results, strict=True):
-            scored[i] = result
-    return [s for s in scored if s is not None]
-
-
-def _score(
-    solutions: Sequence[str],
-    ground_truths: Sequence[Any],
-    extra_infos: Sequence[Any],
-    kwargs: Mapping[str, Any],
-) -> list[Scored]:
+def _prepared(
+    samples: Sequence[Sample], kwargs: Mapping[str, Any], shared: Callable[..., AnyScorer]
+) -> tuple[AnyScorer, list[Target], list[Row]]:
+    """The client (given, else the process's shared one), and each sample's target (named by
+    its `extra_info`, else by reward_kwargs) and row."""
     options = _Options.of(kwargs)
-    client = options.client or shared_client(options.url, options.api_key)
+    client = options.client or shared(options.url, options.api_key)
     options.check(client)
-    rows, groups = _grouped(solutions, ground_truths, extra_infos, options)
-    parts = [
-        (
-            indices,
-            _refused(target, len(indices))
-            or score_rows(client, target, [rows[i] for i in indices]),
+    targets, rows = [], []
+    for solution, truth, extra_info in samples:
+        info = extra_info if isinstance(extra_info, Mapping) else {}
+        recipe = info.get("recipe") or options.recipe
+        verifier = str(info.get("verifier") or options.verifier)
+        targets.append(Target(verifier, recipe, {} if recipe else options.settings))
+        rows.append(
+            Row(solution, truth, {f: info[f] for f in ROW_FIELDS if info.get(f) is not None})
         )
-        for target, indices in _targets(groups, options.settings)
-    ]
-    return _placed(len(rows), parts)
+    return client, targets, rows
 
 
-async def _ascore(
-    solutions: Sequence[str],
-    ground_truths: Sequence[Any],
-    extra_infos: Sequence[Any],
-    kwargs: Mapping[str, Any],
-) -> list[Scored]:
-    options = _Options.of(kwargs)
-    client = options.client or shared_async_client(options.url, options.api_key)
-    options.check(client)
-    rows, groups = _grouped(solutions, ground_truths, extra_infos, options)
-    parts = [
-        (
-            indices,
-            _refused(target, len(indices))
-            or await ascore_rows(client, target, [rows[i] for i in indices]),
-        )
-        for target, indices in _targets(groups, options.settings)
-    ]
-    return _placed(len(rows), parts)
+def _score(samples: Sequence[Sample], kwargs: Mapping[str, Any]) -> list[Scored]:
+    client, targets, rows = _prepared(samples, kwargs, shared_client)
+
+    def score(target: Target, group: list[Row]) -> list[Scored]:
+        return _refused(target, len(group)) or score_rows(client, target, group)
+
+    return score_by_target(targets, rows, score)
+
+
+async def _ascore(samples: Sequence[Sample], kwargs: Mapping[str, Any]) -> list[Scored]:
+    client, targets, rows = _prepared(samples, kwargs, shared_async_client)
+
+    async def score(target: Target, group: list[Row]) -> list[Scored]:
+        return _refused(target, len(group)) or await ascore_rows(client, target, group)
+
+    return await ascore_by_target(targets, rows, score)
 
 
 def verl_score(scored: Scored) -> dict[str, Any]:
@@ -212,7 +168,7 @@ async def compute_score(
 ) -> dict[str, Any]:
     """The reward loop's managers (naive, dapo, gdpo, rate_limited) await this per sample:
     `{"score", "acc", "status", "pred", <components>}`, on the worker's own event loop."""
-    [scored] = await _ascore([solution_str], [ground_truth], [extra_info], kwargs)
+    [scored] = await _ascore([(solution_str, ground_truth, extra_info)], kwargs)
     return verl_score(scored)
 
 
@@ -224,7 +180,7 @@ def compute_score_sync(
     **kwargs: Any,
 ) -> dict[str, Any]:
     """Legacy naive/DAPO managers, which call a plain function on executor threads."""
-    [scored] = _score([solution_str], [ground_truth], [extra_info], kwargs)
+    [scored] = _score([(solution_str, ground_truth, extra_info)], kwargs)
     return verl_score(scored)
 
 
@@ -237,9 +193,8 @@ def compute_score_batch(
 ) -> list[dict[str, Any]]:
     """Legacy batch manager: every sample of the step in one request."""
     infos = list(extra_infos) if extra_infos is not None else [None] * len(solution_strs)
-    scores = [
-        verl_score(s) for s in _score(list(solution_strs), list(ground_truths), infos, kwargs)
-    ]
+    samples = list(zip(solution_strs, ground_truths, infos, strict=True))
+    scores = [verl_score(s) for s in _score(samples, kwargs)]
     # The batch manager appends each key's values to one list per key: keys must not differ
     # between samples, even when their extra_info picks different recipes.
     keys = dict.fromkeys(k for score in scores for k in score)
@@ -254,5 +209,5 @@ def compute_score_float(
     **kwargs: Any,
 ) -> float:
     """Legacy prime manager: it wants a bare float (a dict there turns every score into 0)."""
-    [scored] = _score([solution_str], [ground_truth], [extra_info], kwargs)
+    [scored] = _score([(solution_str, ground_truth, extra_info)], kwargs)
     return scored.reward

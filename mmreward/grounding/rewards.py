@@ -162,21 +162,7 @@ def count_reward(
         if cls is None:
             return Verdict.failed("no_answer", "no object class named in question or answer")
         expected = count_matching(objects, cls, colour)
-    correct = answered == expected
-    return Verdict(
-        reward=1.0 if correct else 0.0,
-        correct=correct,
-        extracted=str(answered),
-        reason=f"answered {answered}, expected {expected}",
-        details={
-            "target": cls,
-            "colour": colour,
-            "answered": answered,
-            "expected": expected,
-            "objects": _objects(objects),
-            "source": source,
-        },
-    )
+    return _counted(answered, expected, cls, colour, objects, source)
 
 
 def _count_of_classes(
@@ -199,6 +185,17 @@ def _count_of_classes(
         return Verdict.failed("no_answer", "no count found in the answer", target=classes)
     if expected is None:
         expected = sum(count_matching(objects, cls, colour) for cls in classes)
+    return _counted(answered, expected, classes, colour, objects, source)
+
+
+def _counted(
+    answered: int,
+    expected: int,
+    target: str | list[str] | None,
+    colour: str | None,
+    objects: Sequence[Observed],
+    source: str,
+) -> Verdict:
     correct = answered == expected
     return Verdict(
         reward=1.0 if correct else 0.0,
@@ -206,7 +203,7 @@ def _count_of_classes(
         extracted=str(answered),
         reason=f"answered {answered}, expected {expected}",
         details={
-            "target": classes,
+            "target": target,
             "colour": colour,
             "answered": answered,
             "expected": expected,
