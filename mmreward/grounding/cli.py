@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +35,8 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    from mmreward.grounding.evaluate import main
+    from mmreward.grounding.evaluate import report
 
-    argv = ["--scenes", str(args.scenes), "--seed", str(args.seed)]
-    if args.detector is not None:
-        argv += ["--detector", str(args.detector)]
-    if args.map_workdir is not None:
-        argv += ["--map-workdir", str(args.map_workdir)]
-    main(argv)
+    figures = report(args.detector, args.scenes, args.seed, args.map_workdir)
+    print(json.dumps(figures, indent=2))
     return 0

@@ -8,8 +8,6 @@ through `GroundingScorer`, as a request to the service would.
 
 from __future__ import annotations
 
-import argparse
-import json
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -133,27 +131,19 @@ def evaluate(scorer: GroundingScorer, n_scenes: int, seed: int) -> dict[str, flo
     }
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--detector", type=Path, help="YOLO .pt; the bundled one by default")
-    parser.add_argument("--scenes", type=int, default=500)
-    parser.add_argument("--seed", type=int, default=12345)
-    parser.add_argument(
-        "--map-workdir", type=Path, help="also measure mAP50 on fresh scenes, written here"
-    )
-    args = parser.parse_args(argv)
-    scorer = GroundingScorer(Settings(detector=args.detector))
+def report(
+    detector: Path | None, n_scenes: int, seed: int, map_workdir: Path | None
+) -> dict[str, float]:
+    """`evaluate` with the given detector (the bundled one if None); with `map_workdir`, also
+    the detector's mAP50 on fresh scenes written there."""
+    scorer = GroundingScorer(Settings(detector=detector))
     try:
-        figures = evaluate(scorer, args.scenes, args.seed)
-        if args.map_workdir is not None:
+        figures = evaluate(scorer, n_scenes, seed)
+        if map_workdir is not None:
             map50, map50_95 = validate_detector(
-                scorer.detector.path, workdir=args.map_workdir, n_images=args.scenes
+                scorer.detector.path, workdir=map_workdir, n_images=n_scenes
             )
             figures.update(map50=map50, map50_95=map50_95)
-        print(json.dumps(figures, indent=2))
+        return figures
     finally:
         scorer.close()
-
-
-if __name__ == "__main__":
-    main()

@@ -155,13 +155,3 @@ def run(args: argparse.Namespace) -> None:
         device=args.device,
     )
     print(json.dumps(asdict(report), indent=2))
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    add_arguments(parser)
-    run(parser.parse_args(argv))
-
-
-if __name__ == "__main__":
-    main()
