@@ -19,6 +19,7 @@ so that a correct chain written either way is judged correct.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -61,6 +62,13 @@ class Chain:
         }
 
 
+def _children(node: Node) -> tuple[Node, Node]:
+    """An operation's two operands."""
+    assert node.left is not None
+    assert node.right is not None
+    return node.left, node.right
+
+
 def apply(op: Op, a: int, b: int) -> int:
     """The value of ``a op b``."""
     if op == "+":
@@ -82,11 +90,7 @@ def _random_tree(rng: random.Random, n_leaves: int) -> Node:
 def _within_limits(node: Node) -> bool:
     if node.op is None:
         return True
-    assert node.left is not None
-    assert node.right is not None
-    return (
-        abs(node.value) <= VALUE_LIMIT and _within_limits(node.left) and _within_limits(node.right)
-    )
+    return abs(node.value) <= VALUE_LIMIT and all(_within_limits(c) for c in _children(node))
 
 
 def _needs_parens(child: Node, parent_op: Op, is_right: bool) -> bool:
@@ -100,9 +104,7 @@ def _needs_parens(child: Node, parent_op: Op, is_right: bool) -> bool:
 def _mark_parens(node: Node, rng: random.Random, redundant_p: float) -> None:
     if node.op is None:
         return
-    assert node.left is not None
-    assert node.right is not None
-    for child, is_right in ((node.left, False), (node.right, True)):
+    for child, is_right in zip(_children(node), (False, True), strict=True):
         if child.op is not None:
             needed = _needs_parens(child, node.op, is_right)
             child.parens = needed or rng.random() < redundant_p
@@ -114,18 +116,15 @@ def render(node: Node) -> str:
     if node.op is None:
         text = str(node.value)
     else:
-        assert node.left is not None
-        assert node.right is not None
-        text = f"{render(node.left)} {node.op} {render(node.right)}"
+        left, right = _children(node)
+        text = f"{render(left)} {node.op} {render(right)}"
     return f"({text})" if node.parens else text
 
 
 def _operations_post_order(node: Node, out: list[Node]) -> list[Node]:
     if node.op is not None:
-        assert node.left is not None
-        assert node.right is not None
-        _operations_post_order(node.left, out)
-        _operations_post_order(node.right, out)
+        for child in _children(node):
+            _operations_post_order(child, out)
         out.append(node)
     return out
 
@@ -133,10 +132,8 @@ def _operations_post_order(node: Node, out: list[Node]) -> list[Node]:
 def _set_depths(node: Node, depth: int, order: list[Node]) -> None:
     node.depth = depth + (1 if node.parens else 0)
     if node.op is not None:
-        assert node.left is not None
-        assert node.right is not None
-        _set_depths(node.left, node.depth, order)
-        _set_depths(node.right, node.depth, order)
+        for child in _children(node):
+            _set_depths(child, node.depth, order)
         order.append(node)
 
 
@@ -146,44 +143,38 @@ def _operations_innermost_first(root: Node) -> list[Node]:
 
     def walk(node: Node) -> None:
         if node.op is not None:
-            assert node.left is not None
-            assert node.right is not None
-            walk(node.left)
+            left, right = _children(node)
+            walk(left)
             in_order.append(node)
-            walk(node.right)
+            walk(right)
 
-    ops: list[Node] = []
-    _set_depths(root, 0, ops)
+    _set_depths(root, 0, [])
     walk(root)
     position = {id(n): i for i, n in enumerate(in_order)}
-    done: set[int] = set()
-    order: list[Node] = []
-    while len(order) < len(in_order):
-        ready = [
-            n
-            for n in in_order
-            if id(n) not in done
-            and all(c.op is None or id(c) in done for c in (n.left, n.right) if c is not None)
-        ]
-        ready.sort(key=lambda n: (-n.depth, -_PRECEDENCE[n.op or "+"], position[id(n)]))
-        chosen = ready[0]
-        done.add(id(chosen))
-        order.append(chosen)
-    return order
+    return _scheduled(
+        in_order,
+        lambda ready: min(
+            ready, key=lambda n: (-n.depth, -_PRECEDENCE[n.op or "+"], position[id(n)])
+        ),
+    )
 
 
 def _operations_any_order(root: Node, rng: random.Random) -> list[Node]:
-    ops = _operations_post_order(root, [])
+    return _scheduled(_operations_post_order(root, []), rng.choice)
+
+
+def _scheduled(ops: list[Node], pick: Callable[[list[Node]], Node]) -> list[Node]:
+    """`ops` in an order where each comes after the operations it reads; `pick` chooses among
+    those ready (listed in the order of `ops`)."""
     done: set[int] = set()
     order: list[Node] = []
     while len(order) < len(ops):
         ready = [
             n
             for n in ops
-            if id(n) not in done
-            and all(c.op is None or id(c) in done for c in (n.left, n.right) if c is not None)
+            if id(n) not in done and all(c.op is None or id(c) in done for c in _children(n))
         ]
-        chosen = rng.choice(ready)
+        chosen = pick(ready)
         done.add(id(chosen))
         order.append(chosen)
     return order
@@ -262,10 +253,8 @@ def make_chain(
     steps: list[str] = []
     results: list[int] = []
     for i, node in enumerate(order):
-        assert node.left is not None
-        assert node.right is not None
         assert node.op is not None
-        a, b = _current(node.left, values), _current(node.right, values)
+        a, b = (_current(child, values) for child in _children(node))
         r = apply(node.op, a, b)
         if i == error_at and kind == "operand":
             a, b, r = _wrong_operand(rng, node.op, a, b, literals + results)
@@ -285,9 +274,8 @@ def make_chain(
 def _literals(node: Node) -> list[int]:
     if node.op is None:
         return [node.value]
-    assert node.left is not None
-    assert node.right is not None
-    return _literals(node.left) + _literals(node.right)
+    left, right = _children(node)
+    return _literals(left) + _literals(right)
 
 
 def _current(node: Node, values: dict[int, int]) -> int:
