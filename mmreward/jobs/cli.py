@@ -10,7 +10,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from mmreward.errors import MMRewardError
 from mmreward.jobs.formats import FORMATS, JobError
 
 
@@ -187,9 +186,6 @@ def _relabel(args: argparse.Namespace) -> int:
     except ValidationError as error:
         reasons = "; ".join(e["msg"] for e in error.errors())
         print(f"mmreward relabel: error: {reasons}", file=sys.stderr)
-        return 2
-    except MMRewardError as error:
-        print(f"mmreward relabel: error: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(

@@ -24,6 +24,10 @@ async def get_engine(request: Request) -> Engine:
     return cast(Engine, request.app.state.engine)
 
 
+async def get_settings(request: Request) -> Settings:
+    return _settings(request)
+
+
 def _settings(request: Request) -> Settings:
     return cast(Settings, request.app.state.settings)
 
@@ -98,9 +102,9 @@ def key_checked(request: Request) -> bool:
     return bool(getattr(request.state, "key_checked", False))
 
 
-def may_see_details(request: Request) -> bool:
-    """Whether the caller may read server internals (file paths, load errors): on a server
-    without keys anyone may; with keys, a caller that sent one of them."""
+def is_authorized(request: Request) -> bool:
+    """Whether the caller may use the keyed routes and read server internals (file paths, load
+    errors): on a server without keys anyone may; with keys, a caller that sent one of them."""
     if key_checked(request) or not auth_required(request):
         return True
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
@@ -109,10 +113,7 @@ def may_see_details(request: Request) -> bool:
 
 async def require_api_key(request: Request) -> None:
     """With keys configured, a route needs `Authorization: Bearer <one of the keys>`."""
-    if key_checked(request) or not auth_required(request):
-        return
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if scheme.lower() != "bearer" or not key_is_accepted(request, token.strip()):
+    if not is_authorized(request):
         _log_refusal(request)
         raise UnauthorizedError("missing or wrong API key (Authorization: Bearer <key>)")
 

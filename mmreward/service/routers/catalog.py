@@ -3,6 +3,7 @@ playground) offers what exists instead of a hard-coded list that drifts from the
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
@@ -53,15 +54,5 @@ async def list_verifiers() -> VerifierList:
 async def list_models(engine: Annotated[Engine, Depends(get_engine)]) -> ModelList:
     """The models this server is configured with and whether each is loaded (names only; paths
     stay on the server)."""
-    models = [
-        ModelInfo(
-            role=model.role,
-            name=model.name,
-            format=model.format,
-            state=state,
-            domain=model.domain,
-            real_model=model.real_model,
-        )
-        for model, state in engine.models()
-    ]
+    models = [ModelInfo(**asdict(model), state=state) for model, state in engine.models()]
     return ModelList(device=engine.device, models=models)

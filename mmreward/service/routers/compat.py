@@ -9,7 +9,7 @@ URL must not score a whole training run 0. The body is OpenRLHF's own.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, cast
+from typing import Annotated, Any
 
 import orjson
 from fastapi import APIRouter, Depends, Query, Request
@@ -31,6 +31,7 @@ from mmreward.recipes import RecipeBook
 from mmreward.service.bodies import BoundedRoute
 from mmreward.service.dependencies import (
     get_engine,
+    get_settings,
     key_checked,
     key_is_accepted,
     require_api_key,
@@ -47,10 +48,6 @@ def load_query_format(settings: Settings) -> QueryFormat | ModelNotLoadedError:
         return query_format(str(settings.policy_tokenizer) if settings.policy_tokenizer else None)
     except ModelNotLoadedError as error:
         return error
-
-
-async def get_settings(request: Request) -> Settings:
-    return cast(Settings, request.app.state.settings)
 
 
 async def get_query_format(request: Request) -> QueryFormat:

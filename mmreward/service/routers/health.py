@@ -11,7 +11,7 @@ from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from mmreward.engine import Engine
-from mmreward.service.dependencies import get_engine, may_see_details
+from mmreward.service.dependencies import get_engine, is_authorized
 
 router = APIRouter(tags=["health"])
 
@@ -33,7 +33,7 @@ async def readyz(
     (`problems` names each one that is, with the reason), and a job round-trips through the
     sandbox. On a server with keys the status stays open to probes (unless `health_public` is
     false), but the reasons, which name file paths, are shown only to a caller with a key."""
-    detailed = may_see_details(request)
+    detailed = is_authorized(request)
     warm_up: asyncio.Task[None] | None = request.app.state.warm_up
     if warm_up is not None and not warm_up.done():
         response.status_code = 503
