@@ -133,6 +133,11 @@ _BARE_NAME_LATEX = {"infinity": "\\infty", "inf": "\\infty"}
 _TRAILING_APPROX = re.compile(r"(?<=\S)\s*\\approx\s*[-+]?[0-9]*\.?[0-9]+\s*\.?$")
 _BARE_NAME = re.compile(r"[a-zA-Z](?:_\{?[a-zA-Z0-9]*\}?)?\s*=?")
 _LEADING_EQUALS = re.compile(r"^\s*=(?=\s*\S)")
+# What every pass of `normalize` but a few needs to match. Python's case-blind matching also
+# takes a few non-ASCII letters for ASCII ones (`ſ` for `s`, `K` for `k`, `ı` for `i`): the tests
+# for words below look for none of those three letters, or for any non-ASCII character.
+_MARKUP = re.compile(r"[A-Za-z\\~$]|[^\x00-\x7f]")
+_NUMBER_THEN_WORD = re.compile(r"[0-9]\s*(?:[A-Za-z]|[^\x00-\x7f])")
 # `3:15 pm`, `9:00 \text{ a.m.}`: a 12-hour time, rewritten as 24-hour (`15:15`, `9:00`)
 _TWELVE_HOUR = re.compile(
     r"(?<![0-9:])([0-9]{1,2}):([0-9]{2})\s*(?:\\(?:text|mathrm|textrm)\s*\{\s*)?"
@@ -146,42 +151,63 @@ def normalize(answer: str) -> str:
     Only rewrites that cannot change the value: unicode symbols, sizing commands, `\\dfrac`,
     font wrappers, thousands separators, currency signs and trailing unit words; a trailing
     `\\approx 0.577` after a value and a leading `=` are dropped.
+
+    Most passes match only text with a letter, a command, `~`, `$` or a non-ASCII character
+    (`_MARKUP`); on text without any (`-12.5`, `3/4`, `(1, 2)`), which no other pass gives one,
+    they are skipped: a plain answer costs a few passes instead of thirty.
     """
-    s = _UNICODE_RE.sub(lambda m: _UNICODE[m.group()], answer)
-    s = _SYNONYM_RE.sub(lambda m: _SYNONYMS[m.group()], s)
-    if ":" in s:
-        s = _TWELVE_HOUR.sub(_twenty_four_hour, s)
-    approx = _TRAILING_APPROX.search(s) if "\\approx" in s else None
-    if approx is not None and not _BARE_NAME.fullmatch(s[: approx.start()].strip()):
-        s = s[: approx.start()]  # but in `x \approx 11` the decimal is the answer
+    markup = _MARKUP.search(answer) is not None
+    s = answer
+    if markup:
+        s = _UNICODE_RE.sub(lambda m: _UNICODE[m.group()], s)
+        s = _SYNONYM_RE.sub(lambda m: _SYNONYMS[m.group()], s)
+        if ":" in s:
+            s = _TWELVE_HOUR.sub(_twenty_four_hour, s)
+        approx = _TRAILING_APPROX.search(s) if "\\approx" in s else None
+        if approx is not None and not _BARE_NAME.fullmatch(s[: approx.start()].strip()):
+            s = s[: approx.start()]  # but in `x \approx 11` the decimal is the answer
     if "=" in s:
         s = _LEADING_EQUALS.sub("", s)
     s = _THOUSANDS_BRACED.sub("", s)
-    s = _SPACED_THOUSANDS.sub("", s)
-    s = _DROP.sub(" ", s)
-    s = _TEXT_NUMBER.sub(r"\1", s)
-    s = _SET_BUILDER.sub(r"\1", s)
-    s = _REPEATING.sub(_repeating_decimal, s)
-    s = _REALS.sub(lambda _: "(-\\infty, \\infty)", s)
-    s = _FONT.sub("", s)
-    s = _CIRC.sub("°", s)
-    s = _LEADING_CURRENCY.sub("", s)
-    s = _IN_PREFIX.sub("", s)
-    s = _PERCENT_WORD.sub("%", s)
-    s = _DEGREE_WORD.sub("°", s)
-    s = _TEXT_UNIT.sub(" ", s)
-    s = _BARE_UNIT.sub("", s)
-    s = _WORD_CONNECTIVE.sub(", ", s)
-    s = _BARE_NAMES.sub(lambda m: _BARE_NAME_LATEX.get(m.group(), "\\" + m.group()), s)
-    s = _CHOOSE.sub(r"\\binom{\1}{\2}", s)
+    if markup:  # each pass behind a test of what it needs to match (a command: a backslash)
+        if "\\" in s:
+            s = _SPACED_THOUSANDS.sub("", s)
+        if "\\" in s or "~" in s or "$" in s:
+            s = _DROP.sub(" ", s)
+        if "\\" in s:
+            s = _TEXT_NUMBER.sub(r"\1", s)
+            s = _SET_BUILDER.sub(r"\1", s)
+            s = _REPEATING.sub(_repeating_decimal, s)
+        if "\\" in s or "real" in s.lower():
+            s = _REALS.sub(lambda _: "(-\\infty, \\infty)", s)
+        if "\\" in s:
+            s = _FONT.sub("", s)
+            s = _CIRC.sub("°", s)
+        s = _LEADING_CURRENCY.sub("", s)
+        if "\\" in s:
+            s = _IN_PREFIX.sub("", s)
+        if "percent" in s.lower():
+            s = _PERCENT_WORD.sub("%", s)
+        if "degree" in s.lower():
+            s = _DEGREE_WORD.sub("°", s)
+        if "\\" in s:
+            s = _TEXT_UNIT.sub(" ", s)
+        if _NUMBER_THEN_WORD.search(s):
+            s = _BARE_UNIT.sub("", s)
+        if "or" in s or "and" in s:
+            s = _WORD_CONNECTIVE.sub(", ", s)
+        s = _BARE_NAMES.sub(lambda m: _BARE_NAME_LATEX.get(m.group(), "\\" + m.group()), s)
+        if "\\" in s:
+            s = _CHOOSE.sub(r"\\binom{\1}{\2}", s)
     if "_" in s:
         s = _BASE_NUMERAL.sub(_base_numeral, s)
-    if "C" in s:
-        s = _C_OF.sub(_choose_call, s)
-        s = _PRE_C.sub(_choose_call, s)
-    if "angle" in s:
-        s = _ANGLE.sub(lambda m: "\\theta_{" + " ".join(m.group(1)) + "}", s)  # not a word
-    s = s.replace("\\%", "%")
+    if markup:
+        if "C" in s:
+            s = _C_OF.sub(_choose_call, s)
+            s = _PRE_C.sub(_choose_call, s)
+        if "angle" in s:
+            s = _ANGLE.sub(lambda m: "\\theta_{" + " ".join(m.group(1)) + "}", s)  # not a word
+        s = s.replace("\\%", "%")
     s = " ".join(s.split())
     # `1,234` is a thousands separator only outside brackets: `(1,100)` stays an interval.
     if "," in s and not any(c in s for c in "([{"):
@@ -189,7 +215,8 @@ def normalize(answer: str) -> str:
     if _SPACED_NUMBER.match(s):  # `1 000 000`
         s = s.replace(" ", "")
     s = _PLAIN_MIXED.sub(r"\1\2\\frac{\3}{\4}", s)  # `2 1/2`
-    s = _WORDS_AFTER_NUMBER.sub(r"\1", s)  # `5 bananas`: any words after a lone number are a unit
+    if markup:  # `5 bananas`: any words after a lone number are a unit
+        s = _WORDS_AFTER_NUMBER.sub(r"\1", s)
     s = s.strip().rstrip(".").strip()
     if s.endswith("\\") and not s.endswith("\\\\"):
         s = s[:-1].rstrip()  # `185\\`: a stray backslash at the end is no command
