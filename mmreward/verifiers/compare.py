@@ -417,8 +417,8 @@ def _shape(node: Node) -> str:
 
 def _expand_plus_minus(node: Node) -> Node:
     """`2 \\pm \\sqrt 3` -> the set {2 + sqrt 3, 2 - sqrt 3}."""
-    if not _has_plus_minus(node) or isinstance(node, Seq | Matrix):
-        return node
+    if isinstance(node, Num | Sym | Const | Seq | Matrix) or not _has_plus_minus(node):
+        return node  # (a leaf, the commonest case, before any walk)
     choices = list(itertools.product((1, -1), repeat=min(_count_plus_minus(node), 8)))
     if len(choices) > 2**_MAX_PLUS_MINUS:
         raise Undecided
@@ -427,7 +427,13 @@ def _expand_plus_minus(node: Node) -> Node:
 
 
 def _has_plus_minus(node: Node) -> bool:
-    return isinstance(node, PlusMinus) or any(_has_plus_minus(c) for c in children(node))
+    waiting = [node]
+    while waiting:
+        current = waiting.pop()
+        if isinstance(current, PlusMinus):
+            return True
+        waiting.extend(children(current))
+    return False
 
 
 def _count_plus_minus(node: Node) -> int:

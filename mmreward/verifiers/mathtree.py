@@ -7,9 +7,11 @@ remember how many decimal places were written: that is what the reference's tole
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal
+from operator import attrgetter
+from typing import Any, Literal
 
 RelOp = Literal["=", "<", "<=", ">", ">=", "!="]
 SeqKind = Literal["set", "paren", "bracket", "list"]
@@ -160,34 +162,44 @@ ZERO = Num(Fraction(0))
 ONE = Num(Fraction(1))
 
 
+def _leaf(node: Node) -> tuple[Node, ...]:
+    return ()
+
+
+def _cells(node: Matrix) -> tuple[Node, ...]:
+    return tuple(cell for row in node.rows for cell in row)
+
+
+_CHILDREN: dict[type, Callable[[Any], tuple[Node, ...]]] = {
+    Num: _leaf,
+    Sym: _leaf,
+    Const: _leaf,
+    Text: _leaf,
+    Add: attrgetter("terms"),
+    Mul: attrgetter("factors"),
+    Div: attrgetter("num", "den"),
+    Neg: lambda node: (node.arg,),
+    Percent: lambda node: (node.arg,),
+    Degrees: lambda node: (node.arg,),
+    Pow: attrgetter("base", "exp"),
+    Func: attrgetter("args"),
+    PlusMinus: attrgetter("left", "right"),
+    Seq: attrgetter("items"),
+    Relation: attrgetter("items"),
+    Ratio: attrgetter("items"),
+    Interval: attrgetter("lo", "hi"),
+    Union: attrgetter("parts"),
+    Matrix: _cells,
+}
+
+
 def children(node: Node) -> tuple[Node, ...]:
-    """Direct sub-expressions, for walks that do not care about the node type."""
-    match node:
-        case Num() | Sym() | Const() | Text():
-            return ()
-        case Add(terms):
-            return terms
-        case Mul(factors):
-            return factors
-        case Div(num, den):
-            return (num, den)
-        case Neg(arg) | Percent(arg) | Degrees(arg):
-            return (arg,)
-        case Pow(base, exp):
-            return (base, exp)
-        case Func(_, args):
-            return args
-        case PlusMinus(left, right):
-            return (left, right)
-        case Seq(_, items) | Relation(items, _) | Ratio(items):
-            return items
-        case Interval(lo, hi, _, _):
-            return (lo, hi)
-        case Union(parts):
-            return parts
-        case Matrix(rows):
-            return tuple(cell for row in rows for cell in row)
-    raise TypeError(f"not a math node: {node!r}")
+    """Direct sub-expressions, for walks that do not care about the node type (looked up by
+    type: every walk of every comparison calls this at every node)."""
+    get = _CHILDREN.get(type(node))
+    if get is None:
+        raise TypeError(f"not a math node: {node!r}")
+    return get(node)
 
 
 def free_symbols(node: Node) -> frozenset[str]:
