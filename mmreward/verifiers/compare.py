@@ -157,9 +157,13 @@ class NumericLeaves:
         ratio = None
         agreeing = 0
         with mpmath.workdps(DIGITS):
-            for env, signed in _points(names):
+            fs, gs = (
+                _values(f, tuple(names), mpmath.mp.prec),
+                _values(g, tuple(names), mpmath.mp.prec),
+            )
+            for point, (env, signed) in enumerate(_points(names)):
                 try:
-                    fv, gv = evaluate(f, env, signed), evaluate(g, env, signed)
+                    fv, gv = fs.at(point, env, signed), gs.at(point, env, signed)
                 except EvaluationError:
                     continue
                 if _tiny(fv) or not _finite(fv) or not _finite(gv):
@@ -812,20 +816,58 @@ class EvaluationError(ValueError):
     """The expression has no numeric value at this point (division by zero, a set…)."""
 
 
+class _Failed(str):
+    """Why a tree has no value at a sample point (`_Values` keeps it as it keeps a value)."""
+
+
+class _Values:
+    """`evaluate(node, env, real)` at the sample points, each computed once (`_values`)."""
+
+    __slots__ = ("known", "node")
+
+    def __init__(self, node: Node) -> None:
+        self.node = node
+        self.known: dict[tuple[int, bool], mpmath.mpc | _Failed] = {}
+
+    def at(self, point: int, env: dict[str, mpmath.mpf], real: bool) -> mpmath.mpc:
+        """The value at sample `point` (`env` holds it; -1: no variables)."""
+        found = self.known.get((point, real))
+        if found is None:
+            try:
+                found = evaluate(self.node, env, real)
+            except EvaluationError as error:
+                found = _Failed(error)
+            self.known[point, real] = found
+        if isinstance(found, _Failed):
+            raise EvaluationError(found)
+        return found
+
+
+@functools.lru_cache(maxsize=1024)
+def _values(node: Node, names: tuple[str, ...], prec: int) -> _Values:
+    """The values of `node` at the sample points of `names` at precision `prec`, computed as
+    asked for. A GRPO group compares a dozen answers with one reference, and answers repeat:
+    evaluating the same tree at the same points again was most of a numeric comparison's cost.
+    """
+    return _Values(node)
+
+
 def _numerically_equal(ref: Node, ans: Node, tolerance: Fraction | None) -> bool:
     names = sorted(free_symbols(ref) | free_symbols(ans))
+    key = tuple(names), mpmath.mp.prec
+    refs, answers = _values(ref, *key), _values(ans, *key)
     if not names:
         try:
-            x, y = evaluate(ref, {}), evaluate(ans, {})
+            x, y = refs.at(-1, {}, False), answers.at(-1, {}, False)
             if tolerance is None and (x == 0) != (y == 0):
                 return _is_noise(ans if x == 0 else ref)
             return _close(x, y, tolerance)
         except EvaluationError:
             return False
     agreeing = 0
-    for env, _ in _points(names):
+    for point, (env, _) in enumerate(_points(names)):
         try:
-            x, y = evaluate(ref, env, True), evaluate(ans, env, True)
+            x, y = refs.at(point, env, True), answers.at(point, env, True)
         except EvaluationError:
             continue
         if not (_real(x) and _real(y)):
@@ -838,11 +880,11 @@ def _numerically_equal(ref: Node, ans: Node, tolerance: Fraction | None) -> bool
     # Hardly anywhere real for both (`\\sqrt{x^2 - 9}` at |x| < 2.1): compare as complex
     # functions at the positive points.
     agreeing = 0
-    for env, signed in _points(names):
+    for point, (env, signed) in enumerate(_points(names)):
         if signed:
             continue
         try:
-            x, y = evaluate(ref, env), evaluate(ans, env)
+            x, y = refs.at(point, env, False), answers.at(point, env, False)
         except EvaluationError:
             continue
         if not _close(x, y, None):
@@ -889,6 +931,8 @@ def _sample(name: str, point: int, prec: int) -> tuple[mpmath.mpf, float]:
 
 
 def _real(x: mpmath.mpc) -> bool:
+    if isinstance(x, mpmath.mpf):  # no imaginary part: real unless NaN (`0 <= NaN` is false)
+        return not mpmath.isnan(x)
     return bool(abs(mpmath.im(x)) <= _ABSOLUTE_EPS + _RELATIVE_EPS * abs(x))
 
 
@@ -956,10 +1000,18 @@ _UNARY = {
 }
 
 
+@functools.lru_cache(maxsize=4096)
+def _number(numerator: int, denominator: int, prec: int) -> mpmath.mpf:
+    """A written number at working precision `prec`: the few numbers of an answer are read at
+    every sample point, and building the mpf cost more than the arithmetic done with it."""
+    value = mpmath.mpf(numerator)
+    return value if denominator == 1 else value / denominator
+
+
 def _evaluate(node: Node, env: dict[str, mpmath.mpf], real: bool) -> mpmath.mpc:
     match node:
         case Num(value, _):
-            return mpmath.mpf(value.numerator) / value.denominator
+            return _number(value.numerator, value.denominator, mpmath.mp.prec)
         case Sym(name):
             return env[name]
         case Const("inf"):
