@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from statistics import fmean
 from typing import Any
 
@@ -45,22 +46,14 @@ def completion_text(completion: str | Sequence[Mapping[str, Any]]) -> str:
     return ""
 
 
+@dataclass(frozen=True)
 class _Config:
-    def __init__(
-        self,
-        client: AnyScorer,
-        target: Target,
-        reference_column: str,
-        image_column: str,
-        abstain: bool,
-        eos_token_id: int | None,
-    ) -> None:
-        self.client = client
-        self.target = target
-        self.reference_column = reference_column
-        self.image_column = image_column
-        self.abstain = abstain
-        self.eos_token_id = eos_token_id
+    client: AnyScorer
+    target: Target
+    reference_column: str
+    image_column: str
+    abstain: bool
+    eos_token_id: int | None
 
     def rows(self, prompts: Sequence[Any], completions: Sequence[Any], columns: Any) -> list[Row]:
         references = columns.get(self.reference_column)
