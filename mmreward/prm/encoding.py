@@ -96,21 +96,40 @@ def _spanned(
         if hit is None:
             raise InvalidInputError("a step marker was lost in tokenization")
         positions.append(hit)
-    p0, p1 = problem_span
-    problem_tokens = [i for i, (a, b) in enumerate(offsets) if p0 <= a and b <= p1 and b > a]
     excess = len(ids) - max_tokens
     if excess <= 0:
         return Encoded(ids, positions, positions[0] if positions else len(ids))
-    if excess > len(problem_tokens):
-        raise InvalidInputError(
-            f"the steps alone take over {max_tokens} tokens, the model's limit; "
-            "send fewer or shorter steps"
-        )
-    drop = set(problem_tokens[:excess])
-    keep = [i for i in range(len(ids)) if i not in drop]
+    too_long = (
+        f"the steps alone take over {max_tokens} tokens, the model's limit; "
+        "send fewer or shorter steps"
+    )
+    keep = cut_from_left(offsets, problem_span, excess, too_long)
     new_index = {old: new for new, old in enumerate(keep)}
     kept_positions = [new_index[p] for p in positions]
     return Encoded([ids[i] for i in keep], kept_positions, kept_positions[0], True)
+
+
+def cut_from_left(
+    offsets: Sequence[Sequence[int]], span: tuple[int, int], excess: int, too_long: str
+) -> list[int]:
+    """The tokens kept (their indices) once the `excess` leftmost tokens inside the character
+    span `span` (the problem, the prompt) are dropped; `too_long` refuses an item whose span
+    holds fewer."""
+    p0, p1 = span
+    inside = [i for i, (a, b) in enumerate(offsets) if p0 <= a and b <= p1 and b > a]
+    if excess > len(inside):
+        raise InvalidInputError(too_long)
+    drop = set(inside[:excess])
+    return [i for i in range(len(offsets)) if i not in drop]
+
+
+def around(tokenizer: Tokenizer, messages: list[dict[str, str]], sentinel: str) -> tuple[str, str]:
+    """The chat template's text before and after `sentinel`, the content of one message."""
+    text = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=False)
+    if text.count(sentinel) != 1:
+        raise InvalidInputError("the chat template does not place the user message once")
+    before, after = text.split(sentinel)
+    return before, after
 
 
 def _check_free_of(marker: str, problem: str, steps: Sequence[str]) -> None:
@@ -139,10 +158,7 @@ def encode_qwen_prm(
         {"role": "user", "content": sentinel},
         {"role": "assistant", "content": answer},
     ]
-    template = tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=False)
-    if template.count(sentinel) != 1:
-        raise InvalidInputError("the chat template does not place the user message once")
-    before, after = template.split(sentinel)
+    before, after = around(tokenizer, messages, sentinel)
     text = before + problem + after
     base = len(before) + len(problem) + after.index(answer)
     ends, cursor = [], base

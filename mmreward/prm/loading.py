@@ -38,10 +38,7 @@ from mmreward.prm.config import (
     PRMOptions,
     prm_format_spec,
 )
-from mmreward.prm.encoding import (
-    Encoded,
-    Tokenizer,
-)
+from mmreward.prm.encoding import Encoded, Tokenizer, around, cut_from_left
 
 log = logging.getLogger(__name__)
 BUNDLED_PRM = Path(__file__).parent / "model"
@@ -323,12 +320,7 @@ class LoadedORM(_Served):
                 {"role": "user", "content": sentinel},
                 {"role": "assistant", "content": response},
             ]
-            text = self.tokenizer.apply_chat_template(
-                messages, tokenize=False, add_generation_prompt=False
-            )
-            if text.count(sentinel) != 1:
-                raise InvalidInputError("the chat template does not place the user message once")
-            before, after = text.split(sentinel)
+            before, after = around(self.tokenizer, messages, sentinel)
             special = False
         else:
             before, after = "", "\n" + response
@@ -339,16 +331,9 @@ class LoadedORM(_Served):
         excess = len(ids) - self.max_tokens
         if excess <= 0:
             return Encoded(ids, [len(ids) - 1], 0)
-        p0, p1 = len(before), len(before) + len(prompt)
-        prompt_tokens = [
-            i for i, (a, b) in enumerate(enc["offset_mapping"]) if p0 <= a and b <= p1 and b > a
-        ]
-        if excess > len(prompt_tokens):
-            raise InvalidInputError(
-                f"the response alone takes over {self.max_tokens} tokens, the model's limit"
-            )
-        drop = set(prompt_tokens[:excess])
-        kept = [t for i, t in enumerate(ids) if i not in drop]
+        span = (len(before), len(before) + len(prompt))
+        too_long = f"the response alone takes over {self.max_tokens} tokens, the model's limit"
+        kept = [ids[i] for i in cut_from_left(enc["offset_mapping"], span, excess, too_long)]
         return Encoded(kept, [len(kept) - 1], 0, True)
 
     @torch.inference_mode()
