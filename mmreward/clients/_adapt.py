@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import io
 import os
 import threading
 import weakref
@@ -151,14 +150,12 @@ def image_base64(value: Any) -> Any:
         value = value["bytes"]
     if isinstance(value, bytes | bytearray):
         return base64.b64encode(value).decode()
-    if hasattr(value, "__array_interface__") and not hasattr(value, "save"):
+    if hasattr(value, "__array_interface__") or hasattr(value, "save"):
         from PIL import Image
 
-        value = Image.fromarray(value)
-    if hasattr(value, "save"):
-        buffer = io.BytesIO()
-        value.save(buffer, format="PNG")
-        return base64.b64encode(buffer.getvalue()).decode()
+        from mmreward.grounding.images import encode_png
+
+        return encode_png(value if hasattr(value, "save") else Image.fromarray(value))
     return value
 
 
