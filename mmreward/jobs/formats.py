@@ -281,7 +281,7 @@ def write_jsonl(
             if kept:
                 out.write(json_line({**row.data, **cols}))
         out.flush()
-        _fsync(out.fileno())
+        os.fsync(out.fileno())
 
 
 def write_parquet(
@@ -314,7 +314,7 @@ def write_parquet(
             if writer is not None:
                 writer.close()
     with path.open("rb") as written:
-        _fsync(written.fileno())
+        os.fsync(written.fileno())
 
 
 def write_dataset(path: Path, table: pa.Table, source: Source) -> None:
@@ -343,8 +343,4 @@ def write_dataset(path: Path, table: pa.Table, source: Source) -> None:
     for written in sorted(path.rglob("*")):
         if written.is_file():
             with written.open("rb") as handle:
-                _fsync(handle.fileno())
-
-
-def _fsync(fd: int) -> None:
-    os.fsync(fd)
+                os.fsync(handle.fileno())
