@@ -162,9 +162,7 @@ def caption(counts: dict[tuple[str, str | None], int], style: CaptionStyle) -> s
         ]
         return f"There are {_join(parts)}."
     if style == "digits":
-        by_class = {c: 0 for c in SHAPE_CLASSES}
-        for (c, _colour), n in counts.items():
-            by_class[c] += n
+        by_class = _by_class(counts)
         parts = [f"{n} {_noun(c, n)}" if n else f"no {c}s" for c, n in by_class.items()]
         return f"The image shows {_join(parts)}."
     if style == "colours":
@@ -179,18 +177,21 @@ def caption(counts: dict[tuple[str, str | None], int], style: CaptionStyle) -> s
             items.extend([f"a {colour + ' ' if colour else ''}{c}"] * n)
         return f"In this picture: {_join(items)}."
     if style == "answer_tag":
-        by_class = {c: 0 for c in SHAPE_CLASSES}
-        for (c, _colour), n in counts.items():
-            by_class[c] += n
+        by_class = _by_class(counts)
         parts = [f"{n} {_noun(c, n)}" for c, n in by_class.items() if n]
         return (
             "<think>Let me look at each shape in turn and count them.</think>"
             f"<answer>{_join(parts)}</answer>"
         )
-    by_class = {c: 0 for c in SHAPE_CLASSES}
+    return ", ".join(f"{c.capitalize()}s: {n}" for c, n in _by_class(counts).items())
+
+
+def _by_class(counts: dict[tuple[str, str | None], int]) -> dict[str, int]:
+    """Every shape class with its count, whatever the colours."""
+    by_class = dict.fromkeys(SHAPE_CLASSES, 0)
     for (c, _colour), n in counts.items():
         by_class[c] += n
-    return ", ".join(f"{c.capitalize()}s: {n}" for c, n in by_class.items())
+    return by_class
 
 
 def true_counts(scene: Scene, *, colours: bool) -> dict[tuple[str, str | None], int]:
