@@ -118,8 +118,8 @@ def verify_math(
         answer = sentence_value(answer)
     if len(answer) > MAX_ANSWER_CHARS:
         return Verdict.failed("error", "answer_too_long", extracted=answer[:200], marker=marker)
-    value, ans_unit = split_unit(answer)
-    ans_text = written = normalize(value)
+    written, ans_unit = _read_answer(answer)
+    ans_text = written
     if ans_unit is not None and ans_unit.kind == "angle":
         ans_text = in_degrees(ans_text, ans_unit)
     elif ans_unit is not None and ref_unit is not None and ref_unit.kind != "angle":
@@ -166,13 +166,12 @@ def verify_math(
             fallback=_timed_out(answer, marker),
         )
 
-    try:
-        check_magnitude(ans_node)
-    except TooLargeError as error:
+    too_large = _too_large(ans_text)
+    if too_large is not None:
         if is_growing_tower(ans_node) and _is_modest_number(ref_node):
             return Verdict.judged(False, answer, "magnitude_mismatch", marker=marker, via="guard")
         return Verdict.failed(
-            "error", "answer_too_large", extracted=answer, marker=marker, why=str(error)
+            "error", "answer_too_large", extracted=answer, marker=marker, why=too_large
         )
     if isinstance(ref_node, Text) or isinstance(ans_node, Text):
         same = same_wording(text_form(ref_text), text_form(ans_text))
@@ -250,6 +249,24 @@ def _no_answer_verdict() -> Verdict:
 
 def _timed_out(answer: str, marker: str) -> Verdict:
     return Verdict.failed("timeout", "timeout", extracted=answer, marker=marker)
+
+
+@lru_cache(maxsize=4096)
+def _read_answer(answer: str) -> tuple[str, Unit | None]:
+    """An extracted answer's value, normalised, and its unit. Cached, as `parse_answer` is: in
+    a GRPO group many responses give the same answer."""
+    value, unit = split_unit(answer)
+    return normalize(value), unit
+
+
+@lru_cache(maxsize=4096)
+def _too_large(text: str) -> str | None:
+    """Why the answer `text` (which `parse_answer` reads) is too large to compare, or None."""
+    try:
+        check_magnitude(parse_answer(text))
+    except TooLargeError as error:
+        return str(error)
+    return None
 
 
 @lru_cache(maxsize=8192)
