@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections import Counter
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -316,12 +317,15 @@ class Engine:
     ) -> list[Verdict]:
         final = [v if v is not None else Verdict.failed("error", "not judged") for v in verdicts]
         fresh: dict[str, Verdict] = {}
+        counts: Counter[tuple[str, str]] = Counter()  # one increment per series, not per item
         for i, (item, verdict) in enumerate(zip(items, final, strict=True)):
-            ITEMS.labels(verifier=item_label(item.verifier), status=verdict.status).inc()
+            counts[item.verifier, verdict.status] += 1
             if i in pending and verdict.status == "timeout":
                 SANDBOX_TIMEOUTS.inc()
             if keys and verdict.status not in _UNCACHED:
                 fresh[keys[i]] = verdict
+        for (verifier, status), count in counts.items():
+            ITEMS.labels(verifier=item_label(verifier), status=status).inc(count)
         if self.cache is not None and fresh:
             self.cache.set_many(fresh)
         return final
