@@ -47,11 +47,13 @@ CACHE_VERSION = "3"
 """Bump when verifier behaviour changes, so stale verdicts are not served."""
 
 
+_KEY_JSON = json.JSONEncoder(sort_keys=True, default=str)
+"""`json.dumps(..., sort_keys=True, default=str)` made once, not once per item."""
+
+
 def cache_key(item: VerifyItem) -> str:
-    payload = json.dumps(
-        [CACHE_VERSION, item.verifier, item.response, item.reference, item.options, item.params],
-        sort_keys=True,
-        default=str,
+    payload = _KEY_JSON.encode(
+        [CACHE_VERSION, item.verifier, item.response, item.reference, item.options, item.params]
     )
     return "mmreward:v:" + hashlib.sha256(payload.encode()).hexdigest()
 
