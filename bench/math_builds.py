@@ -7,8 +7,9 @@ directory (`servers.unpack`). Each round generates a fresh corpus (bench/math_co
 item distinct, so the verdict cache never answers) and every worker judges it through
 `Engine.verify` in batches of `--batch`, one after the other: the builds are interleaved round by
 round, so a load that comes and goes on a shared machine reaches them alike. The figure is the
-worker's CPU time per item (`time.process_time`), and the ratio to the first build is taken per
-round, then the median.
+worker's CPU time per item (`time.process_time`), and the ratios to the first build and to the
+build listed before it are taken per round, then the median: with one revision per change, the
+second ratio is what that change bought.
 
 Then every build judges the same cases once: four corpus seeds, tests/helpers' two labelled math
 suites, the adversarial benchmark's rows (bench/adversarial.py) and any `--cases` JSONL (rows of
@@ -182,17 +183,21 @@ def main() -> None:
           f"{args.items} distinct items, batches of {args.batch}; "
           f"{len(verdicts[first])} cases compared")  # fmt: skip
     print()
-    print(f"| build | CPU ms per item | CPU vs {first} (median; each round) | items per CPU-second "
-          f"| agreement with labels | verdicts differing from {first} |")  # fmt: skip
-    print("|---|---:|---|---:|---:|---:|")
+    print(f"| build | CPU ms per item | CPU vs {first} (median; each round) | CPU vs the build "
+          f"above (median) | items per CPU-second | agreement with labels | verdicts differing "
+          f"from {first} |")  # fmt: skip
+    print("|---|---:|---|---:|---:|---:|---:|")
+    previous = first
     for name, times in cpu.items():
         ratios = [t / b for t, b in zip(times, cpu[first], strict=True)]
+        step = statistics.median(t / b for t, b in zip(times, cpu[previous], strict=True))
         differ = sum(a != b for a, b in zip(verdicts[name], verdicts[first], strict=True))
         print(
             f"| {name} | {1e3 * sum(times) / total:.3f} | {statistics.median(ratios):.3f} "
-            f"({', '.join(f'{x:.2f}' for x in ratios)}) | {total / sum(times):,.0f} "
-            f"| {agreed[name]}/{total} | {differ} |"
+            f"({', '.join(f'{x:.2f}' for x in ratios)}) | {step:.3f} | "
+            f"{total / sum(times):,.0f} | {agreed[name]}/{total} | {differ} |"
         )
+        previous = name
 
 
 if __name__ == "__main__":
