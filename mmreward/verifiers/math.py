@@ -17,7 +17,8 @@ Pipeline (cheap, bounded steps in the caller; only the numeric comparison in the
    settles plain numbers, fractions, sets and tuples of them right here;
 7. otherwise the same comparison with 60-digit numeric evaluation: right here when both trees
    are small (`guards.is_cheap`: a bounded handful of microseconds), else as a `Deferred` job
-   in the sandbox; answers our parser cannot read go to latex2sympy2 + sympy there.
+   in the sandbox; answers our parser cannot read go to latex2sympy2 + sympy there. Steps 6
+   and 7 in the caller are kept per pair of texts: a GRPO group repeats its answers.
 
 `details` carries `marker` (where the answer was found, see `extract.Marker`) and `via` (what
 decided: `text`, `units`, `exact`, `numeric`, `sympy`, `guard`).
@@ -45,6 +46,7 @@ from mmreward.verifiers.choice import judge_choice
 from mmreward.verifiers.compare import (
     EXACT_LEAVES,
     NUMERIC_LEAVES,
+    Match,
     Undecided,
     equivalent,
     has_big_operator,
@@ -186,18 +188,30 @@ def verify_math(
             args=(ref_node, ans_node, ref_text, ans_text, answer, marker),
             fallback=_timed_out(answer, marker),
         )
-    try:
-        match = equivalent(ref_node, ans_node, EXACT_LEAVES)
-    except Undecided:
-        if is_cheap(ref_node, ans_node):
-            with _MPMATH:  # its working precision is global: one comparison at a time
-                return judge_parsed(ref_node, ans_node, answer, marker)
+    compared = _compared(ref_text, ans_text)
+    if compared is None:
         return Deferred(
             fn=judge_parsed,
             args=(ref_node, ans_node, answer, marker),
             fallback=_timed_out(answer, marker),
         )
-    return Verdict.judged(match.equal, answer, match.reason, marker=marker, via="exact")
+    match, via = compared
+    return Verdict.judged(match.equal, answer, match.reason, marker=marker, via=via)
+
+
+@lru_cache(maxsize=4096)
+def _compared(reference: str, answer: str) -> tuple[Match, str] | None:
+    """How two texts that `parse_answer` reads compare, and what decided (`exact`, `numeric`);
+    None when only the sandbox may decide (the numeric comparison of large trees). A function
+    of the two texts alone, so cached: in a GRPO group many responses give the same answer."""
+    ref, ans = parse_answer(reference), parse_answer(answer)
+    try:
+        return equivalent(ref, ans, EXACT_LEAVES), "exact"
+    except Undecided:
+        if not is_cheap(ref, ans):
+            return None
+    with _MPMATH:  # its working precision is global: one comparison at a time
+        return equivalent(ref, ans, NUMERIC_LEAVES), "numeric"
 
 
 def judge_parsed(ref: Node, ans: Node, answer: str, marker: str) -> Verdict:
