@@ -4,7 +4,7 @@
     python -m examples.shapes.run_all --seeds 0 --steps 30
     python -m examples.shapes.run_all --table            # only rebuild table and figure
 
-Arms, each starting from the same warm-up (supervised on 400 labelled base scenes):
+Arms, each starting from the same warm-up (supervised on 2,000 labelled base scenes):
   detector  GRPO on unlabelled scenes (half base, half wide), rewarded only by the detector-
             grounded count and hallucination rewards (`examples/shapes/grpo.yaml`);
   labels    the same prompts with their true counts as `grounding_reference` (upper bound);
@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "shapes")
     parser.add_argument("--steps", type=int, default=60, help="RL steps per run (x128 samples)")
-    parser.add_argument("--warmup-steps", type=int, default=300)
+    parser.add_argument("--warmup-steps", type=int, default=1000)
     parser.add_argument("--eval-every", type=int, default=10, help="RL steps between evaluations")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS))

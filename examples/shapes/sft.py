@@ -1,7 +1,7 @@
 """Supervised training of the shapes VLM on the small labelled set: the warm-up, and the
 "continue supervised" arm of the comparison.
 
-    python -m examples.shapes.sft --out runs/shapes/warmup --steps 300          # warm-up
+    python -m examples.shapes.sft --out runs/shapes/warmup --steps 1000         # warm-up
     python -m examples.shapes.sft --init runs/shapes/warmup --out runs/shapes/sft-seed0 \\
         --samples 9600 --eval-every-samples 1280 --seed 0                        # an arm
 
@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -84,17 +86,31 @@ def batch_tensors(policy: Policy, rows: list[dict[str, Any]]) -> dict[str, torch
     }
 
 
+def warmup_cosine(warmup: int, total: int) -> Callable[[int], float]:
+    """The learning rate's factor at an optimiser step: linear warm-up, then cosine to zero.
+    At a constant 1e-3 the warm-up's held-out count accuracy wandered between 31% and 41%."""
+
+    def factor(step: int) -> float:
+        if step < warmup:
+            return (step + 1) / warmup
+        return 0.5 * (1 + math.cos(math.pi * (step - warmup) / max(1, total - warmup)))
+
+    return factor
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data", type=Path, default=Path("runs/shapes/data"))
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--init", type=Path, help="continue from this model (else build one)")
-    parser.add_argument("--steps", type=int, default=300, help="warm-up optimiser steps")
+    parser.add_argument("--steps", type=int, default=1000, help="warm-up optimiser steps")
     parser.add_argument("--samples", type=int, help="train on this many samples instead")
     parser.add_argument("--eval-every-samples", type=int, default=0)
     parser.add_argument("--samples-per-step", type=int, default=128, help="an RL step's samples")
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--warmup", type=int, default=50, help="optimiser steps of lr warm-up")
+    parser.add_argument("--log-every", type=int, default=50, help="steps between loss lines")
     parser.add_argument(
         "--eval-size", type=int, default=200, help="held-out prompts (grpo.yaml's eval_size)"
     )
@@ -110,9 +126,14 @@ def main(argv: list[str] | None = None) -> None:
     policy = load_policy(args.init or args.out / "init")
     optimizer = torch.optim.AdamW(policy.model.parameters(), lr=args.lr)
     total = args.samples if args.samples else args.steps * args.batch
+    schedule = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, warmup_cosine(args.warmup, math.ceil(total / args.batch))
+    )
     metrics = args.out / "metrics.jsonl"
+    losses = args.out / "loss.jsonl"
     args.out.mkdir(parents=True, exist_ok=True)
     metrics.unlink(missing_ok=True)
+    losses.unlink(missing_ok=True)
     began = time.perf_counter()
 
     def log(samples: int) -> None:
@@ -126,7 +147,8 @@ def main(argv: list[str] | None = None) -> None:
             handle.write(json.dumps(line) + "\n")
         print(json.dumps(line), flush=True)
 
-    seen = logged = 0
+    seen = logged = steps = 0
+    recent: list[float] = []
     if args.eval_every_samples:
         log(0)
     next_eval = args.eval_every_samples
@@ -137,7 +159,15 @@ def main(argv: list[str] | None = None) -> None:
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
+        schedule.step()
         seen += args.batch
+        steps += 1
+        recent.append(float(loss.detach()))
+        if steps % args.log_every == 0:
+            line = {"samples": seen, "loss": round(sum(recent) / len(recent), 4)}
+            with losses.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(line) + "\n")
+            recent.clear()
         if args.eval_every_samples and seen >= next_eval:
             log(seen)
             logged = seen

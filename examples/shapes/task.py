@@ -19,7 +19,8 @@ are stored at 128 px (the detector's input size); the policy's processor downsiz
 
 The policy is a LLaVA built from config: a 2-layer CLIP on 64 px (8 px patches) and a 2-layer
 Llama with a character tokenizer. At 32 px the projected image features barely vary and
-supervised counting stays at the majority rate; at 64 px it learns.
+supervised counting stays at the majority rate; at 64 px it learns once the vision tower's
+initialisation is scaled up (`VISION_INIT_FACTOR`).
 """
 
 from __future__ import annotations
@@ -52,6 +53,12 @@ WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "
 INPUT_PX = 64
 STORED_PX = 128
 KINDS = (*SHAPE_CLASSES, "shapes", "describe")
+VISION_INIT_FACTOR = 10.0
+"""CLIP's initializer_factor. At 1.0 the projected image tokens sit at the text embeddings'
+scale (std 0.02) and differ across images by 0.005: the language model learns the answers'
+marginal and the projector drifts to a constant, so supervised counting stays at chance, even
+on the training scenes. At 10 the CLIP residual grows and the image tokens differ across
+images by about 0.9 (std 2), and the same training learns to count."""
 
 
 @dataclass(frozen=True)
@@ -102,6 +109,7 @@ def build_vlm(directory: Path, seed: int = 0) -> None:
         num_attention_heads=2,
         image_size=INPUT_PX,
         patch_size=8,
+        initializer_factor=VISION_INIT_FACTOR,
     )
     text = LlamaConfig(
         vocab_size=len(vocab),
@@ -202,14 +210,17 @@ def write_jsonl(path: Path, rows: Sequence[dict[str, Any]]) -> None:
 def write_data(
     directory: Path,
     *,
-    labelled_n: int = 400,
+    labelled_n: int = 2000,
     unlabelled_n: int = 1500,
     eval_n: int = 150,
     seed: int = 0,
 ) -> None:
     """warmup.jsonl (small, labelled, base scenes), rl.jsonl (unlabelled: no reference, half
     base and half wide scenes), rl_labelled.jsonl (the same prompts with their true counts: the
-    upper bound), eval.jsonl (held-out base and wide scenes with truth for the hook only)."""
+    upper bound), eval.jsonl (held-out base and wide scenes with truth for the hook only).
+
+    2,000 labelled scenes (about 1,600 count questions, 65-100 per answer of each question):
+    with 400 the warm-up fits its own scenes (60% count accuracy) and stays near 35% held-out."""
     rng = np.random.default_rng(seed)
     warmup = [make_record(rng, "base") for _ in range(labelled_n)]
     pool = [make_record(rng, "base" if i % 2 == 0 else "wide") for i in range(unlabelled_n)]
