@@ -8,11 +8,14 @@ fields a file leaves unset; a value written in the file always wins.
 from __future__ import annotations
 
 import dataclasses
+import functools
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from pydantic import TypeAdapter, ValidationError
 
 from mmreward.errors import InvalidInputError
 from mmreward.names import unknown_name
@@ -264,8 +267,39 @@ def config_fields() -> list[str]:
     return [f.name for f in dataclasses.fields(RLConfig) if f.name != "base_dir"]
 
 
+@functools.cache
+def _field_type(name: str) -> tuple[TypeAdapter[Any], tuple[str, ...]]:
+    """The field's validator, and its choices when it takes one of a few names."""
+    hint = typing.get_type_hints(RLConfig)[name]
+    literals = [a for a in (hint, *typing.get_args(hint)) if typing.get_origin(a) is Literal]
+    return TypeAdapter(hint), tuple(typing.get_args(literals[0])) if literals else ()
+
+
+def _typed(where: str, given: dict[str, Any]) -> dict[str, Any]:
+    """Each value read as its field's type, or a clear error naming the field and its source.
+
+    YAML 1.1 reads `1e-4` (no dot) as a string, and a string learning rate would otherwise fail
+    deep inside the optimiser; numbers written as strings are read as numbers, anything else
+    of the wrong type (`max_steps: ten`, `algorithm: grop`) is refused here.
+    """
+    typed: dict[str, Any] = {}
+    for name, value in given.items():
+        adapter, choices = _field_type(name)
+        try:
+            typed[name] = adapter.validate_python(value)
+        except ValidationError as error:
+            if choices:
+                names = ", ".join(choices[:-1]) + f" or {choices[-1]}"
+                reason = f"must be {'one of ' if len(choices) > 2 else ''}{names}"
+            else:
+                reason = str(error.errors()[0]["msg"])
+            raise InvalidInputError(f"{where}: {name} {reason}, not {value!r}") from None
+    return typed
+
+
 def load_config(path: Path, **overrides: Any) -> RLConfig:
-    """Read a YAML config; unknown keys are an error, blamed on where they were written."""
+    """Read a YAML config; unknown keys and values of the wrong type are errors, blamed on
+    where they were written."""
     if not path.is_file():
         raise InvalidInputError(f"config file {path} does not exist")
     try:
@@ -279,5 +313,5 @@ def load_config(path: Path, **overrides: Any) -> RLConfig:
         unknown = sorted(set(given) - known)
         if unknown:
             raise InvalidInputError(f"{where}: {unknown_name('config field', unknown[0], known)}")
-    data.update(overrides)
+    data = {**_typed(str(path), data), **_typed("--set", overrides)}
     return RLConfig(**data, base_dir=path.resolve().parent)
