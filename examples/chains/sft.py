@@ -3,7 +3,7 @@ split (never the held-out evaluation prompts).
 
 RL needs a policy that is sometimes right, and the comparison of outcome and process rewards
 needs room to improve: the warm-up stops once greedy final-answer exact match on the
-validation split reaches `--stop-at` (default 15%).
+validation split reaches `--stop-at` (default 20%).
 
     python -m examples.chains.sft --out runs/chains
 """
@@ -22,7 +22,7 @@ from transformers import LlamaForCausalLM
 from examples.chains.task import build_model, build_tokenizer, check_responses, write_data
 from mmreward.rl.rollout import generate
 
-MAX_NEW_TOKENS = 96
+MAX_NEW_TOKENS = 64
 
 
 def evaluate(model: Any, tokenizer: Any, rows: list[dict[str, Any]]) -> dict[str, float]:
@@ -45,18 +45,27 @@ def evaluate(model: Any, tokenizer: Any, rows: list[dict[str, Any]]) -> dict[str
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=Path("runs/chains"))
-    parser.add_argument("--stop-at", type=float, default=0.15)
+    parser.add_argument("--stop-at", type=float, default=0.2)
     parser.add_argument("--lr", type=float, default=2e-3)
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--max-steps", type=int, default=20000)
-    parser.add_argument("--eval-every", type=int, default=100)
+    parser.add_argument("--eval-every", type=int, default=200)
     parser.add_argument("--eval-size", type=int, default=200, help="validation prompts")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--operands",
+        type=int,
+        nargs="+",
+        default=[3],
+        choices=(3, 4, 5),
+        help="operand counts of the problems written (only when the data does not exist yet)",
+    )
+    parser.add_argument("--operators", default="+-", help="operators of the problems written")
     args = parser.parse_args(argv)
     torch.set_num_threads(1)
     data = args.out / "data"
     if not (data / "train.jsonl").is_file():
-        write_data(data, seed=args.seed)
+        write_data(data, seed=args.seed, operands=args.operands, operators=args.operators)
     rows = [json.loads(line) for line in (data / "train.jsonl").open()]
     valid = [json.loads(line) for line in (data / "valid.jsonl").open()]
     tokenizer = build_tokenizer()

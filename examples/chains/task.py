@@ -9,11 +9,15 @@ then `The answer is \\boxed{28}.`:
     32 - 4 = 28
     The answer is \\boxed{28}.
 
-Problems come from `mmreward.prm.synthetic` (3-5 operands in 1..12, `+ - *`, every value within
--300..300), so every step is one the PRM was trained to judge. The PRM's answer line is
-`The answer is 28.`: the trainer's process rewards unwrap the box before scoring
-(`mmreward.rl.process.prm_steps`). Each record knows its true step values, so an evaluation can
-count wrong intermediate steps without asking the PRM.
+Problems come from `mmreward.prm.synthetic` (operands in 1..12, every value within -300..300),
+so every step is one the PRM was trained to judge. The PRM knows chains of 3-5 operands over
+`+ - *`; the task's default is 3 operands over `+ -` (two operations, then the answer line),
+because a policy of this size, one character per token, learns those to a modest accuracy in a
+short supervised warm-up, where products such as `11 * 24 = 264` and longer chains take it
+hours on two CPU cores (`--operands` and `--operators` of the warm-up choose). The
+PRM's answer line is `The answer is 28.`: the trainer's process rewards unwrap the box before
+scoring (`mmreward.rl.process.prm_steps`). Each record knows its true step values, so an
+evaluation can count wrong intermediate steps without asking the PRM.
 """
 
 from __future__ import annotations
@@ -86,14 +90,23 @@ def chain_record(rng: random.Random, n_operands: int | None = None) -> dict[str,
     }
 
 
-def write_data(directory: Path, n_train: int = 20000, seed: int = 0) -> None:
-    """Distinct problems split into held-out eval, the warm-up's validation, and training."""
+def write_data(
+    directory: Path,
+    n_train: int = 12000,
+    seed: int = 0,
+    operands: Sequence[int] = (3,),
+    operators: str = "+-",
+) -> None:
+    """Distinct problems (operand counts drawn evenly from `operands`, only `operators` used)
+    split into held-out eval, the warm-up's validation, and training."""
     rng = random.Random(seed)
     seen: set[str] = set()
     rows: list[dict[str, Any]] = []
     total = n_train + EVAL_PROMPTS + VALID_PROMPTS
     while len(rows) < total:
-        record = chain_record(rng)
+        record = chain_record(rng, n_operands=rng.choice(list(operands)))
+        if set(record["problem"]) & set("+-*") - set(operators):
+            continue
         if record["problem"] not in seen:
             seen.add(record["problem"])
             rows.append(record)
