@@ -96,6 +96,7 @@ def summary(path: Path) -> dict[str, Any]:
         "prm_s": _mean(lines, "seconds/prm") or 0.0,
         "steps": steps[-1]["step"] if steps else 0,
         "wall_min": steps[-1]["wall_s"] / 60 if steps else 0.0,
+        "cpu_min": steps[-1].get("cpu_s", 0.0) / 60 if steps else 0.0,
     }
 
 
@@ -110,8 +111,9 @@ def num(value: float | None, digits: int = 3) -> str:
 def table(out: Path, seeds: list[int]) -> str:
     rows = [
         "| arm | seed | exact match start | last3 | gain | wrong steps start | last3 "
-        "| steps/response | dense reward | dense per step | PRM s/step | steps | wall min |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "| steps/response | dense reward | dense per step | PRM s/step | steps | wall min "
+        "| CPU min |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for arm in ARMS:
         for seed in seeds:
@@ -125,7 +127,7 @@ def table(out: Path, seeds: list[int]) -> str:
                 f"| {'—' if gain is None else f'{gain:+.1f}'} | {pct(s['start_wrong'])} "
                 f"| {pct(s['last3_wrong'])} | {num(s['last3_steps'], 2)} | {num(s['dense'])} "
                 f"| {num(s['dense_step'])} | {s['prm_s']:.2f} | {s['steps']} "
-                f"| {s['wall_min']:.1f} |"
+                f"| {s['wall_min']:.1f} | {s['cpu_min']:.1f} |"
             )
     return "\n".join(rows)
 
