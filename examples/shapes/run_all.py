@@ -28,7 +28,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mmreward.rl.curves import read_metrics
+from mmreward.rl.curves import plot_runs
+from mmreward.rl.results import read_metrics
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
@@ -168,30 +169,6 @@ def table(out: Path, seeds: list[int]) -> str:
     return "\n".join(rows)
 
 
-def figure(runs: dict[str, Path], target: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    series = {label: read_metrics(path) for label, path in runs.items()}
-    fig, axes = plt.subplots(2, 3, figsize=(14, 7.5))
-    for ax, (key, title) in zip(axes.flat, PANELS, strict=True):
-        for label, lines in series.items():
-            points = [(line["step"] * SAMPLES_PER_STEP, line[key]) for line in lines if key in line]
-            if points:
-                xs, ys = zip(*points, strict=True)
-                ax.plot(xs, ys, label=label, linewidth=1.2)
-        ax.set_title(title, fontsize=10)
-        ax.set_xlabel("training samples")
-        ax.grid(alpha=0.3)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="lower center", ncol=max(1, min(len(series), 6)))
-    fig.tight_layout(rect=(0, 0.06, 1, 1))
-    fig.savefig(target, dpi=110)
-    plt.close(fig)
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "runs" / "shapes")
@@ -238,7 +215,14 @@ def main(argv: list[str] | None = None) -> None:
     }
     if runs:
         args.figure.parent.mkdir(parents=True, exist_ok=True)
-        figure(runs, args.figure)
+        plot_runs(
+            runs,
+            args.figure,
+            PANELS,
+            grid=(2, 3),
+            x_per_step=SAMPLES_PER_STEP,
+            x_label="training samples",
+        )
     print(json.dumps({"figure": str(args.figure), "table": str(args.out / "results.md")}))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from mmreward.rl.results import read_metrics
@@ -23,26 +24,48 @@ PANELS = (
 
 def plot_curves(metrics: Path, target: Path, runs: dict[str, Path] | None = None) -> Path:
     """One figure; with `runs` (label -> metrics file) every run is a line on each panel."""
+    return plot_runs(runs or {"run": metrics}, target, PANELS, grid=(2, 4))
+
+
+def plot_runs(
+    runs: dict[str, Path],
+    target: Path,
+    panels: Sequence[tuple[str, str]],
+    *,
+    grid: tuple[int, int],
+    x_per_step: int = 1,
+    x_label: str = "training step",
+) -> Path:
+    """The first panels (metric, title) any run logged, one line per run.
+
+    Each run keeps one colour on every panel, so a metric that only some runs log (the value
+    loss, a dense reward) is not drawn in another run's colour.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
 
-    series = {label: read_metrics(p) for label, p in (runs or {"run": metrics}).items()}
-    logged = [p for p in PANELS if any(p[0] in line for lines in series.values() for line in lines)]
-    fig, axes = plt.subplots(2, 4, figsize=(17, 7))
-    for ax, (key, title) in zip(axes.flat, logged[:8], strict=False):
-        for label, lines in series.items():
-            points = [(line["step"], line[key]) for line in lines if key in line]
+    series = {label: read_metrics(path) for label, path in runs.items()}
+    logged = [p for p in panels if any(p[0] in line for lines in series.values() for line in lines)]
+    rows, columns = grid
+    fig, axes = plt.subplots(rows, columns, figsize=(4.25 * columns, 3.6 * rows + 0.3))
+    for ax, (key, title) in zip(axes.flat, logged, strict=False):
+        for index, (label, lines) in enumerate(series.items()):
+            points = [(line["step"] * x_per_step, line[key]) for line in lines if key in line]
             if points:
                 xs, ys = zip(*points, strict=True)
-                ax.plot(xs, ys, label=label, linewidth=1.2)
-        ax.set_title(title)
-        ax.set_xlabel("training step")
+                ax.plot(xs, ys, label=label, color=f"C{index % 10}", linewidth=1.2)
+        ax.set_title(title, fontsize=10)
+        ax.set_xlabel(x_label)
         ax.grid(alpha=0.3)
-    handles, labels = axes.flat[0].get_legend_handles_labels()
-    if len(series) > 1 and handles:
-        fig.legend(handles, labels, loc="lower center", ncol=min(len(series), 8))
+    if len(series) > 1:
+        handles = [
+            Line2D([], [], color=f"C{index % 10}", label=label)
+            for index, label in enumerate(series)
+        ]
+        fig.legend(handles=handles, loc="lower center", ncol=min(len(series), 8))
         fig.tight_layout(rect=(0, 0.06, 1, 1))
     else:
         fig.tight_layout()
