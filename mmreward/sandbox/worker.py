@@ -17,7 +17,7 @@ from typing import Any
 
 # Preloaded for every worker. `sympy.simplify` imports the units package on its first call
 # (0.27 s of CPU): paid inside a fresh worker's first job, it counted against that item's
-# budget and moved it to the fast lane's limit and on to the slow lane.
+# fast-lane budget (0.25 s) and sent the item to the slow lane.
 import sympy
 import sympy.physics.units
 import sympy.sets.setexpr  # noqa: F401
