@@ -21,21 +21,17 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import yaml
 
+from examples.runs import finished, run_dir, run_queue
 from mmreward.rl.curves import plot_curves
 from mmreward.rl.results import read_metrics, summarise
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 ALGORITHMS = ("grpo", "dapo", "dr_grpo", "ppo")
-
-
-def run_dir(out: Path, algorithm: str, seed: int) -> Path:
-    return out / f"{algorithm}-seed{seed}"
 
 
 def config_steps(algorithm: str) -> int:
@@ -58,12 +54,6 @@ def launch(out: Path, algorithm: str, seed: int, steps: int | None) -> subproces
         command += ["--set", f"max_steps={steps}"]
     log = (target / "train.log").open("ab")
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def finished(target: Path, steps: int) -> bool:
-    """A run whose metrics reached the budget; anything less is resumed from its checkpoint."""
-    path = target / "metrics.jsonl"
-    return path.is_file() and read_metrics(path)[-1]["step"] >= steps
 
 
 def pct(value: float | None) -> str:
@@ -121,14 +111,11 @@ def main(argv: list[str] | None = None) -> None:
             for a in args.algorithms
             if not finished(run_dir(args.out, a, s), args.steps or config_steps(a))
         ]
-        running: list[subprocess.Popen[bytes]] = []
-        while queue or running:
-            while queue and len(running) < args.parallel:
-                algorithm, seed = queue.pop(0)
-                print(f"start {algorithm} seed {seed}", flush=True)
-                running.append(launch(args.out, algorithm, seed, args.steps))
-            time.sleep(5)
-            running = [p for p in running if p.poll() is None]
+        run_queue(
+            queue,
+            lambda algorithm, seed: launch(args.out, algorithm, seed, args.steps),
+            args.parallel,
+        )
 
     result = table(args.out, args.seeds, args.algorithms, args.steps)
     print(result)

@@ -22,10 +22,10 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
+from examples.runs import finished, run_dir, run_queue
 from mmreward.rl.curves import plot_runs
 from mmreward.rl.results import read_metrics
 
@@ -46,10 +46,6 @@ PANELS = (
 )
 
 
-def run_dir(out: Path, arm: str, seed: int) -> Path:
-    return out / f"{arm}-seed{seed}"
-
-
 def launch(out: Path, arm: str, seed: int, steps: int | None) -> subprocess.Popen[bytes]:
     env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE", "OMP_NUM_THREADS": "1"}
     target = run_dir(out, arm, seed)
@@ -65,11 +61,6 @@ def launch(out: Path, arm: str, seed: int, steps: int | None) -> subprocess.Pope
         command += ["--set", override]
     log = (target / "train.log").open("ab")
     return subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
-
-
-def finished(target: Path, steps: int) -> bool:
-    path = target / "metrics.jsonl"
-    return path.is_file() and read_metrics(path)[-1]["step"] >= steps
 
 
 def _last3(lines: list[dict[str, Any]], key: str) -> float | None:
@@ -159,14 +150,7 @@ def main(argv: list[str] | None = None) -> None:
             for arm in args.arms
             if not finished(run_dir(args.out, arm, seed), budget)
         ]
-        running: list[subprocess.Popen[bytes]] = []
-        while queue or running:
-            while queue and len(running) < args.parallel:
-                arm, seed = queue.pop(0)
-                print(f"start {arm} seed {seed}", flush=True)
-                running.append(launch(args.out, arm, seed, args.steps))
-            time.sleep(5)
-            running = [p for p in running if p.poll() is None]
+        run_queue(queue, lambda arm, seed: launch(args.out, arm, seed, args.steps), args.parallel)
 
     result = table(args.out, args.seeds)
     print(result)

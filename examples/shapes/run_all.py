@@ -24,10 +24,10 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
+from examples.runs import finished, run_dir, run_queue
 from mmreward.rl.curves import plot_runs
 from mmreward.rl.results import read_metrics
 
@@ -45,10 +45,6 @@ PANELS = (
     ("entropy", "entropy"),
 )
 ENV = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE", "OMP_NUM_THREADS": "1"}
-
-
-def run_dir(out: Path, arm: str, seed: int) -> Path:
-    return out / f"{arm}-seed{seed}"
 
 
 def prepare(out: Path, warmup_steps: int) -> None:
@@ -90,11 +86,6 @@ def launch(out: Path, arm: str, seed: int, steps: int, eval_every: int) -> subpr
         ]  # fmt: skip
     log = (target / "train.log").open("ab")
     return subprocess.Popen(command, cwd=ROOT, env=ENV, stdout=log, stderr=subprocess.STDOUT)
-
-
-def finished(target: Path, steps: int) -> bool:
-    path = target / "metrics.jsonl"
-    return path.is_file() and read_metrics(path)[-1]["step"] >= steps
 
 
 def detector_agreement(out: Path) -> dict[str, float]:
@@ -191,14 +182,11 @@ def main(argv: list[str] | None = None) -> None:
             for arm in args.arms
             if not finished(run_dir(args.out, arm, seed), args.steps)
         ]
-        running: list[subprocess.Popen[bytes]] = []
-        while queue or running:
-            while queue and len(running) < args.parallel:
-                arm, seed = queue.pop(0)
-                print(f"start {arm} seed {seed}", flush=True)
-                running.append(launch(args.out, arm, seed, args.steps, args.eval_every))
-            time.sleep(5)
-            running = [p for p in running if p.poll() is None]
+        run_queue(
+            queue,
+            lambda arm, seed: launch(args.out, arm, seed, args.steps, args.eval_every),
+            args.parallel,
+        )
 
     agreement = detector_agreement(args.out)
     heading = "detector count = true count on held-out questions: " + ", ".join(
