@@ -5,7 +5,8 @@
     python -m examples.arith.run_all --table         # only rebuild table and figure from runs/
 
 Each run trains for its config's `max_steps` (a budget in steps: the same work on any
-machine), with one torch thread; `--parallel` runs that many at once. The headline is greedy
+machine), one at a time with the machine's cores (`--parallel N` runs N at once and shares
+the cores out). The headline is greedy
 exact match on the 500 held-out prompts (the response must be `\\boxed{<sum>}` and end),
 as the mean of the last three evaluations (every 10 steps), since adjacent ones swing by
 several points; the verifier's accuracy (which also takes `85` or `\\boxed{80+5}`) is shown
@@ -39,8 +40,10 @@ def config_steps(algorithm: str) -> int:
     return int(data["max_steps"])
 
 
-def launch(out: Path, algorithm: str, seed: int, steps: int | None) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE", "OMP_NUM_THREADS": "1"}
+def launch(
+    out: Path, algorithm: str, seed: int, steps: int | None, threads: int
+) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "OMP_WAIT_POLICY": "PASSIVE", "OMP_NUM_THREADS": str(threads)}
     target = run_dir(out, algorithm, seed)
     target.mkdir(parents=True, exist_ok=True)
     command = [
@@ -48,6 +51,7 @@ def launch(out: Path, algorithm: str, seed: int, steps: int | None) -> subproces
         "--config", str(HERE / f"{algorithm}.yaml"),
         "--output-dir", str(target),
         "--set", f"seed={seed}",
+        "--set", f"torch_threads={threads}",
         "--no-progress",
     ]  # fmt: skip
     if steps is not None:
@@ -92,11 +96,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, help="training steps per run; default: each config's")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--algorithms", nargs="+", default=list(ALGORITHMS))
-    parser.add_argument("--parallel", type=int, default=2)
+    parser.add_argument("--parallel", type=int, default=1, help="runs at once")
+    parser.add_argument(
+        "--threads", type=int, help="torch threads per run; default: the cores shared out (<= 4)"
+    )
     parser.add_argument("--figure", type=Path, default=ROOT / "docs" / "rl_curves.png")
     parser.add_argument("--table", action="store_true", help="only summarise existing runs")
     args = parser.parse_args(argv)
 
+    threads = args.threads or max(1, min(4, (os.cpu_count() or 1) // args.parallel))
     if not args.table:
         if not (args.out / "sft" / "config.json").is_file():
             subprocess.run(
@@ -113,7 +121,7 @@ def main(argv: list[str] | None = None) -> None:
         ]
         run_queue(
             queue,
-            lambda algorithm, seed: launch(args.out, algorithm, seed, args.steps),
+            lambda algorithm, seed: launch(args.out, algorithm, seed, args.steps, threads),
             args.parallel,
         )
 
