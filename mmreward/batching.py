@@ -31,7 +31,7 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import Generic, TypedDict, TypeVar
 
 from mmreward.errors import InvalidInputError, OverloadedError, RequestEndedError
 from mmreward.fairness import FairQueue, Ticket, current_ticket
@@ -54,6 +54,17 @@ class _Job(Generic[T, R]):
     item: T
     cost: int
     future: Future[R]
+
+
+class BatcherOptions(TypedDict, total=False):
+    """What a batcher built on `OwnerThreadBatcher` passes through to it unchanged."""
+
+    setup: Callable[[], None] | None
+    max_wait_s: float
+    max_queue: int
+    name: str
+    compute: Executor | None
+    lanes: int
 
 
 def _unit_cost(_item: object) -> int:

@@ -8,10 +8,10 @@ per key and per ``max_batch`` images, keeping arrival order within a key.
 from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Sequence
-from concurrent.futures import Executor, Future
-from typing import Generic, TypeVar
+from concurrent.futures import Future
+from typing import Generic, TypeVar, Unpack
 
-from mmreward.batching import OwnerThreadBatcher
+from mmreward.batching import BatcherOptions, OwnerThreadBatcher
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -38,16 +38,13 @@ class KeyedBatcher(Generic[T, K, R]):
         self,
         process: Callable[[K, list[T]], Sequence[R]],
         *,
-        setup: Callable[[], None] | None = None,
         max_batch: int = 32,
-        max_wait_s: float = 0.002,
-        max_queue: int = 4096,
-        name: str = "batcher",
-        compute: Executor | None = None,
-        lanes: int = 1,
+        **options: Unpack[BatcherOptions],
     ) -> None:
         if max_batch < 1:
             raise ValueError("max_batch must be positive")
+        lanes = options.get("lanes", 1)
+        options.setdefault("max_wait_s", 0.002)
 
         def run(pairs: list[tuple[T, K]]) -> Sequence[R]:
             return process(pairs[0][1], [item for item, _ in pairs])
@@ -56,12 +53,7 @@ class KeyedBatcher(Generic[T, K, R]):
             run,
             plan=lambda pairs: plan_by_key([key for _, key in pairs], max_batch, lanes),
             batch_cost=max_batch,
-            setup=setup,
-            max_wait_s=max_wait_s,
-            max_queue=max_queue,
-            name=name,
-            compute=compute,
-            lanes=lanes,
+            **options,
         )
 
     def submit(self, item: T, key: K) -> Future[R]:

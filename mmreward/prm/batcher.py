@@ -9,10 +9,9 @@ compute goes to padding, and a single long item still runs alone.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
-from typing import TypeVar
+from typing import TypeVar, Unpack
 
-from mmreward.batching import OwnerThreadBatcher
+from mmreward.batching import BatcherOptions, OwnerThreadBatcher
 from mmreward.prm.encoding import Encoded
 
 R = TypeVar("R")
@@ -45,20 +44,13 @@ class TokenBudgetBatcher(OwnerThreadBatcher[Encoded, R]):
         forward: Callable[[list[Encoded]], Sequence[R]],
         *,
         max_batch_tokens: int = 2048,
-        max_wait_s: float = 0.005,
-        max_queue: int = 4096,
-        name: str = "batcher",
-        compute: Executor | None = None,
-        lanes: int = 1,
+        **options: Unpack[BatcherOptions],
     ) -> None:
+        lanes = options.get("lanes", 1)
         super().__init__(
             forward,
             plan=lambda items: plan_batches([len(it) for it in items], max_batch_tokens, lanes),
             batch_cost=max_batch_tokens,
             cost=len,
-            max_wait_s=max_wait_s,
-            max_queue=max_queue,
-            name=name,
-            compute=compute,
-            lanes=lanes,
+            **options,
         )

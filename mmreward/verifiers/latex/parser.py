@@ -65,26 +65,10 @@ _GREEK = frozenset(
         "upsilon phi chi psi omega Gamma Delta Theta Lambda Xi Sigma Phi Psi Omega",
     )
 )
-_FUNCTIONS = {
-    "sin": "sin",
-    "cos": "cos",
-    "tan": "tan",
-    "cot": "cot",
-    "sec": "sec",
-    "csc": "csc",
-    "arcsin": "asin",
-    "arccos": "acos",
-    "arctan": "atan",
-    "arccot": "acot",
-    "sinh": "sinh",
-    "cosh": "cosh",
-    "tanh": "tanh",
-    "exp": "exp",
-    "ln": "ln",
-    "log": "log",
-    "lg": "log10",
-}
 _INVERSE = {"sin": "asin", "cos": "acos", "tan": "atan", "cot": "acot"}
+_SAME_NAME = ("sin", "cos", "tan", "cot", "sec", "csc", "sinh", "cosh", "tanh", "exp", "ln", "log")
+_FUNCTIONS = {name: name for name in _SAME_NAME} | {"lg": "log10"}
+_FUNCTIONS |= {f"arc{name}": inverse for name, inverse in _INVERSE.items()}
 _MATRIX_ENVS = frozenset(
     {"pmatrix", "bmatrix", "Bmatrix", "matrix", "smallmatrix", "array", "vmatrix"}
 )
@@ -116,10 +100,18 @@ class _Parser:
         kind, text = self.tokens[self.i]
         return text in texts and kind in _OPERATOR_KINDS
 
+    def accept(self, *texts: str) -> bool:
+        """Take the next token when it is one of these operators (`at`, then a step)."""
+        if self.i >= len(self.tokens):
+            return False
+        kind, text = self.tokens[self.i]
+        found = text in texts and kind in _OPERATOR_KINDS
+        self.i += found
+        return found
+
     def expect(self, text: str) -> None:
-        if not self.at(text):
+        if not self.accept(text):
             raise LatexError(f"expected {text!r}, found {self.peek()[1]!r}")
-        self.i += 1
 
     def enter(self) -> None:
         self.depth += 1
@@ -170,40 +162,33 @@ class _Parser:
     def ratio(self) -> Node:
         """`7:32`, `a:b:c`, and times of day `12:00`: binds looser than arithmetic."""
         parts = [self.union()]
-        while self.at(":"):
-            self.i += 1
+        while self.accept(":"):
             parts.append(self.union())
         return Ratio(tuple(parts)) if len(parts) > 1 else parts[0]
 
     def union(self) -> Node:
         parts = [self.expr()]
-        while self.at("\\cup"):
-            self.i += 1
+        while self.accept("\\cup"):
             parts.append(self.expr())
         node = Union(tuple(parts)) if len(parts) > 1 else parts[0]
-        if self.at("\\setminus", "\\backslash"):
-            self.i += 1
+        if self.accept("\\setminus", "\\backslash"):
             node = _without_points(node, self.expr())
         return node
 
     def expr(self) -> Node:
         terms: list[Node] = []
-        if self.at("\\pm"):
-            self.i += 1
+        if self.accept("\\pm"):
             node: Node = PlusMinus(ZERO, self.term())
         else:
             node = self.term()
         terms.append(node)
         depth = self.depth
         while True:
-            if self.at("+"):
-                self.i += 1
+            if self.accept("+"):
                 terms.append(self.term())
-            elif self.at("-"):
-                self.i += 1
+            elif self.accept("-"):
                 terms.append(Neg(self.term()))
-            elif self.at("\\pm", "\\mp"):
-                self.i += 1
+            elif self.accept("\\pm", "\\mp"):
                 self.enter()  # each ± nests the sum so far one level deeper
                 left = terms[0] if len(terms) == 1 else Add(tuple(terms))
                 terms = [PlusMinus(left, self.term())]
@@ -218,11 +203,9 @@ class _Parser:
         numerator = [self.unary()]
         denominator: list[Node] = []
         while True:
-            if self.at("*", "\\cdot", "\\times", "\\ast"):
-                self.i += 1
+            if self.accept("*", "\\cdot", "\\times", "\\ast"):
                 numerator.append(self.unary())
-            elif self.at("/", "\\div"):
-                self.i += 1
+            elif self.accept("/", "\\div"):
                 denominator.append(self.unary())
             elif self.starts_atom():
                 right = self.power()
@@ -263,8 +246,7 @@ class _Parser:
     def power(self) -> Node:
         self.enter()
         base = self.postfix(self.atom())
-        if self.at("^"):
-            self.i += 1
+        if self.accept("^"):
             exponent = self.exponent()
             base = self.postfix(Pow(base, exponent))
         self.leave()
@@ -273,8 +255,7 @@ class _Parser:
     def exponent(self) -> Node:
         if self.at("{"):
             return self.group("{", "}")
-        if self.at("-"):
-            self.i += 1
+        if self.accept("-"):
             self.enter()
             node = Neg(self.exponent())
             self.leave()
@@ -283,14 +264,11 @@ class _Parser:
 
     def postfix(self, node: Node) -> Node:
         while True:
-            if self.at("!"):
-                self.i += 1
+            if self.accept("!"):
                 node = Func("factorial", (node,))
-            elif self.at("%"):
-                self.i += 1
+            elif self.accept("%"):
                 node = Percent(node)
-            elif self.at("°"):
-                self.i += 1
+            elif self.accept("°"):
                 node = Degrees(node)
             elif self.peek()[0] == "text" and not self.is_separator():
                 self.i += 1  # a unit after a value: `5 \text{ apples}`
@@ -357,9 +335,8 @@ class _Parser:
         raise LatexError(f"unexpected {text!r}")
 
     def subscripted(self, letter: str) -> Node:
-        if not self.at("_"):
+        if not self.accept("_"):
             return _letter(letter)
-        self.i += 1
         kind, text = self.peek()
         if kind == "punct" and text == "{":
             start = self.i
@@ -391,8 +368,7 @@ class _Parser:
         if bare == "frac":
             return Div(self.argument(), self.argument())
         if bare == "sqrt":
-            if self.at("["):
-                self.i += 1
+            if self.accept("["):
                 index = self.expr()
                 self.expect("]")
                 return Func("root", (self.argument(), index))
@@ -428,18 +404,16 @@ class _Parser:
     def big_operator(self, name: str) -> Node:
         """`\\sum_{k=0}^{n-1} a_k b_{n-k}` -> Func(name, (body, k, 0, n - 1)); the body is the
         product that follows, as TeX sets it."""
-        if not self.at("_"):
+        if not self.accept("_"):
             raise LatexError(f"\\{name} without an index")
-        self.i += 1
         index = self.argument()
         if not (isinstance(index, Relation) and index.ops == ("=",)):
             raise LatexError(f"\\{name} index is not `k = a`")
         variable, low = index.items
         if not isinstance(variable, Sym):  # `i` and `e` read as constants: left to sympy
             raise LatexError(f"\\{name} index is not a variable")
-        if not self.at("^"):
+        if not self.accept("^"):
             raise LatexError(f"\\{name} without an upper bound")
-        self.i += 1
         high = self.argument()
         self.enter()
         body = self.term()
@@ -486,11 +460,9 @@ class _Parser:
         name = _FUNCTIONS[bare]
         base: Node | None = None
         power: Node | None = None
-        if self.at("_") and name == "log":
-            self.i += 1
+        if name == "log" and self.accept("_"):
             base = self.argument()
-        if self.at("^"):
-            self.i += 1
+        if self.accept("^"):
             power = self.exponent()
             if power == Neg(ONE) and name in _INVERSE:
                 name, power = _INVERSE[name], None
@@ -511,9 +483,8 @@ class _Parser:
         if env not in _MATRIX_ENVS or env == "vmatrix":
             raise LatexError(f"unsupported environment {env}")
         if env == "array" and self.at("{"):
-            while not self.at("}"):
+            while not self.accept("}"):
                 self.i += 1
-            self.i += 1
         rows: list[tuple[Node, ...]] = []
         cells: list[Node] = []
         self.enter()
