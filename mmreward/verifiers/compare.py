@@ -421,28 +421,25 @@ def _shape(node: Node) -> str:
 
 def _expand_plus_minus(node: Node) -> Node:
     """`2 \\pm \\sqrt 3` -> the set {2 + sqrt 3, 2 - sqrt 3}."""
-    if isinstance(node, Num | Sym | Const | Seq | Matrix) or not _has_plus_minus(node):
+    if isinstance(node, Num | Sym | Const | Seq | Matrix):
         return node  # (a leaf, the commonest case, before any walk)
-    choices = list(itertools.product((1, -1), repeat=min(_count_plus_minus(node), 8)))
+    count = _count_plus_minus(node)
+    if count == 0:
+        return node
+    choices = list(itertools.product((1, -1), repeat=min(count, 8)))
     if len(choices) > 2**_MAX_PLUS_MINUS:
         raise Undecided
     variants = tuple(dict.fromkeys(_choose(node, list(signs)) for signs in choices))
     return Seq("set", variants)
 
 
-def _has_plus_minus(node: Node) -> bool:
-    waiting = [node]
+def _count_plus_minus(node: Node) -> int:
+    count, waiting = 0, [node]
     while waiting:
         current = waiting.pop()
-        if isinstance(current, PlusMinus):
-            return True
+        count += isinstance(current, PlusMinus)
         waiting.extend(children(current))
-    return False
-
-
-def _count_plus_minus(node: Node) -> int:
-    own = 1 if isinstance(node, PlusMinus) else 0
-    return own + sum(_count_plus_minus(c) for c in children(node))
+    return count
 
 
 def _choose(node: Node, signs: list[int]) -> Node:

@@ -251,28 +251,20 @@ def _read_tail(tail: list[re.Match[str]]) -> Unit | None:
     parts: list[str] = []  # words and operators, wrappers removed
     degree_sign = False
     for token in tail:
-        kind = token.lastgroup
-        if kind == "group":
-            inner = token.group("group").replace("~", " ")
-            for sub in _TAIL_TOKEN.finditer(inner):
-                if sub.lastgroup == "word":
-                    parts.append(sub.group().rstrip("."))
-                elif sub.lastgroup == "per":
-                    parts.append("/")
-                elif sub.lastgroup == "power":
-                    parts.append(sub.group())
-                elif sub.lastgroup == "circ":
-                    degree_sign = True
-                elif sub.lastgroup == "other" and sub.group() not in "-,.":
-                    return None
-        elif kind == "word":
-            parts.append(token.group().rstrip("."))
-        elif kind == "per":
-            parts.append("/")
-        elif kind == "power":
-            parts.append(token.group())
-        elif kind == "circ":
-            degree_sign = True
+        # a `\text{}` group's own tokens (there, stray characters other than `-,.` are no unit)
+        inner = token.group("group") if token.lastgroup == "group" else None
+        for sub in [token] if inner is None else _TAIL_TOKEN.finditer(inner.replace("~", " ")):
+            kind = sub.lastgroup
+            if kind == "word":
+                parts.append(sub.group().rstrip("."))
+            elif kind == "per":
+                parts.append("/")
+            elif kind == "power":
+                parts.append(sub.group())
+            elif kind == "circ":
+                degree_sign = True
+            elif kind == "other" and inner is not None and sub.group() not in "-,.":
+                return None
     written = " ".join(parts)
     if degree_sign:
         return _temperature_after_degree(parts, written)

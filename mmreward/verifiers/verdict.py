@@ -25,32 +25,11 @@ class ReadOnlyDict(dict[str, Any]):
     by every caller it was handed to, so changing one caller's copy would change the others'.
     """
 
-    def _refuse(self) -> NoReturn:
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
         raise TypeError("a verdict cannot be changed; make a new one (Verdict.with_details)")
 
-    def __setitem__(self, key: str, value: Any) -> NoReturn:
-        self._refuse()
-
-    def __delitem__(self, key: str) -> NoReturn:
-        self._refuse()
-
-    def __ior__(self, other: Any) -> NoReturn:  # type: ignore[misc]
-        self._refuse()
-
-    def clear(self) -> NoReturn:
-        self._refuse()
-
-    def pop(self, *args: Any) -> NoReturn:
-        self._refuse()
-
-    def popitem(self) -> NoReturn:
-        self._refuse()
-
-    def setdefault(self, *args: Any) -> NoReturn:
-        self._refuse()
-
-    def update(self, *args: Any, **kwargs: Any) -> NoReturn:
-        self._refuse()
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
 
     def __reduce__(self) -> tuple[type[ReadOnlyDict], tuple[dict[str, Any]]]:
         return ReadOnlyDict, (dict(self),)
