@@ -122,7 +122,7 @@ def hallucination_reward(
         extracted="; ".join(c.describe() for c in [*claims, *unknown]),
         reason=reason,
         details={
-            "claims": [_claim(c, n) for c, n in checked] + [_unverifiable(c) for c in unknown],
+            "claims": [_claim(c, n) for c, n in checked] + [_claim(c, None) for c in unknown],
             "chair_i": chair_i,
             "chair_s": 1.0 if hallucinated else 0.0,
             "hallucinated": hallucinated,
@@ -382,23 +382,14 @@ def _first_class(text: str, vocab: Vocabulary) -> str | None:
     return next((m.cls for m in find_mentions(text, vocab)), None)
 
 
-def _unverifiable(claim: Claim) -> dict[str, Any]:
-    return {
-        "claim": claim.describe(),
-        "text": claim.text,
-        "observed": None,
-        "confirmed": False,
-        "verdict": "unverifiable",
-    }
-
-
-def _claim(claim: Claim, observed: int) -> dict[str, Any]:
+def _claim(claim: Claim, observed: int | None) -> dict[str, Any]:
+    """A claim's entry in the details; `observed` is None for one the detector cannot check."""
     return {
         "claim": claim.describe(),
         "text": claim.text,
         "observed": observed,
-        "confirmed": claim.holds(observed),
-        "verdict": claim_verdict(claim, observed),
+        "confirmed": observed is not None and claim.holds(observed),
+        "verdict": "unverifiable" if observed is None else claim_verdict(claim, observed),
     }
 
 

@@ -31,6 +31,7 @@ the last `</think>`, else the whole response when it is short; a long unmarked r
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -224,12 +225,13 @@ def _match_list(
     "and"/"&" may separate items or belong to one ("Bosnia and Herzegovina"): each way of
     reading them is tried while there are few of them, else every one separates.
     """
-    judged: dict[tuple[str, str], bool] = {}
 
+    @functools.cache
     def matches(part: str, ref: str) -> bool:
-        if (part, ref) not in judged:
-            judged[part, ref] = _item_matches(part, ref, tolerance, extra)
-        return judged[part, ref]
+        try:
+            return _match_one(part, ref, tolerance, extra)[0]
+        except _SeveralNumbers:
+            return False
 
     for parts in _list_readings(answer):
         if len(parts) != len(references):
@@ -260,13 +262,6 @@ def _list_readings(answer: str) -> Iterator[list[str]]:
         items.append(current)
         cleaned = (clean_answer(item).strip("[]\"' ") for item in items)
         yield [item for item in cleaned if item]
-
-
-def _item_matches(part: str, reference: str, tolerance: float, extra: Groups) -> bool:
-    try:
-        return _match_one(part, reference, tolerance, extra)[0]
-    except _SeveralNumbers:
-        return False
 
 
 def _perfect_matching(candidates: list[list[int]], size: int) -> bool:

@@ -179,11 +179,10 @@ def _quantity(text: str, number: re.Match[str]) -> Quantity | None:
     suffix = _SUFFIX.match(text, number.end())
     assert suffix is not None  # every group is optional
     scale_word = suffix.group("scale")
-    # `£1.2m`, `$3b`: lower-case m/b glued to a sum of money; elsewhere `12m` is metres.
-    money_scale = suffix.group("money_scale")
-    if money_scale and _CURRENCY_BEFORE.search(text, max(0, number.start() - 8), number.start()):
-        scale_word = money_scale
     currency = _CURRENCY_BEFORE.search(text, max(0, number.start() - 8), number.start())
+    # `£1.2m`, `$3b`: lower-case m/b glued to a sum of money; elsewhere `12m` is metres.
+    if suffix.group("money_scale") and currency is not None:
+        scale_word = suffix.group("money_scale")
     unit = currency_unit(currency.group()) if currency is not None else None
     if unit is None:
         unit = unit_after(text[suffix.end() : suffix.end() + _UNIT_WINDOW])

@@ -6,9 +6,7 @@ from __future__ import annotations
 import re
 
 TEXT_WRAPPER = re.compile(r"\\(?:text|mbox|mathrm|textrm|textnormal|textit|textbf|textsf)\s*\{")
-_TEXT_GROUP = re.compile(
-    r"\\(?:text|mbox|mathrm|textrm|textnormal|textit|textbf|textsf)\s*\{[^{}]*\}"
-)
+_TEXT_GROUP = re.compile(TEXT_WRAPPER.pattern + r"[^{}]*\}")
 _ENVIRONMENT = re.compile(r"\\(?:begin|end)\s*\{[a-zA-Z*]*\}")
 _WORD_RUN = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
 _SUBSCRIPT_GROUP = re.compile(r"_\{[a-zA-Z0-9]*\}")
