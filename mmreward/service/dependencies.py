@@ -6,9 +6,9 @@ import hashlib
 import hmac
 import logging
 from pathlib import Path
-from typing import cast
+from typing import Annotated, cast
 
-from fastapi import Request
+from fastapi import Depends, Request
 
 from mmreward.engine import Engine
 from mmreward.errors import ConfigurationError, InvalidInputError, UnauthorizedError
@@ -26,6 +26,11 @@ async def get_engine(request: Request) -> Engine:
 
 async def get_settings(request: Request) -> Settings:
     return _settings(request)
+
+
+EngineDep = Annotated[Engine, Depends(get_engine)]
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+"""Route parameter types: the app's engine and settings."""
 
 
 def _settings(request: Request) -> Settings:

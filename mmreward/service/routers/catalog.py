@@ -4,14 +4,12 @@ playground) offers what exists instead of a hard-coded list that drifts from the
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from mmreward.capabilities import ModelState
-from mmreward.engine import Engine
-from mmreward.service.dependencies import get_engine
+from mmreward.service.dependencies import EngineDep
 from mmreward.verifiers.registry import verifier_names
 
 router = APIRouter(prefix="/v1", tags=["catalog"])
@@ -51,7 +49,7 @@ async def list_verifiers() -> VerifierList:
 
 
 @router.get("/models")
-async def list_models(engine: Annotated[Engine, Depends(get_engine)]) -> ModelList:
+async def list_models(engine: EngineDep) -> ModelList:
     """The models this server is configured with and whether each is loaded (names only; paths
     stay on the server)."""
     models = [ModelInfo(**asdict(model), state=state) for model, state in engine.models()]

@@ -25,13 +25,12 @@ from mmreward.clients.openrlhf import (
     query_format,
     rows,
 )
-from mmreward.engine import Engine
 from mmreward.errors import InvalidInputError, ModelNotLoadedError
 from mmreward.recipes import RecipeBook
 from mmreward.service.bodies import BoundedRoute
 from mmreward.service.dependencies import (
-    get_engine,
-    get_settings,
+    EngineDep,
+    SettingsDep,
     key_checked,
     key_is_accepted,
     require_api_key,
@@ -111,9 +110,9 @@ class OpenRLHFResponse(BaseModel):
 @router.post("/get_reward", response_class=JSONBytes, responses={200: {"model": OpenRLHFResponse}})
 async def get_reward(
     request: OpenRLHFRequest,
-    engine: Annotated[Engine, Depends(get_engine)],
+    engine: EngineDep,
     fmt: Annotated[QueryFormat, Depends(get_query_format)],
-    settings: Annotated[Settings, Depends(get_settings)],
+    settings: SettingsDep,
     verifier: Annotated[
         str | None, Query(max_length=64, description="verifier for every item")
     ] = None,

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from mmreward.engine import Engine
 from mmreward.grounding.items import GroundingItem
 from mmreward.service.bodies import BoundedRoute
-from mmreward.service.dependencies import get_engine
+from mmreward.service.dependencies import EngineDep
 from mmreward.verifiers.verdict import Verdict
 
 router = APIRouter(route_class=BoundedRoute, prefix="/v1/grounding", tags=["grounding"])
@@ -25,9 +22,6 @@ class GroundingResponse(BaseModel):
 
 
 @router.post("/score")
-async def score(
-    request: GroundingRequest,
-    engine: Annotated[Engine, Depends(get_engine)],
-) -> GroundingResponse:
+async def score(request: GroundingRequest, engine: EngineDep) -> GroundingResponse:
     """One verdict per item: `hallucination`, `count` or `grounding`, with a breakdown."""
     return GroundingResponse(results=await engine.agrounding_score(request.items))

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from mmreward.engine import Engine
-from mmreward.service.dependencies import get_engine, is_authorized
+from mmreward.service.dependencies import EngineDep, is_authorized
 
 router = APIRouter(tags=["health"])
 
@@ -26,9 +25,7 @@ _WITHHELD = "cannot serve (the reason is in the server's log, and here with an A
 
 
 @router.get("/readyz")
-async def readyz(
-    request: Request, engine: Annotated[Engine, Depends(get_engine)], response: Response
-) -> Any:
+async def readyz(request: Request, engine: EngineDep, response: Response) -> Any:
     """Ready when preloaded models are in memory, no configured model is missing or broken
     (`problems` names each one that is, with the reason), and a job round-trips through the
     sandbox. On a server with keys the status stays open to probes (unless `health_public` is

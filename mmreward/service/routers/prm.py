@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from mmreward.engine import Engine
 from mmreward.prm.items import ORMItem, ORMResult, PRMItem, PRMResult
 from mmreward.prm.scorer import Aggregate
 from mmreward.service.bodies import BoundedRoute
-from mmreward.service.dependencies import get_engine
+from mmreward.service.dependencies import EngineDep
 
 router = APIRouter(route_class=BoundedRoute, tags=["reward models"])
 
@@ -35,10 +32,7 @@ class ORMScoreResponse(BaseModel):
 
 
 @router.post("/v1/prm/score")
-async def prm_score(
-    request: PRMScoreRequest,
-    engine: Annotated[Engine, Depends(get_engine)],
-) -> PRMScoreResponse:
+async def prm_score(request: PRMScoreRequest, engine: EngineDep) -> PRMScoreResponse:
     """Per-step scores, their aggregate and the first error (ProcessBench convention).
 
     An item the model cannot score (no steps, longer than its window) carries `error`.
@@ -48,9 +42,6 @@ async def prm_score(
 
 
 @router.post("/v1/orm/score")
-async def orm_score(
-    request: ORMScoreRequest,
-    engine: Annotated[Engine, Depends(get_engine)],
-) -> ORMScoreResponse:
+async def orm_score(request: ORMScoreRequest, engine: EngineDep) -> ORMScoreResponse:
     """Raw score and sigmoid reward from a sequence-classification reward model."""
     return ORMScoreResponse(results=await engine.aorm_score(request.items))

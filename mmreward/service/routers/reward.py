@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from mmreward.engine import Engine
 from mmreward.recipes import Recipe, RewardItem, RewardResult
 from mmreward.service.bodies import BoundedRoute
-from mmreward.service.dependencies import get_engine
+from mmreward.service.dependencies import EngineDep
 
 router = APIRouter(route_class=BoundedRoute, prefix="/v1", tags=["reward"])
 
@@ -29,17 +26,13 @@ class RecipeList(BaseModel):
 
 
 @router.get("/reward")
-async def list_recipes(engine: Annotated[Engine, Depends(get_engine)]) -> RecipeList:
+async def list_recipes(engine: EngineDep) -> RecipeList:
     """The recipes this server knows, with their components and weights."""
     return RecipeList(recipes=engine.recipe_list())
 
 
 @router.post("/reward/{recipe}")
-async def reward(
-    recipe: str,
-    request: RewardRequest,
-    engine: Annotated[Engine, Depends(get_engine)],
-) -> RewardResponse:
+async def reward(recipe: str, request: RewardRequest, engine: EngineDep) -> RewardResponse:
     """Each item's `reward` is the sum of its components' `weighted` (= weight * score)."""
     results = await engine.areward(recipe, request.items)
     return RewardResponse(recipe=recipe, results=results)

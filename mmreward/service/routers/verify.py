@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from fastapi import APIRouter
 
-from fastapi import APIRouter, Depends
-
-from mmreward.engine import Engine
 from mmreward.service.bodies import BoundedRoute
-from mmreward.service.dependencies import get_engine
+from mmreward.service.dependencies import EngineDep
 from mmreward.service.schemas import VerifyRequest, VerifyResponse
 
 router = APIRouter(route_class=BoundedRoute, prefix="/v1", tags=["verify"])
 
 
 @router.post("/verify")
-async def verify(
-    request: VerifyRequest,
-    engine: Annotated[Engine, Depends(get_engine)],
-) -> VerifyResponse:
+async def verify(request: VerifyRequest, engine: EngineDep) -> VerifyResponse:
     """Judge each item; results come back in request order, one verdict per item."""
     return VerifyResponse(results=await engine.averify(request.items))
