@@ -279,13 +279,6 @@ class GroundingScorer:
             log.exception("grounding %s failed", item.task)
             return Verdict.failed("error", f"grounding failed: {type(error).__name__}: {error}")
 
-    def _recall(self, key: _CacheKey) -> list[Observed] | None:
-        found = self._cache.get(key)
-        return None if found is None else list(found)
-
-    def _remember(self, key: _CacheKey, observed: list[Observed]) -> None:
-        self._cache.put(key, tuple(observed))
-
 
 class _Plan:
     """One call's images: which to decode, in which batches, and what each key came to.
@@ -319,16 +312,16 @@ class _Plan:
             if key in keys or key in self.known:
                 DETECTION_REUSED.inc()
                 continue
-            cached = scorer._recall(key)
+            cached = scorer._cache.get(key)
             if cached is None:
                 keys.append(key)
                 cached_only.discard(digest)
             else:
                 DETECTION_REUSED.inc()
-                self.known[key] = cached
+                self.known[key] = list(cached)
                 if first:
                     cached_only.add(digest)
-        self._remember = scorer._remember
+        self._cache = scorer._cache
         self.batches = self._batch(
             [d for d in self._by_digest if d not in cached_only],
             settings.grounding_batch_pixels,
@@ -381,7 +374,7 @@ class _Plan:
     def observed(self, key: _CacheKey, observed: list[Observed]) -> None:
         DETECTED_IMAGES.inc()
         self.known[key] = observed
-        self._remember(key, observed)
+        self._cache.put(key, tuple(observed))
 
 
 def _needs_detections(item: GroundingItem, vocab: Vocabulary) -> bool:
