@@ -123,6 +123,11 @@ def test_unreadable_text_raises(text):
         parse(text)
 
 
+def test_an_array_column_spec_that_never_closes_is_refused():
+    with pytest.raises(LatexError):
+        parse("\\begin{array}{")
+
+
 @pytest.mark.parametrize(
     "text",
     [

@@ -484,7 +484,8 @@ class _Parser:
             raise LatexError(f"unsupported environment {env}")
         if env == "array" and self.at("{"):
             while not self.accept("}"):
-                self.i += 1
+                if self.next()[0] == "end":
+                    raise LatexError(f"unclosed column spec of {env}")
         rows: list[tuple[Node, ...]] = []
         cells: list[Node] = []
         self.enter()
