@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mmreward.grounding.vocab import ANY_OBJECT, Vocabulary, outside_forms
+from mmreward.verifiers.units import singular
 
 MentionKind = Literal["exact", "absent", "indefinite", "present", "at_most", "more", "asked"]
 Relation = Literal["==", ">=", "<="]
@@ -522,21 +523,13 @@ def unverifiable_claims(response: str, vocab: Vocabulary) -> list[Claim]:
             known = following in vocab.forms or following in vocab.colours
             ignored = following in _NOT_OBJECTS or following in _MODIFIERS or following in _STOPS
             if not (known or ignored or following in _PREPOSITIONS or following in _UNITS):
-                forms.setdefault(following, _singular(following))
+                forms.setdefault(following, singular(following))
     # The detector's own nouns are read too, so "a square table" (a COCO table) or "a dog bed"
     # is one object, named by its last noun, as `find_mentions` reads noun pairs.
     own = {form: _KNOWN for form in vocab.forms}
     combined = Vocabulary(classes=(), forms={**own, **forms})
     mentions = [m for m in find_mentions(text, combined) if m.cls != _KNOWN]
     return build_claims(mentions, use_colours=False)
-
-
-def _singular(word: str) -> str:
-    if word.endswith("ies") and len(word) > 4:
-        return word[:-3] + "y"
-    if word.endswith(("ches", "shes", "xes", "sses")):
-        return word[:-2]
-    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
 
 
 def parse_count(

@@ -132,6 +132,7 @@ COCO_SYNONYMS: Mapping[str, Sequence[str]] = {
 }  # fmt: skip
 
 COCO_CLASSES: tuple[str, ...] = tuple(COCO_SYNONYMS)
+"""The 80 COCO detection classes in the order YOLO checkpoints number them."""
 
 OTHER_OBJECT_NOUNS: tuple[str, ...] = (
     "pentagon", "hexagon", "heptagon", "octagon", "polygon", "star", "oval", "ellipse",
@@ -146,7 +147,6 @@ OTHER_OBJECT_NOUNS: tuple[str, ...] = (
 )  # fmt: skip
 """Object nouns beyond the built-in vocabularies: with COCO's and the shapes' names, the nouns
 a response may claim that a detector with other classes cannot check (`unverifiable`)."""
-"""The 80 COCO detection classes in the order YOLO checkpoints number them."""
 
 _IRREGULAR_PLURALS: Mapping[str, str] = {
     "person": "people",

@@ -293,7 +293,7 @@ def _known_unit(parts: tuple[str, ...], written: str) -> Unit | None:
     `degrees Celsius`, `dollars`, `rad`."""
     if len(parts) == 1:
         word = parts[0]
-        key = _singular(word.lower())
+        key = singular(word.lower())
         if key in _CURRENCY_WORDS or word.lower() in _CURRENCY_WORDS:
             currency, scale = _CURRENCY_WORDS.get(key) or _CURRENCY_WORDS[word.lower()]
             return Unit("currency", currency, written, Fraction(scale))
@@ -350,7 +350,7 @@ def _unit_name(word: str) -> str | None:
     if len(word) <= 2:
         return None
     lower = word.lower()
-    return _PHYSICAL.get(lower) or _PHYSICAL.get(_singular(lower))
+    return _PHYSICAL.get(lower) or _PHYSICAL.get(singular(lower))
 
 
 def _noun(parts: list[str], written: str) -> Unit | None:
@@ -362,11 +362,12 @@ def _noun(parts: list[str], written: str) -> Unit | None:
         return None
     power = next((p.strip("^{} ") for p in parts if p.startswith("^")), "")
     squared = next((str(_POWER_WORDS[w]) for w in words if w in _POWER_WORDS), power)
-    head = _singular(words[-1])
+    head = singular(words[-1])
     return Unit("noun", head + (f"^{squared}" if squared else ""), written)
 
 
-def _singular(word: str) -> str:
+def singular(word: str) -> str:
+    """A plural noun's singular (`inches` -> inch, `boxes` -> box); other words unchanged."""
     if word.endswith("ies") and len(word) > 4:
         return word[:-3] + "y"
     if word.endswith(("ches", "shes", "xes", "sses")):
