@@ -3,9 +3,10 @@
 One step: draw prompts, generate their groups in chunks (each chunk is scored on a worker
 thread while the next one generates), drop all-equal groups when dynamic sampling is on and
 refill, compute advantages (group baseline, or GAE with a critic for PPO), take the old
-log-probs, then run `mini_batches * epochs` clipped-surrogate updates with gradient
-accumulation. Every step appends a line to `metrics.jsonl` (and samples to `samples.jsonl`);
-checkpoints hold everything a resumed run needs to continue those streams.
+log-probs of the rows trained after the first optimiser step, then run
+`mini_batches * epochs` clipped-surrogate updates with gradient accumulation. Every step
+appends a line to `metrics.jsonl` (and samples to `samples.jsonl`); checkpoints hold
+everything a resumed run needs to continue those streams.
 """
 
 from __future__ import annotations
@@ -419,11 +420,16 @@ class Trainer:
         model = self.policy.model
         mask = batch.response_mask
         updates = cfg.mini_batches * cfg.epochs
+        mini_batches = list(self._mini_batches(len(batch)))
+        # The sampling policy's log-probs, taken before the first optimiser step for the rows
+        # a later update trains on: their ratio is against them. The first mini-batch runs
+        # before any step, so its ratio is 1 by construction and its own log-probs, detached,
+        # stand in (with one update per rollout, no extra forward at all).
+        later = sorted({row for rows in mini_batches[1:] for row in rows})
+        old_logp = torch.zeros_like(mask)
         with torch.no_grad():
-            # The sampling policy's log-probs, taken once before the first update: every later
-            # update's ratio is against them. With a single update the ratio is 1 by
-            # construction, so they are the current log-probs, detached, in the loss.
-            old_logp = self._logprobs(model, batch) if updates > 1 else None
+            if later:
+                old_logp[later] = self._logprobs(model, batch.select(later))
             ref_logp = self._logprobs(self.reference, batch) if self.reference is not None else None
         line: dict[str, Any] = {}
         if self.critic is not None:
@@ -451,7 +457,7 @@ class Trainer:
         train_policy = not pretraining_critic and has_signal
         model.train()
         sums: dict[str, float] = {}
-        for rows in self._mini_batches(len(batch)):
+        for index, rows in enumerate(mini_batches):
             norm = losses.normaliser(mask[rows], cfg.max_new_tokens)
             if train_policy:
                 self.optimizer.zero_grad(set_to_none=True)
@@ -461,7 +467,7 @@ class Trainer:
                 sub = batch.select(micro)
                 m = mask[micro]
                 if train_policy:
-                    old = None if old_logp is None else old_logp[micro]
+                    old = None if index == 0 else old_logp[micro]
                     ref = None if ref_logp is None else ref_logp[micro]
                     stats = self._policy_backward(sub, m, advantages[micro], old, ref, norm)
                     for key, value in stats.items():
@@ -508,7 +514,7 @@ class Trainer:
         how = cfg.loss_agg or "token-mean"
         logits = response_logits(self.policy.model, sub)
         logp = token_logprobs(logits, sub.response_ids, cfg.temperature)
-        # With one update per rollout the sampling policy is the current one: ratio = 1 in
+        # Before the first optimiser step the sampling policy is the current one: ratio = 1 in
         # value, and its gradient is the plain policy gradient.
         old = logp.detach() if old_logp is None else old_logp
         per_token, clipped = losses.clipped_policy_loss(
