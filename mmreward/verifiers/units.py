@@ -111,9 +111,11 @@ _NOT_UNITS = frozenset(
 )  # fmt: skip
 """Words a tail may not be: percent and degrees are value notation the parser reads."""
 
-# A tail is a run of these, at the very end of the answer.
+# A tail is a run of these, at the very end of the answer. A `\text{}` group that opens with a
+# number is no unit but the value (`\text{10} km`).
 _TAIL_TOKEN = re.compile(
-    r"\\(?:text|mathrm|mbox|textrm|textnormal|textit|operatorname|rm)\s*\{(?P<group>[^{}]{0,60})\}"
+    r"\\(?:text|mathrm|mbox|textrm|textnormal|textit|operatorname|rm)\s*"
+    r"\{(?P<group>(?!\s*[-+.0-9])[^{}]{0,60})\}"
     r"|(?P<word>[a-zA-Zμ]{1,20}\.?)"
     r"|(?P<power>\^\s*(?:\{\s*-?[0-9]\s*\}|-?[0-9]))"
     r"|(?P<circ>\^\s*\{?\s*\\circ\s*\}?|°|\\circ|\\degree)"

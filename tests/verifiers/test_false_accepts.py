@@ -80,6 +80,19 @@ def test_a_unit_mismatch_says_so():
 
 
 @pytest.mark.parametrize(
+    ("response", "reference", "correct"),
+    [
+        ("\\boxed{\\text{10} km}", "10 m", False),
+        ("\\boxed{\\text{10} km}", "10000 m", True),
+        ("\\boxed{\\mathrm{10} dollars}", "10 euros", False),
+        ("\\boxed{\\text{10} \\text{ dollars}}", "\\$10", True),
+    ],
+)
+def test_a_wrapped_number_before_its_unit_is_the_value(response, reference, correct):
+    assert judge(response, reference).correct is correct
+
+
+@pytest.mark.parametrize(
     ("text", "value", "kind"),
     [
         ("5 \\text{ km}", "5", "physical"),
