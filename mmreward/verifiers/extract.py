@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from mmreward.verifiers.text import TEXT_COMMAND
+
 Marker = Literal[
     "boxed", "fbox", "answer_tag", "answer_is", "answer_colon", "gsm8k", "last_math", "last_number"
 ]
@@ -37,9 +39,7 @@ refuses answers that long anyway)."""
 _MAX_GAP_CHARS = 80
 _MAX_GAP_WORDS = 5
 # What may sit between boxes that list one answer: math delimiters, spacing, `\text{}` wrappers.
-_GAP_NOISE = re.compile(
-    r"\\(?:text|textbf|textrm|mathrm|mbox)\s*\{|\\(?:quad|qquad|[,;:! ()\[\]])|[${}]"
-)
+_GAP_NOISE = re.compile(rf"{TEXT_COMMAND}\s*\{{|\\(?:quad|qquad|[,;:! ()\[\]])|[${{}}]")
 _GAP_WORD = re.compile(r"[a-z]+")
 _CONNECTORS = frozenset({"and", "or"})
 _CORRECTION_WORDS = frozenset(

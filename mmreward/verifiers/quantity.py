@@ -11,13 +11,14 @@ import math
 import re
 from dataclasses import dataclass, field
 
+from mmreward.verifiers.text import TEXT_COMMAND
 from mmreward.verifiers.units import Unit, currency_unit, unit_after
 
 MAX_CHARS = 300
 """Longer texts are not a chart answer; bounding them keeps every scan here trivially cheap."""
 
 _MINUS = str.maketrans({"\u2212": "-", "\u2012": "-", "\u2013": "-", "\u00a0": " ", "\u202f": " "})
-_LATEX_NOISE = re.compile(r"\\[,;:! ]|\\(?=[%$])|\\(?:text|mathrm|textbf)\s*\{([^{}]*)\}")
+_LATEX_NOISE = re.compile(rf"\\[,;:! ]|\\(?=[%$])|{TEXT_COMMAND}\s*\{{([^{{}}]*)\}}")
 _NUMBER = re.compile(
     r"(?<![\d/])\d+/\d+(?![\d/])"  # 3/4
     r"|(?<![\d:.])\d+(?:\.\d+)?:\d+(?:\.\d+)?(?![\d:])"  # 3:1, 1.5:1

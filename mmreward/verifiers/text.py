@@ -1,4 +1,5 @@
-"""Short-answer text normalisation shared by the chart and choice verifiers.
+"""Text rules the verifiers share: the LaTeX commands that wrap plain words, and short-answer
+normalisation (chart, choice).
 
 SQuAD-style: case, articles, punctuation and spacing carry no meaning in a short answer, so
 "The U.S." and "us" compare equal. Linear time, no regex backtracking.
@@ -9,8 +10,11 @@ from __future__ import annotations
 import re
 import unicodedata
 
+TEXT_COMMAND = r"\\(?:text|mbox|mathrm|textrm|textnormal|textit|textbf|textsf)"
+"""A LaTeX command whose argument is plain text (`\\text{ km}`, `\\mbox{Yes}`): its words are
+the answer's words, whichever verifier reads them."""
 _ARTICLES = frozenset({"a", "an", "the"})
-_LATEX_WRAPPER = re.compile(r"\\(?:text|textbf|textit|mathrm|mathbf|operatorname)\s*\{([^{}]*)\}")
+_LATEX_WRAPPER = re.compile(rf"(?:{TEXT_COMMAND}|\\mathbf|\\operatorname)\s*\{{([^{{}}]*)\}}")
 
 
 def strip_latex_wrappers(text: str) -> str:

@@ -29,6 +29,8 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Any, Literal
 
+from mmreward.verifiers.text import TEXT_COMMAND
+
 MAX_CHARS = 200
 """Longer answers are not a value with a unit; they are not scanned for one."""
 
@@ -114,8 +116,7 @@ _NOT_UNITS = frozenset(
 # A tail is a run of these, at the very end of the answer. A `\text{}` group that opens with a
 # number is no unit but the value (`\text{10} km`).
 _TAIL_TOKEN = re.compile(
-    r"\\(?:text|mathrm|mbox|textrm|textnormal|textit|operatorname|rm)\s*"
-    r"\{(?P<group>(?!\s*[-+.0-9])[^{}]{0,60})\}"
+    rf"(?:{TEXT_COMMAND}|\\operatorname|\\rm)\s*\{{(?P<group>(?!\s*[-+.0-9])[^{{}}]{{0,60}})\}}"
     r"|(?P<word>[a-zA-Zμ]{1,20}\.?)"
     r"|(?P<power>\^\s*(?:\{\s*-?[0-9]\s*\}|-?[0-9]))"
     r"|(?P<circ>\^\s*\{?\s*\\circ\s*\}?|°|\\circ|\\degree)"
@@ -129,10 +130,10 @@ _CURRENCY_LEAD = re.compile(
     r"(?i:usd|eur|gbp|jpy|cny|inr|rs\.?)(?=\s*[-0-9.]))\s*"
 )
 _TRAILING_SPACE = re.compile(r"(?:\s|\\[,;:! ]|~|\\q?quad)+$")
-_WHOLLY_TEXT = re.compile(r"\s*\\(?:text|mathrm|mbox|textrm)\s*\{\s*([-0-9.][^{}]*)\}\s*")
+_WHOLLY_TEXT = re.compile(rf"\s*{TEXT_COMMAND}\s*\{{\s*([-0-9.][^{{}}]*)\}}\s*")
 _SCALE_WORDS = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12}
 _SCALED = re.compile(
-    r"\s*([-+]?[0-9][0-9,]*(?:\.[0-9]+)?)\s*(\\(?:text|mathrm)\s*\{\s*)?"
+    rf"\s*([-+]?[0-9][0-9,]*(?:\.[0-9]+)?)\s*({TEXT_COMMAND}\s*\{{\s*)?"
     r"(?i:(thousand|million|billion|trillion))s?\b\s*\}?(.*)",
     re.DOTALL,
 )

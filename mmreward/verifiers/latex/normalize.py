@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+from mmreward.verifiers.text import TEXT_COMMAND
+
 _UNICODE = {
     "−": "-",
     "‐": "-",
@@ -78,7 +80,7 @@ _SYNONYM_RE = re.compile(
     "|".join(re.escape(k) + r"(?![a-zA-Z])" for k in sorted(_SYNONYMS, key=len, reverse=True))
 )
 _FONT = re.compile(r"\\(?:mathbf|boldsymbol|mathit|mathsf|mathtt|mathbb|bm|operatorname)\s*")
-_TEXT_NUMBER = re.compile(r"\\(?:text|mbox|textrm|mathrm)\s*\{\s*([-0-9.,]+(?:\s[a-zA-Z ]*)?)\}")
+_TEXT_NUMBER = re.compile(rf"{TEXT_COMMAND}\s*\{{\s*([-0-9.,]+(?:\s[a-zA-Z ]*)?)\}}")
 _SET_BUILDER = re.compile(r"^\s*\\\{\s*[a-zA-Z]\s*(?:\\mid|\||:)(.*)\\\}\s*$")
 _REPEATING = re.compile(r"([0-9]*)\.([0-9]*)\\overline\s*\{([0-9]{1,50})\}")
 _CHOOSE = re.compile(r"\{\s*([^{}]+?)\s*\\choose\s*([^{}]+?)\s*\}")
@@ -117,7 +119,7 @@ _POWER_23 = r"(?:\^\s*\{?[23]\}?)?"
 # Inside `\text{}` a unit is unambiguous anywhere; bare, only right after a number (`5 cm`),
 # never after a letter: in `2n + m`, m is a variable.
 _TEXT_UNIT = re.compile(
-    rf"\\(?:text|mbox|mathrm|textrm|textnormal|textit|textbf)\s*\{{\s*{_UNITS}\}}\s*{_POWER_23}",
+    rf"{TEXT_COMMAND}\s*\{{\s*{_UNITS}\}}\s*{_POWER_23}",
     re.IGNORECASE,
 )
 _BARE_UNIT = re.compile(rf"(?<=[0-9])\s*{_UNITS}{_POWER_23}\s*$", re.IGNORECASE)
@@ -140,7 +142,7 @@ _MARKUP = re.compile(r"[A-Za-z\\~$]|[^\x00-\x7f]")
 _NUMBER_THEN_WORD = re.compile(r"[0-9]\s*(?:[A-Za-z]|[^\x00-\x7f])")
 # `3:15 pm`, `9:00 \text{ a.m.}`: a 12-hour time, rewritten as 24-hour (`15:15`, `9:00`)
 _TWELVE_HOUR = re.compile(
-    r"(?<![0-9:])([0-9]{1,2}):([0-9]{2})\s*(?:\\(?:text|mathrm|textrm)\s*\{\s*)?"
+    rf"(?<![0-9:])([0-9]{{1,2}}):([0-9]{{2}})\s*(?:{TEXT_COMMAND}\s*\{{\s*)?"
     r"([aApP])\.?\s*[mM]\.?(?:\s*\})?(?![a-zA-Z])"
 )
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import re
 
-TEXT_WRAPPER = re.compile(r"\\(?:text|mbox|mathrm|textrm|textnormal|textit|textbf|textsf)\s*\{")
+from mmreward.verifiers.text import TEXT_COMMAND
+
+TEXT_WRAPPER = re.compile(rf"{TEXT_COMMAND}\s*\{{")
 _TEXT_GROUP = re.compile(TEXT_WRAPPER.pattern + r"[^{}]*\}")
 _ENVIRONMENT = re.compile(r"\\(?:begin|end)\s*\{[a-zA-Z*]*\}")
 _WORD_RUN = re.compile(r"(?<![\\a-zA-Z])[a-zA-Z]{3,}")
