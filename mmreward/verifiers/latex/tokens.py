@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 
+from mmreward.verifiers.extract import closing_brace
 from mmreward.verifiers.latex.errors import LatexError, TooComplexError
 from mmreward.verifiers.latex.words import TEXT_WRAPPER
 from mmreward.verifiers.mathtree import Num
@@ -51,6 +52,8 @@ def tokenize(s: str) -> list[Token]:
                 i = sci.end()
         elif kind == "cmd" and TEXT_WRAPPER.match(s, m.start()):
             close = closing_brace(s, s.index("{", m.start()))
+            if close is None:
+                raise LatexError("unbalanced braces")
             tokens.append(("text", s[s.index("{", m.start()) + 1 : close].strip()))
             i = close + 1
             continue
@@ -65,18 +68,6 @@ def tokenize(s: str) -> list[Token]:
         if len(tokens) > MAX_TOKENS:
             raise TooComplexError("answer has too many tokens")
     return tokens
-
-
-def closing_brace(s: str, i: int) -> int:
-    depth = 0
-    for j in range(i, len(s)):
-        if s[j] == "{":
-            depth += 1
-        elif s[j] == "}":
-            depth -= 1
-            if depth == 0:
-                return j
-    raise LatexError("unbalanced braces")
 
 
 def parse_number_token(text: str) -> Num:
