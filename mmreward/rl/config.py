@@ -220,10 +220,8 @@ class RLConfig:
     """Directory relative paths resolve against (the config file's)."""
 
     def __post_init__(self) -> None:
-        if self.algorithm not in ALGORITHM_DEFAULTS:
-            raise InvalidInputError(
-                f"algorithm must be one of {', '.join(ALGORITHM_DEFAULTS)}, not {self.algorithm!r}"
-            )
+        # A config built in code has its named choices checked as a file's are.
+        _typed(type(self).__name__, {name: getattr(self, name) for name in _choice_fields()})
         for name, value in ALGORITHM_DEFAULTS[self.algorithm].items():
             if getattr(self, name) is None:
                 setattr(self, name, value)
@@ -239,14 +237,6 @@ class RLConfig:
             raise InvalidInputError("set a budget: max_steps, max_samples or time_budget_s")
         if self.mini_batches < 1 or self.epochs < 1:
             raise InvalidInputError("mini_batches and epochs must be at least 1")
-        if self.correct_reward not in ("binary", "signed"):
-            raise InvalidInputError(
-                f"correct_reward must be binary or signed, not {self.correct_reward!r}"
-            )
-        if self.budget_clock not in ("wall", "cpu"):
-            raise InvalidInputError(f"budget_clock must be wall or cpu, not {self.budget_clock!r}")
-        if self.prompt_order not in ("uniform", "curriculum", "prioritized"):
-            raise InvalidInputError(f"unknown prompt_order {self.prompt_order!r}")
 
     @property
     def clip_high(self) -> float:
@@ -273,6 +263,12 @@ def _field_type(name: str) -> tuple[TypeAdapter[Any], tuple[str, ...]]:
     hint = typing.get_type_hints(RLConfig)[name]
     literals = [a for a in (hint, *typing.get_args(hint)) if typing.get_origin(a) is Literal]
     return TypeAdapter(hint), tuple(typing.get_args(literals[0])) if literals else ()
+
+
+@functools.cache
+def _choice_fields() -> tuple[str, ...]:
+    """The fields that take one of a few names (`algorithm`, `prompt_order`, ...)."""
+    return tuple(name for name in config_fields() if _field_type(name)[1])
 
 
 def _typed(where: str, given: dict[str, Any]) -> dict[str, Any]:
