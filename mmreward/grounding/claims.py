@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from mmreward.grounding.vocab import ANY_OBJECT, Vocabulary, outside_forms
+from mmreward.verifiers.quantity import NUMBER_WORDS
 from mmreward.verifiers.units import singular
 
 MentionKind = Literal["exact", "absent", "indefinite", "present", "at_most", "more", "asked"]
@@ -33,14 +34,7 @@ _BOX = re.compile(
     rf"\[{_N},{_N},{_N},{_N}\]|\({_N},{_N},{_N},{_N}\)|\({_N},{_N}\)\s*(?:,|to|-)?\s*\({_N},{_N}\)"
 )
 
-_UNITS = {
-    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
-    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
-    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
-    "nineteen": 19, "dozen": 12,
-}  # fmt: skip
-_TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70,
-         "eighty": 80, "ninety": 90}  # fmt: skip
+_NUMBERS = {**NUMBER_WORDS, "dozen": 12}
 _INDEFINITE = {"a": 1, "an": 1, "another": 1}
 _VAGUE = {"some": 1, "any": 1, "several": 2, "multiple": 2, "many": 2, "few": 2, "various": 2,
           "numerous": 2}  # fmt: skip
@@ -148,13 +142,11 @@ def parse_number(words: Sequence[str]) -> tuple[int, int] | None:
     first = words[0]
     if first.isdigit():
         return (int(first), 1) if len(first) <= 6 else None
-    if first in _TENS:
-        if len(words) > 1 and words[1] in _UNITS and _UNITS[words[1]] < 10:
-            return _TENS[first] + _UNITS[words[1]], 2
-        return _TENS[first], 1
-    if first in _UNITS:
-        return _UNITS[first], 1
-    return None
+    value = _NUMBERS.get(first)
+    if value is None:
+        return None
+    following = _NUMBERS.get(words[1], 10) if len(words) > 1 else 10
+    return (value + following, 2) if value >= 20 and following < 10 else (value, 1)
 
 
 def _number_ending_at(words: Sequence[str], end: int) -> tuple[int, int] | None:
@@ -522,7 +514,7 @@ def unverifiable_claims(response: str, vocab: Vocabulary) -> list[Claim]:
         if word in vocab.colours and following.isalpha() and len(following) > 2:
             known = following in vocab.forms or following in vocab.colours
             ignored = following in _NOT_OBJECTS or following in _MODIFIERS or following in _STOPS
-            if not (known or ignored or following in _PREPOSITIONS or following in _UNITS):
+            if not (known or ignored or following in _PREPOSITIONS or following in _NUMBERS):
                 forms.setdefault(following, singular(following))
     # The detector's own nouns are read too, so "a square table" (a COCO table) or "a dog bed"
     # is one object, named by its last noun, as `find_mentions` reads noun pairs.

@@ -63,12 +63,14 @@ _SCALES = {
 }
 _UNITS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
-    "fifteen sixteen seventeen eighteen nineteen twenty"
+    "fifteen sixteen seventeen eighteen nineteen"
 )
-_TENS = "thirty forty fifty sixty seventy eighty ninety"
-_WORDS = {word: float(value) for value, word in enumerate(_UNITS.split())} | {
-    word: float(10 * tens) for tens, word in enumerate(_TENS.split(), start=3)
+_TENS = "twenty thirty forty fifty sixty seventy eighty ninety"
+NUMBER_WORDS = {word: value for value, word in enumerate(_UNITS.split())} | {
+    word: 10 * tens for tens, word in enumerate(_TENS.split(), start=2)
 }
+"""The number words 0-19 and the tens to ninety; `twenty-five` is read as a tens word, then a
+unit word (1-9)."""
 
 
 @dataclass(frozen=True)
@@ -204,9 +206,9 @@ def _quantity(text: str, number: re.Match[str]) -> Quantity | None:
 def _number_word(text: str) -> Quantity | None:
     """`seven`, `Twenty-five.`: a number word (0-99) that is the whole text."""
     words = re.split(r"[-\s]+", text.strip().strip(".!").strip().casefold())
-    if not all(word in _WORDS for word in words):
+    if not all(word in NUMBER_WORDS for word in words):
         return None
-    values = [_WORDS[word] for word in words]
+    values = [float(NUMBER_WORDS[word]) for word in words]
     if len(values) == 1:
         return Quantity(values[0])
     if len(values) == 2:
@@ -226,11 +228,11 @@ def _number_words_in(text: str) -> Quantity | Ambiguous | None:
     found: list[Quantity] = []
     i = 0
     while i < len(words):
-        if words[i] not in _WORDS:
+        if words[i] not in NUMBER_WORDS:
             i += 1
             continue
         start = i
-        while i < len(words) and words[i] in _WORDS:
+        while i < len(words) and words[i] in NUMBER_WORDS:
             i += 1
         quantity = _number_word(" ".join(words[start:i]))
         if quantity is None:
