@@ -44,7 +44,7 @@ from mmreward.verifiers.aliases import Groups, parse_groups, same_entity
 from mmreward.verifiers.choice import judge_choice
 from mmreward.verifiers.extract import clean_answer, extract_final_answer
 from mmreward.verifiers.quantity import AMBIGUOUS, Quantity, parse_quantity, parse_time
-from mmreward.verifiers.text import after_reasoning, normalize_text
+from mmreward.verifiers.text import CORRECTION, after_reasoning, normalize_text
 from mmreward.verifiers.units import Mismatch, convert
 from mmreward.verifiers.verdict import Verdict
 
@@ -61,10 +61,8 @@ _SOFT = frozenset({"and", "&"})
 MAX_SOFT_SEPARATORS = 4
 _YES_NO = frozenset({"yes", "no"})
 _TRUTH_WORDS = {"true": "yes", "false": "no"}
-_CORRECTED = re.compile(
-    r"\b(?:no wait|wait|actually|on second thought|on reflection|correction|i mean|scratch that)\b"
-)
 """A yes/no question answered "True"/"False" (FigureQA-style) is answered yes/no."""
+_CORRECTED = re.compile(rf"\b(?:{CORRECTION})\b")
 
 
 class _SeveralNumbers(Exception):

@@ -28,7 +28,12 @@ from typing import Any
 from mmreward.errors import InvalidInputError
 from mmreward.verifiers.extract import clean_answer, extract_final_answer, last_boxed
 from mmreward.verifiers.quantity import Quantity, parse_quantity
-from mmreward.verifiers.text import after_reasoning, normalize_text, strip_latex_wrappers
+from mmreward.verifiers.text import (
+    CORRECTION,
+    after_reasoning,
+    normalize_text,
+    strip_latex_wrappers,
+)
 from mmreward.verifiers.verdict import Verdict
 
 Options = list[str] | Mapping[str, str]
@@ -57,10 +62,8 @@ _NOT_BUT = re.compile(
 _OPTION_PREFIX = re.compile(r"\s*[(\[]?([A-Za-z])[)\].:]\s+")
 # Commitment: corrections and negations around the letters a span names.
 _CORRECTION = re.compile(
-    r"(?i:\bno,?\s+wait\b|\bwait\b|\bactually\b|\bon\s+(?:second\s+thought|(?:further\s+)?"
-    r"reflection)\b|\bscratch\s+that\b|\bi\s+mean\b|\bcorrection\b|\brather\b|\binstead\b|"
-    r"\bchang(?:e|ed|ing)\s+my\s+mind\b|\bbut\b|\bhowever\b|\bso\b|\btherefore\b|\bthus\b|"
-    r"\bhence\b|\bfinal(?:ly)?\b|\bin\s+the\s+end\b|\bnow\b|;)"
+    rf"(?i:\b(?:{CORRECTION}|rather|instead|but|however|so|therefore|thus|hence|final(?:ly)?|"
+    r"in\s+the\s+end|now)\b|;)"
 )
 _NEGATION_WORDS = (
     r"not|never|n't|no|isn't|cannot|can't|rule\s+out|ruled\s+out|eliminate|exclude|reject|"

@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-from mmreward.verifiers.text import TEXT_COMMAND
+from mmreward.verifiers.text import CORRECTION, TEXT_COMMAND
 
 Marker = Literal[
     "boxed", "fbox", "answer_tag", "answer_is", "answer_colon", "gsm8k", "last_math", "last_number"
@@ -66,8 +66,7 @@ _CORRECTION_WORDS = frozenset(
 _MATH_SPAN = re.compile(r"\$[^$]+\$|\\\(.+?\\\)")
 _MAX_CORRECTION_CHARS = 300
 _CLOSING_CORRECTION = re.compile(
-    r"(?i:\b(?:no,?\s+wait|wait|actually|on\s+second\s+thought|on\s+reflection|correction|"
-    r"i\s+mean|scratch\s+that|sorry|oops)\b)[,:!.]*\s*"
+    rf"(?i:\b(?:{CORRECTION})\b)[,:!.]*\s*"
     r"(?i:(?:it'?s|it\s+is|the\s+(?:final\s+|correct\s+)?answer\s+is|make\s+(?:it|that)|"
     r"i\s+meant?)\s*:?\s*)?"
     r"(?P<value>\$[^$]{1,80}\$|[-−]?[0-9][0-9.,/]*(?:\s*\\?%)?|[(\[]?[A-J][)\]]?)"

@@ -13,6 +13,11 @@ import unicodedata
 TEXT_COMMAND = r"\\(?:text|mbox|mathrm|textrm|textnormal|textit|textbf|textsf)"
 """A LaTeX command whose argument is plain text (`\\text{ km}`, `\\mbox{Yes}`): its words are
 the answer's words, whichever verifier reads them."""
+CORRECTION = (
+    r"no,?\s+wait|wait|actually|on\s+(?:second\s+thought|(?:further\s+)?reflection)|correction|"
+    r"i\s+mean|scratch\s+that|chang(?:e|ed|ing)\s+my\s+mind|sorry|oops"
+)
+"""Words that take back what came before (`5. No wait, 6`): what follows them is the answer."""
 _ARTICLES = frozenset({"a", "an", "the"})
 _LATEX_WRAPPER = re.compile(rf"(?:{TEXT_COMMAND}|\\mathbf|\\operatorname)\s*\{{([^{{}}]*)\}}")
 
