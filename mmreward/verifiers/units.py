@@ -188,9 +188,7 @@ def split_unit(answer: str) -> tuple[str, Unit | None]:
         code = lead.group().strip().lower().lstrip("\\").rstrip(".")
         code = {"$": "$", "euro": "€", "pounds": "£"}.get(code, code)
         currency, scale = _CURRENCY_WORDS[code]
-        rest, tail = _split_tail(answer[lead.end() :])
-        if tail is not None and tail.kind != "currency":
-            return answer, None  # `$5 apples`: not an amount of money we can read
+        rest, _ = _split_tail(answer[lead.end() :])  # `$5 apples` is $5, whatever it buys
         return rest, Unit("currency", currency, lead.group().strip(), Fraction(scale))
     value, unit = _split_tail(answer)
     if unit is not None and unit.kind == "physical":

@@ -93,6 +93,18 @@ def test_a_wrapped_number_before_its_unit_is_the_value(response, reference, corr
 
 
 @pytest.mark.parametrize(
+    ("response", "reference", "correct"),
+    [
+        ("\\boxed{£5 apples}", "\\$5", False),
+        ("\\boxed{USD 5 apples}", "5 euros", False),
+        ("\\boxed{£5 apples}", "£5", True),
+    ],
+)
+def test_a_sum_of_money_keeps_its_currency_whatever_follows(response, reference, correct):
+    assert judge(response, reference).correct is correct
+
+
+@pytest.mark.parametrize(
     ("text", "value", "kind"),
     [
         ("5 \\text{ km}", "5", "physical"),
