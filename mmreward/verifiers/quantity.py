@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from mmreward.verifiers.text import TEXT_COMMAND
-from mmreward.verifiers.units import Unit, currency_unit, unit_after
+from mmreward.verifiers.units import CURRENCY, Unit, currency_unit, unit_after
 
 MAX_CHARS = 300
 """Longer texts are not a chart answer; bounding them keeps every scan here trivially cheap."""
@@ -25,9 +25,8 @@ _NUMBER = re.compile(
     r"|\d{1,3}(?:,\d{3})+(?:\.\d+)?"  # 12,345.6
     r"|(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][-+]?\d{1,3}(?!\d))?"  # 12345.6, .5, 1.5e6
 )
-_CURRENCY = r"(?:[$€£¥₹₩₽¢]|(?i:us\$|usd|eur|gbp|inr|jpy|cny|rmb|rs\.?)(?![a-z]))"
-_PREFIX = re.compile(rf"(?P<sign>-)?\s*{_CURRENCY}?\s*(?P<sign2>-)?\s*")
-_CURRENCY_BEFORE = re.compile(rf"{_CURRENCY}\s*$")
+_PREFIX = re.compile(rf"(?P<sign>-)?\s*{CURRENCY}?\s*(?P<sign2>-)?\s*")
+_CURRENCY_BEFORE = re.compile(rf"{CURRENCY}\s*$")
 _BOUND_BEFORE = re.compile(
     r"(?i:\b(?:(?:more|less|fewer|greater|higher|lower)\s+than|over|under|above|below|"
     r"at\s+(?:least|most)|up\s+to|in\s+excess\s+of)\s*)(?:[-$€£¥]\s*)?$|[<>≤≥]=?\s*$"
@@ -36,7 +35,7 @@ _NEGATED_BEFORE = re.compile(
     r"(?i:\b(?:not|never|isn't|wasn't|aren't|cannot\s+be|can't\s+be)\s+"
     r"(?:(?:equal\s+to|exactly|quite|just|about|be)\s+)?)(?:[-$€£¥]\s*)?$"
 )
-_STRICT_PREFIX = re.compile(rf"\s*(?:(?:-\s*)?{_CURRENCY}\s*)?-?\s*")
+_STRICT_PREFIX = re.compile(rf"\s*(?:(?:-\s*)?{CURRENCY}\s*)?-?\s*")
 _SUFFIX = re.compile(
     r"\s*(?P<scale>(?i:thousands?|millions?|billions?|trillions?|mn|mln|bn|tn)\b|[kKMB](?![A-Za-z]))?"
     r"(?P<money_scale>(?<=\d)[mb](?![A-Za-z]))?"

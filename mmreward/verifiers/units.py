@@ -97,7 +97,12 @@ _CURRENCY_WORDS = {
     "pence": ("GBP", 100), "penny": ("GBP", 100), "jpy": ("JPY", 1), "yen": ("JPY", 1),
     "¥": ("JPY", 1), "cny": ("CNY", 1), "rmb": ("CNY", 1), "yuan": ("CNY", 1),
     "inr": ("INR", 1), "rs": ("INR", 1), "rupee": ("INR", 1), "₹": ("INR", 1),
+    "₩": ("KRW", 1), "₽": ("RUB", 1),
 }  # fmt: skip
+_SIGNS = "€£¥₹₩₽¢"
+_CODES = r"(?i:us\$|usd|eur|gbp|inr|jpy|cny|rmb|rs\.?)(?![A-Za-z])"
+CURRENCY = rf"(?:[${_SIGNS}]|{_CODES})"
+"""A currency sign or code as written before an amount (`$`, `€`, `USD`, `Rs.`)."""
 _POWER_WORDS = {"square": 2, "sq": 2, "cubic": 3, "cu": 3}
 _FILLERS = frozenset(
     {
@@ -125,9 +130,9 @@ _TAIL_TOKEN = re.compile(
     r"|(?P<other>\\[a-zA-Z]+|.)",
     re.DOTALL,
 )
+# An answer's leading currency; a bare `$` only right before a number (else it opens math).
 _CURRENCY_LEAD = re.compile(
-    r"^\s*(?:\\\$|\$(?=\s*[-0-9.])|US\$|€|£|¥|₹|\\euro\b|\\pounds\b|"
-    r"(?i:usd|eur|gbp|jpy|cny|inr|rs\.?)(?=\s*[-0-9.]))\s*"
+    rf"^\s*(?:\\\$|\\euro\b|\\pounds\b|\$(?=\s*[-0-9.])|[{_SIGNS}]|{_CODES})\s*"
 )
 _TRAILING_SPACE = re.compile(r"(?:\s|\\[,;:! ]|~|\\q?quad)+$")
 _WHOLLY_TEXT = re.compile(rf"\s*{TEXT_COMMAND}\s*\{{\s*([-0-9.][^{{}}]*)\}}\s*")
@@ -138,7 +143,7 @@ _SCALED = re.compile(
     re.DOTALL,
 )
 _LAST_NUMBER = re.compile(r"(?<![\w.])[0-9]+(?:\.[0-9]+)?\s*$")
-_UNIT_LIKE = re.compile(r"[a-zA-Zμ°€£¥₹¢$]")
+_UNIT_LIKE = re.compile(rf"[a-zA-Zμ°${_SIGNS}]")
 _COMMANDS = re.compile(
     r"\\(?!text|mathrm|mbox|textrm|textnormal|textit|operatorname|rm\b)[a-zA-Z]+"
 )

@@ -7,6 +7,7 @@ import re
 from fractions import Fraction
 
 from mmreward.verifiers.text import TEXT_COMMAND
+from mmreward.verifiers.units import CURRENCY
 
 _UNICODE = {
     "−": "-",
@@ -125,7 +126,7 @@ _TEXT_UNIT = re.compile(
 _BARE_UNIT = re.compile(rf"(?<=[0-9])\s*{_UNITS}{_POWER_23}\s*$", re.IGNORECASE)
 _PERCENT_WORD = re.compile(r"\s*(?:\\text\s*\{\s*)?percent\b\s*\}?", re.IGNORECASE)
 _DEGREE_WORD = re.compile(r"\s*(?:\\text\s*\{\s*)?degrees?\b\s*\}?", re.IGNORECASE)
-_LEADING_CURRENCY = re.compile(r"^\s*(?:usd|us\$|rs\.?|inr|eur)\s*", re.IGNORECASE)
+_LEADING_CURRENCY = re.compile(rf"^\s*{CURRENCY}\s*")
 _BARE_NAMES = re.compile(
     r"(?<![\\a-zA-Z])(sqrt|pi|infinity|infty|inf|arcsin|arccos|arctan|sinh|cosh|tanh|sin|cos|tan|"
     r"cot|sec|csc|log|ln|exp)(?![a-zA-Z])"
