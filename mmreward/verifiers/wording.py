@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from mmreward.verifiers.units import singular
+
 MAX_CHARS = 200
 
 _WORD = re.compile(r"[a-z]+(?:'[a-z]+)?")
@@ -61,8 +63,5 @@ def canonical_wording(text: str) -> str:
 
 
 def _singular(word: str) -> str:
-    if len(word) <= 4 or word.endswith(("ss", "us", "is")):
-        return word
-    if word.endswith("ies"):
-        return word[:-3] + "y"
-    return word[:-1] if word.endswith("s") else word
+    """The units' plural rule, except for short words (`does`, `yes`) and `-us`/`-is` words."""
+    return word if len(word) <= 4 or word.endswith(("us", "is")) else singular(word)
