@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from mmreward.verifiers.text import TEXT_COMMAND
-from mmreward.verifiers.units import CURRENCY, Unit, currency_unit, unit_after
+from mmreward.verifiers.units import CURRENCY, SCALE_WORDS, Unit, currency_unit, unit_after
 
 MAX_CHARS = 300
 """Longer texts are not a chart answer; bounding them keeps every scan here trivially cheap."""
@@ -47,19 +47,8 @@ _CLOCK = re.compile(r"[0-9]{1,2}:[0-5][0-9]")
 _TIME = re.compile(
     r"(?<![\d:.,])(\d{1,2}):([0-5]\d)(?![\d:])(?:\s*([AaPp])\.?\s*[Mm](?![A-Za-z])\.?)?"
 )
-_SCALES = {
-    "k": 1e3,
-    "thousand": 1e3,
-    "m": 1e6,
-    "mn": 1e6,
-    "mln": 1e6,
-    "million": 1e6,
-    "b": 1e9,
-    "bn": 1e9,
-    "billion": 1e9,
-    "tn": 1e12,
-    "trillion": 1e12,
-}
+_SCALE_ABBREVIATIONS = {"k": 3, "m": 6, "mn": 6, "mln": 6, "b": 9, "bn": 9, "tn": 12}
+_SCALES = {word: 10.0**power for word, power in (SCALE_WORDS | _SCALE_ABBREVIATIONS).items()}
 _UNITS = (
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
     "fifteen sixteen seventeen eighteen nineteen"

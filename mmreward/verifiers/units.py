@@ -136,10 +136,11 @@ _CURRENCY_LEAD = re.compile(
 )
 _TRAILING_SPACE = re.compile(r"(?:\s|\\[,;:! ]|~|\\q?quad)+$")
 _WHOLLY_TEXT = re.compile(rf"\s*{TEXT_COMMAND}\s*\{{\s*([-0-9.][^{{}}]*)\}}\s*")
-_SCALE_WORDS = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12}
+SCALE_WORDS = {"thousand": 3, "million": 6, "billion": 9, "trillion": 12}
+"""Scale words and the power of ten each stands for."""
 _SCALED = re.compile(
     rf"\s*([-+]?[0-9][0-9,]*(?:\.[0-9]+)?)\s*({TEXT_COMMAND}\s*\{{\s*)?"
-    r"(?i:(thousand|million|billion|trillion))s?\b\s*\}?(.*)",
+    rf"(?i:({'|'.join(SCALE_WORDS)}))s?\b\s*\}}?(.*)",
     re.DOTALL,
 )
 _LAST_NUMBER = re.compile(r"(?<![\w.])[0-9]+(?:\.[0-9]+)?\s*$")
@@ -225,7 +226,7 @@ def _split_tail(answer: str) -> tuple[str, Unit | None]:
         value, unit = _split_tail(f"{number} {rest}") if rest.strip() else (number, None)
         if rest.strip() and unit is None:
             return answer, None
-        return f"({value})\\cdot 10^{{{_SCALE_WORDS[word.lower()]}}}", unit
+        return f"({value})\\cdot 10^{{{SCALE_WORDS[word.lower()]}}}", unit
     tokens = list(_TAIL_TOKEN.finditer(answer))
     start = len(tokens)
     while start > 0 and tokens[start - 1].lastgroup not in ("other", None):
