@@ -19,20 +19,10 @@ ANY_OBJECT = "*"
 GENERIC_NOUNS: tuple[str, ...] = ("object", "shape", "item", "thing", "figure")
 
 COLOUR_WORDS: Mapping[str, str] = {
-    "red": "red",
-    "crimson": "red",
-    "scarlet": "red",
-    "green": "green",
-    "lime": "green",
-    "blue": "blue",
-    "navy": "blue",
-    "yellow": "yellow",
-    "golden": "yellow",
-    "orange": "orange",
-    "purple": "purple",
-    "violet": "purple",
-    "magenta": "purple",
-}
+    "red": "red", "crimson": "red", "scarlet": "red", "green": "green", "lime": "green",
+    "blue": "blue", "navy": "blue", "yellow": "yellow", "golden": "yellow",
+    "orange": "orange", "purple": "purple", "violet": "purple", "magenta": "purple",
+}  # fmt: skip
 """Colour adjectives and the hue family each names (see `colours.py`)."""
 
 SHAPE_SYNONYMS: Mapping[str, Sequence[str]] = {
@@ -42,93 +32,63 @@ SHAPE_SYNONYMS: Mapping[str, Sequence[str]] = {
 }
 
 COCO_SYNONYMS: Mapping[str, Sequence[str]] = {
+    # people
     "person": (
         "person", "people", "persons", "man", "men", "woman", "women", "boy", "girl", "child",
         "children", "kid", "guy", "lady", "ladies", "pedestrian", "player", "skier", "surfer",
         "human", "toddler", "baby", "gentleman", "gentlemen",
     ),
+    # vehicles
     "bicycle": ("bicycle", "bike", "cycle"),
     "car": ("car", "automobile", "sedan", "taxi", "suv", "van"),
     "motorcycle": ("motorcycle", "motorbike", "scooter", "moped"),
-    "airplane": ("airplane", "aeroplane", "plane", "jet", "aircraft", "airliner"),
-    "bus": ("bus",),
-    "train": ("train", "locomotive"),
-    "truck": ("truck", "lorry", "pickup truck"),
+    "airplane": ("airplane", "aeroplane", "plane", "jet", "aircraft", "airliner"), "bus": ("bus",),
+    "train": ("train", "locomotive"), "truck": ("truck", "lorry", "pickup truck"),
     "boat": ("boat", "ship", "sailboat", "canoe", "kayak", "yacht"),
+    # outdoor
     "traffic light": ("traffic light", "stoplight", "traffic signal"),
-    "fire hydrant": ("fire hydrant", "hydrant"),
-    "stop sign": ("stop sign",),
-    "parking meter": ("parking meter",),
-    "bench": ("bench",),
-    "bird": ("bird", "pigeon", "seagull", "duck", "parrot"),
-    "cat": ("cat", "kitten", "kitty"),
-    "dog": ("dog", "puppy", "pup"),
-    "horse": ("horse", "pony", "foal"),
-    "sheep": ("sheep", "lamb"),
-    "cow": ("cow", "cattle", "bull", "calf", "ox"),
-    "elephant": ("elephant",),
-    "bear": ("bear",),
-    "zebra": ("zebra",),
-    "giraffe": ("giraffe",),
-    "backpack": ("backpack", "rucksack"),
-    "umbrella": ("umbrella", "parasol"),
-    "handbag": ("handbag", "purse"),
-    "tie": ("tie", "necktie"),
-    "suitcase": ("suitcase", "luggage"),
-    "frisbee": ("frisbee",),
-    "skis": ("skis", "ski"),
-    "snowboard": ("snowboard",),
+    "fire hydrant": ("fire hydrant", "hydrant"), "stop sign": ("stop sign",),
+    "parking meter": ("parking meter",), "bench": ("bench",),
+    # animals
+    "bird": ("bird", "pigeon", "seagull", "duck", "parrot"), "cat": ("cat", "kitten", "kitty"),
+    "dog": ("dog", "puppy", "pup"), "horse": ("horse", "pony", "foal"), "sheep": ("sheep", "lamb"),
+    "cow": ("cow", "cattle", "bull", "calf", "ox"), "elephant": ("elephant",), "bear": ("bear",),
+    "zebra": ("zebra",), "giraffe": ("giraffe",),
+    # accessories
+    "backpack": ("backpack", "rucksack"), "umbrella": ("umbrella", "parasol"),
+    "handbag": ("handbag", "purse"), "tie": ("tie", "necktie"), "suitcase": ("suitcase", "luggage"),
+    # sports
+    "frisbee": ("frisbee",), "skis": ("skis", "ski"), "snowboard": ("snowboard",),
     "sports ball": (
-        "sports ball", "ball", "football", "soccer ball", "basketball", "baseball",
-        "tennis ball", "volleyball",
+        "sports ball", "ball", "football", "soccer ball", "basketball", "baseball", "tennis ball",
+        "volleyball",
     ),
-    "kite": ("kite",),
-    "baseball bat": ("baseball bat", "bat"),
-    "baseball glove": ("baseball glove", "glove", "mitt"),
-    "skateboard": ("skateboard",),
-    "surfboard": ("surfboard",),
-    "tennis racket": ("tennis racket", "racket", "racquet"),
-    "bottle": ("bottle",),
-    "wine glass": ("wine glass",),
-    "cup": ("cup", "mug"),
-    "fork": ("fork",),
-    "knife": ("knife",),
-    "spoon": ("spoon",),
-    "bowl": ("bowl",),
-    "banana": ("banana",),
-    "apple": ("apple",),
-    "sandwich": ("sandwich",),
-    "orange": ("orange",),
-    "broccoli": ("broccoli",),
-    "carrot": ("carrot",),
-    "hot dog": ("hot dog",),
-    "pizza": ("pizza",),
-    "donut": ("donut", "doughnut"),
-    "cake": ("cake", "cupcake"),
-    "chair": ("chair", "stool"),
-    "couch": ("couch", "sofa"),
-    "potted plant": ("potted plant", "houseplant", "plant"),
-    "bed": ("bed",),
-    "dining table": ("dining table", "table"),
-    "toilet": ("toilet",),
-    "tv": ("tv", "television", "tv monitor", "monitor"),
-    "laptop": ("laptop", "notebook computer"),
-    "mouse": ("mouse", "computer mouse"),
-    "remote": ("remote", "remote control"),
+    "kite": ("kite",), "baseball bat": ("baseball bat", "bat"),
+    "baseball glove": ("baseball glove", "glove", "mitt"), "skateboard": ("skateboard",),
+    "surfboard": ("surfboard",), "tennis racket": ("tennis racket", "racket", "racquet"),
+    # kitchen
+    "bottle": ("bottle",), "wine glass": ("wine glass",), "cup": ("cup", "mug"), "fork": ("fork",),
+    "knife": ("knife",), "spoon": ("spoon",), "bowl": ("bowl",),
+    # food
+    "banana": ("banana",), "apple": ("apple",), "sandwich": ("sandwich",), "orange": ("orange",),
+    "broccoli": ("broccoli",), "carrot": ("carrot",), "hot dog": ("hot dog",), "pizza": ("pizza",),
+    "donut": ("donut", "doughnut"), "cake": ("cake", "cupcake"),
+    # furniture
+    "chair": ("chair", "stool"), "couch": ("couch", "sofa"),
+    "potted plant": ("potted plant", "houseplant", "plant"), "bed": ("bed",),
+    "dining table": ("dining table", "table"), "toilet": ("toilet",),
+    # electronics
+    "tv": ("tv", "television", "tv monitor", "monitor"), "laptop": ("laptop", "notebook computer"),
+    "mouse": ("mouse", "computer mouse"), "remote": ("remote", "remote control"),
     "keyboard": ("keyboard",),
     "cell phone": ("cell phone", "cellphone", "phone", "mobile phone", "smartphone"),
-    "microwave": ("microwave",),
-    "oven": ("oven", "stove"),
-    "toaster": ("toaster",),
-    "sink": ("sink",),
-    "refrigerator": ("refrigerator", "fridge"),
-    "book": ("book",),
-    "clock": ("clock",),
-    "vase": ("vase",),
-    "scissors": ("scissors",),
+    # appliances
+    "microwave": ("microwave",), "oven": ("oven", "stove"), "toaster": ("toaster",),
+    "sink": ("sink",), "refrigerator": ("refrigerator", "fridge"),
+    # indoor
+    "book": ("book",), "clock": ("clock",), "vase": ("vase",), "scissors": ("scissors",),
     "teddy bear": ("teddy bear", "teddy", "stuffed animal"),
-    "hair drier": ("hair drier", "hair dryer", "blow dryer"),
-    "toothbrush": ("toothbrush",),
+    "hair drier": ("hair drier", "hair dryer", "blow dryer"), "toothbrush": ("toothbrush",),
 }  # fmt: skip
 
 COCO_CLASSES: tuple[str, ...] = tuple(COCO_SYNONYMS)
@@ -149,19 +109,10 @@ OTHER_OBJECT_NOUNS: tuple[str, ...] = (
 a response may claim that a detector with other classes cannot check (`unverifiable`)."""
 
 _IRREGULAR_PLURALS: Mapping[str, str] = {
-    "person": "people",
-    "man": "men",
-    "woman": "women",
-    "child": "children",
-    "gentleman": "gentlemen",
-    "mouse": "mice",
-    "knife": "knives",
-    "ox": "oxen",
-    "calf": "calves",
-    "foot": "feet",
-    "goose": "geese",
-    "leaf": "leaves",
-}
+    "person": "people", "man": "men", "woman": "women", "child": "children",
+    "gentleman": "gentlemen", "mouse": "mice", "knife": "knives", "ox": "oxen", "calf": "calves",
+    "foot": "feet", "goose": "geese", "leaf": "leaves",
+}  # fmt: skip
 _UNCHANGED_PLURALS = frozenset({"sheep", "cattle", "skis", "scissors", "broccoli", "luggage"})
 
 

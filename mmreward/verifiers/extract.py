@@ -43,26 +43,10 @@ _GAP_NOISE = re.compile(rf"{TEXT_COMMAND}\s*\{{|\\(?:quad|qquad|[,;:! ()\[\]])|[
 _GAP_WORD = re.compile(r"[a-z]+")
 _CONNECTORS = frozenset({"and", "or"})
 _CORRECTION_WORDS = frozenset(
-    {
-        "then",
-        "but",
-        "not",
-        "no",
-        "wait",
-        "actually",
-        "rather",
-        "instead",
-        "wrong",
-        "correct",
-        "corrected",
-        "hmm",
-        "maybe",
-        "perhaps",
-        "alternatively",
-        "check",
-        "again",
-    }
-)
+    {"then", "but", "not", "no",
+     "wait", "actually", "rather", "instead", "wrong", "correct", "corrected",
+     "hmm", "maybe", "perhaps", "alternatively", "check", "again"}
+)  # fmt: skip
 _MATH_SPAN = re.compile(r"\$[^$]+\$|\\\(.+?\\\)")
 _MAX_CORRECTION_CHARS = 300
 _CLOSING_CORRECTION = re.compile(

@@ -10,40 +10,15 @@ from mmreward.verifiers.text import TEXT_COMMAND
 from mmreward.verifiers.units import CURRENCY
 
 _UNICODE = {
-    "−": "-",
-    "‐": "-",
-    "‑": "-",
-    "﹣": "-",
-    "－": "-",
-    "–": "-",
-    "×": "\\times ",
-    "·": "\\cdot ",
-    "⋅": "\\cdot ",
-    "÷": "\\div ",
-    "√": "\\sqrt",
-    "π": "\\pi ",
-    "∞": "\\infty ",
-    "≤": "\\le ",
-    "≥": "\\ge ",
-    "≠": "\\ne ",
-    "±": "\\pm ",
-    "∪": "\\cup ",
-    "∅": "\\emptyset ",
-    "°": "^\\circ ",
-    "²": "^2",
-    "³": "^3",
-    "½": "\\frac12",
-    "⅓": "\\frac13",
-    "¼": "\\frac14",
-    "¾": "\\frac34",
-    "\u00a0": " ",
-    "\u2009": " ",
-    "\u202f": " ",
-    "€": "",
-    "£": "",
-    "¥": "",
-    "₹": "",
-}
+    "−": "-", "‐": "-", "‑": "-", "﹣": "-", "－": "-", "–": "-",
+    "×": "\\times ", "·": "\\cdot ", "⋅": "\\cdot ", "÷": "\\div ", "√": "\\sqrt",
+    "π": "\\pi ", "∞": "\\infty ",
+    "≤": "\\le ", "≥": "\\ge ", "≠": "\\ne ", "±": "\\pm ", "∪": "\\cup ", "∅": "\\emptyset ",
+    "°": "^\\circ ", "²": "^2", "³": "^3",
+    "½": "\\frac12", "⅓": "\\frac13", "¼": "\\frac14", "¾": "\\frac34",
+    "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+    "€": "", "£": "", "¥": "", "₹": "",
+}  # fmt: skip
 _UNICODE_RE = re.compile("|".join(map(re.escape, _UNICODE)))
 
 # Sizing and spacing: `\\quad` and the one-character spaces (`\\,`, `\\ `) end where they end
@@ -53,30 +28,16 @@ _DROP = re.compile(
     r"|textstyle|limits|nolimits)(?![a-zA-Z])|qquad|quad|[!,;: ])|~|\\\$|\$"
 )
 _SYNONYMS = {
-    "\\dfrac": "\\frac",
-    "\\tfrac": "\\frac",
-    "\\cfrac": "\\frac",
-    "\\dbinom": "\\binom",
-    "\\tbinom": "\\binom",
-    "\\leq": "\\le",
-    "\\leqslant": "\\le",
-    "\\geq": "\\ge",
-    "\\geqslant": "\\ge",
-    "\\neq": "\\ne",
-    "\\lt": "<",
-    "\\gt": ">",
-    "\\lvert": "|",
-    "\\rvert": "|",
-    "\\vert": "|",
-    "\\mid": "|",
-    "\\varnothing": "\\emptyset",
-    "\\degree": "^\\circ",
-    "\\varepsilon": "\\epsilon",
-    "\\varphi": "\\phi",
+    "\\dfrac": "\\frac", "\\tfrac": "\\frac", "\\cfrac": "\\frac",
+    "\\dbinom": "\\binom", "\\tbinom": "\\binom",
+    "\\leq": "\\le", "\\leqslant": "\\le", "\\geq": "\\ge", "\\geqslant": "\\ge", "\\neq": "\\ne",
+    "\\lt": "<", "\\gt": ">",
+    "\\lvert": "|", "\\rvert": "|", "\\vert": "|", "\\mid": "|",
+    "\\varnothing": "\\emptyset", "\\degree": "^\\circ",
+    "\\varepsilon": "\\epsilon", "\\varphi": "\\phi",
     "\\arcsec": "\\operatorname{arcsec}",
-    "\\langle": "(",
-    "\\rangle": ")",
-}
+    "\\langle": "(", "\\rangle": ")",
+}  # fmt: skip
 _SYNONYM_RE = re.compile(
     "|".join(re.escape(k) + r"(?![a-zA-Z])" for k in sorted(_SYNONYMS, key=len, reverse=True))
 )

@@ -44,20 +44,9 @@ MAX_ANSWER_CHARS = 4000
 MAX_DEPTH = 60
 
 _RELATIONS: dict[str, RelOp] = {
-    "=": "=",
-    "<": "<",
-    ">": ">",
-    "<=": "<=",
-    "=<": "<=",
-    ">=": ">=",
-    "=>": ">=",
-    "!=": "!=",
-    "\\le": "<=",
-    "\\ge": ">=",
-    "\\ne": "!=",
-    "\\approx": "=",
-    "\\equiv": "=",
-}
+    "=": "=", "<": "<", ">": ">", "<=": "<=", "=<": "<=", ">=": ">=", "=>": ">=", "!=": "!=",
+    "\\le": "<=", "\\ge": ">=", "\\ne": "!=", "\\approx": "=", "\\equiv": "=",
+}  # fmt: skip
 _GREEK = frozenset(
     re.findall(
         r"\w+",
@@ -515,22 +504,9 @@ class _Parser:
 
 
 _NON_ATOM_COMMANDS = frozenset(
-    {
-        "\\cdot",
-        "\\times",
-        "\\div",
-        "\\pm",
-        "\\mp",
-        "\\cup",
-        "\\}",
-        "\\\\",
-        "\\rfloor",
-        "\\rceil",
-        "\\ast",
-        "\\setminus",
-        "\\backslash",
-    }
-)
+    {"\\cdot", "\\times", "\\div", "\\pm", "\\mp", "\\cup", "\\ast", "\\setminus", "\\backslash",
+     "\\}", "\\\\", "\\rfloor", "\\rceil"}
+)  # fmt: skip
 
 
 _INFINITY = Const("inf")
