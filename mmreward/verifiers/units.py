@@ -191,11 +191,8 @@ def split_unit(answer: str) -> tuple[str, Unit | None]:
         return (value, unit) if unit is not None else (answer, None)
     lead = _CURRENCY_LEAD.match(answer)
     if lead is not None:
-        code = lead.group().strip().lower().lstrip("\\").rstrip(".")
-        code = {"$": "$", "euro": "€", "pounds": "£"}.get(code, code)
-        currency, scale = _CURRENCY_WORDS[code]
         rest, _ = _split_tail(answer[lead.end() :])  # `$5 apples` is $5, whatever it buys
-        return rest, Unit("currency", currency, lead.group().strip(), Fraction(scale))
+        return rest, currency_unit(lead.group())
     value, unit = _split_tail(answer)
     if unit is not None and unit.kind == "physical":
         return _compound(value, unit)
@@ -405,9 +402,9 @@ def unit_after(text: str) -> Unit | None:
 
 
 def currency_unit(sign: str) -> Unit | None:
-    """`$`, `US$`, `EUR`, `Rs.` before a number, as a currency unit."""
-    code = sign.strip().lower().rstrip(".")
-    found = _CURRENCY_WORDS.get(code)
+    """`$`, `\\$`, `US$`, `EUR`, `Rs.`, `\\pounds` before a number, as a currency unit."""
+    code = sign.strip().lower().lstrip("\\").rstrip(".")
+    found = _CURRENCY_WORDS.get("£" if code == "pounds" else code)
     return Unit("currency", found[0], sign.strip(), Fraction(found[1])) if found else None
 
 
