@@ -27,15 +27,16 @@ _NUMBER = re.compile(
 )
 _PREFIX = re.compile(rf"(?P<sign>-)?\s*{CURRENCY}?\s*(?P<sign2>-)?\s*")
 _CURRENCY_BEFORE = re.compile(rf"{CURRENCY}\s*$")
+_SIGN_AND_CURRENCY = rf"\s*(?:(?:-\s*)?{CURRENCY}\s*)?-?\s*"
+_STRICT_PREFIX = re.compile(_SIGN_AND_CURRENCY)
 _BOUND_BEFORE = re.compile(
     r"(?i:\b(?:(?:more|less|fewer|greater|higher|lower)\s+than|over|under|above|below|"
-    r"at\s+(?:least|most)|up\s+to|in\s+excess\s+of)\s*)(?:[-$€£¥]\s*)?$|[<>≤≥]=?\s*$"
+    rf"at\s+(?:least|most)|up\s+to|in\s+excess\s+of)){_SIGN_AND_CURRENCY}$|[<>≤≥]=?\s*$"
 )
 _NEGATED_BEFORE = re.compile(
     r"(?i:\b(?:not|never|isn't|wasn't|aren't|cannot\s+be|can't\s+be)\s+"
-    r"(?:(?:equal\s+to|exactly|quite|just|about|be)\s+)?)(?:[-$€£¥]\s*)?$"
+    rf"(?:(?:equal\s+to|exactly|quite|just|about|be)\s+)?){_SIGN_AND_CURRENCY}$"
 )
-_STRICT_PREFIX = re.compile(rf"\s*(?:(?:-\s*)?{CURRENCY}\s*)?-?\s*")
 _SUFFIX = re.compile(
     r"\s*(?P<scale>(?i:thousands?|millions?|billions?|trillions?|mn|mln|bn|tn)\b|[kKMB](?![A-Za-z]))?"
     r"(?P<money_scale>(?<=\d)[mb](?![A-Za-z]))?"

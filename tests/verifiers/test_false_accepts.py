@@ -482,3 +482,10 @@ def test_a_tiny_value_is_not_zero_but_rounding_noise_is(response, reference, cor
 )
 def test_scale_words_multiply_and_keep_the_unit_after_them(response, reference, correct):
     assert judge(response, reference).correct is correct
+
+
+@pytest.mark.parametrize(
+    ("response", "reference"), [("More than USD 45", "45"), ("at least Rs. 200", "200")]
+)
+def test_a_bound_written_with_a_currency_code_is_no_value(response, reference):
+    assert verify("chart", response, reference).correct is False
