@@ -22,6 +22,14 @@ ALIASES: dict[str, tuple[str, ...]] = {"recipes_dir": ("--recipes",)}
 """Short names beside the generated ones: `--recipes DIR` is how the docs add recipe files."""
 
 
+def name_value(text: str) -> tuple[str, str]:
+    """An argparse type for `NAME=VALUE` (`--set seed=1`, `--map response=completion`)."""
+    name, sep, value = text.partition("=")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=VALUE")
+    return name, value
+
+
 def flag_name(field: str) -> str:
     return "--" + field.replace("_", "-")
 

@@ -13,13 +13,6 @@ from pydantic import ValidationError
 from mmreward.jobs.formats import FORMATS, JobError
 
 
-def _pair(text: str) -> tuple[str, str]:
-    name, sep, value = text.partition("=")
-    if not sep or not name:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected NAME=VALUE")
-    return name, value
-
-
 def _param_value(text: str) -> Any:
     """JSON when it parses (`tolerance=0.01`, `strict=true`), the text itself otherwise."""
     try:
@@ -50,7 +43,7 @@ _share = _at_least(float, 0, "a number")
 
 def add_relabel_command(commands: Any) -> None:
     """Register the `relabel` subcommand on the main parser's subparsers."""
-    from mmreward.cli_flags import add_settings_arguments
+    from mmreward.cli_flags import add_settings_arguments, name_value
     from mmreward.jobs.kinds import ITEM_FIELDS
     from mmreward.prm.steps import STEP_SEPARATOR
 
@@ -73,7 +66,7 @@ def add_relabel_command(commands: Any) -> None:
     job = parser.add_argument_group("job")
     job.add_argument(
         "--map",
-        type=_pair,
+        type=name_value,
         nargs="+",
         action="extend",
         default=[],
@@ -83,7 +76,7 @@ def add_relabel_command(commands: Any) -> None:
     )
     job.add_argument(
         "--param",
-        type=_pair,
+        type=name_value,
         nargs="+",
         action="extend",
         default=[],

@@ -9,11 +9,11 @@ from typing import Any
 
 import yaml
 
-from mmreward.errors import InvalidInputError
-
 
 def add_train_command(commands: Any) -> None:
     """Register the `train` subcommand on the main parser's subparsers."""
+    from mmreward.cli_flags import add_settings_arguments, name_value
+
     train = commands.add_parser(
         "train",
         help="RL-train a local policy on a reward recipe",
@@ -24,26 +24,15 @@ def add_train_command(commands: Any) -> None:
     train.add_argument(
         "--set",
         dest="overrides",
+        type=name_value,
         action="append",
         default=[],
         metavar="FIELD=VALUE",
         help="override one config field (YAML value), e.g. --set seed=1",
     )
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
-    from mmreward.cli_flags import add_settings_arguments
-
     add_settings_arguments(train, server=False)  # the in-process engine's settings
     train.set_defaults(handler=_train)
-
-
-def parse_overrides(pairs: list[str]) -> dict[str, Any]:
-    overrides: dict[str, Any] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        if not sep or not name:
-            raise InvalidInputError(f"--set takes FIELD=VALUE, not {pair!r}")
-        overrides[name.strip()] = yaml.safe_load(value)
-    return overrides
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -55,7 +44,7 @@ def _train(args: argparse.Namespace) -> int:
     train(
         args.config,
         args.output_dir,
-        overrides=parse_overrides(args.overrides),
+        overrides={name.strip(): yaml.safe_load(value) for name, value in args.overrides},
         progress=not args.no_progress,
         settings=settings_from_args(args) if given_settings(args) else None,
     )
