@@ -145,9 +145,7 @@ _SCALED = re.compile(
 )
 _LAST_NUMBER = re.compile(r"(?<![\w.])[0-9]+(?:\.[0-9]+)?\s*$")
 _UNIT_LIKE = re.compile(rf"[a-zA-Zμ°${_SIGNS}]")
-_COMMANDS = re.compile(
-    r"\\(?!text|mathrm|mbox|textrm|textnormal|textit|operatorname|rm\b)[a-zA-Z]+"
-)
+_COMMANDS = re.compile(rf"(?!{TEXT_COMMAND}|\\operatorname|\\rm\b)\\[a-zA-Z]+")
 _PLAIN_NUMBER = re.compile(
     r"\s*[-+]?\s*(?:[0-9][0-9,]*(?:\.[0-9]+)?|\.[0-9]+|\\d?frac\s*\{\s*[0-9]+\s*\}\s*\{\s*[0-9]+\s*\}"
     r"|[0-9]+\s*/\s*[0-9]+)\s*(?:\\?%)?\s*"
