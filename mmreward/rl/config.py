@@ -222,11 +222,10 @@ class RLConfig:
     def __post_init__(self) -> None:
         # A config built in code has its named choices checked as a file's are.
         _typed(type(self).__name__, {name: getattr(self, name) for name in _choice_fields()})
-        for name, value in ALGORITHM_DEFAULTS[self.algorithm].items():
+        defaults = {"dynamic_sampling": False, **ALGORITHM_DEFAULTS[self.algorithm]}
+        for name, value in defaults.items():
             if getattr(self, name) is None:
                 setattr(self, name, value)
-        if self.dynamic_sampling is None:
-            self.dynamic_sampling = False
         if self.group_size is None or self.group_size < 1 or self.prompts_per_step < 1:
             raise InvalidInputError("group_size and prompts_per_step must be positive")
         if self.algorithm != "ppo" and self.group_size < 2:
