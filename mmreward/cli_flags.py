@@ -22,6 +22,25 @@ ALIASES: dict[str, tuple[str, ...]] = {"recipes_dir": ("--recipes",)}
 """Short names beside the generated ones: `--recipes DIR` is how the docs add recipe files."""
 
 
+def at_least(kind: type[int] | type[float], low: float, words: str) -> Any:
+    """An argparse type: a number of `kind`, at least `low`; refused where it is written,
+    before anything starts (a Ray actor count under 1, a negative CPU share, no runs at once)."""
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r}: expected {words}") from None
+        if not value >= low:
+            raise argparse.ArgumentTypeError(f"{text!r}: at least {low:g}")
+        return value
+
+    return parse
+
+
+count = at_least(int, 1, "a whole number")
+
+
 def name_value(text: str) -> tuple[str, str]:
     """An argparse type for `NAME=VALUE` (`--set seed=1`, `--map response=completion`)."""
     name, sep, value = text.partition("=")

@@ -27,6 +27,7 @@ from pathlib import Path
 import yaml
 
 from examples.runs import finished, run_dir, run_queue
+from mmreward.cli_flags import count
 from mmreward.rl.curves import plot_curves
 from mmreward.rl.results import read_metrics, summarise
 
@@ -96,9 +97,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--steps", type=int, help="training steps per run; default: each config's")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--algorithms", nargs="+", default=list(ALGORITHMS))
-    parser.add_argument("--parallel", type=int, default=1, help="runs at once")
+    parser.add_argument("--parallel", type=count, default=1, help="runs at once")
     parser.add_argument(
-        "--threads", type=int, help="torch threads per run; default: the cores shared out (<= 4)"
+        "--threads", type=count, help="torch threads per run; default: the cores shared out (<= 4)"
     )
     parser.add_argument("--figure", type=Path, default=ROOT / "docs" / "rl_curves.png")
     parser.add_argument("--table", action="store_true", help="only summarise existing runs")

@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from examples.runs import finished, run_dir, run_queue
+from mmreward.cli_flags import count
 from mmreward.rl.curves import plot_runs
 from mmreward.rl.results import read_metrics
 
@@ -168,7 +169,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--eval-every", type=int, default=10, help="RL steps between evaluations")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--arms", nargs="+", default=list(ARMS), choices=list(ARMS))
-    parser.add_argument("--parallel", type=int, default=1)
+    parser.add_argument("--parallel", type=count, default=1)
     parser.add_argument("--figure", type=Path, default=ROOT / "docs" / "shapes_curves.png")
     parser.add_argument("--table", action="store_true", help="only summarise existing runs")
     args = parser.parse_args(argv)

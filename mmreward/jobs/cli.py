@@ -21,29 +21,9 @@ def _param_value(text: str) -> Any:
         return text
 
 
-def _at_least(kind: type[int] | type[float], low: float, words: str) -> Any:
-    """An argparse type: a number of `kind`, at least `low`; refused here, before a cluster
-    starts, where Ray would refuse it late (an actor count under 1, a negative CPU share)."""
-
-    def parse(text: str) -> int | float:
-        try:
-            value = kind(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r}: expected {words}") from None
-        if not value >= low:
-            raise argparse.ArgumentTypeError(f"{text!r}: at least {low:g}")
-        return value
-
-    return parse
-
-
-_count = _at_least(int, 1, "a whole number")
-_share = _at_least(float, 0, "a number")
-
-
 def add_relabel_command(commands: Any) -> None:
     """Register the `relabel` subcommand on the main parser's subparsers."""
-    from mmreward.cli_flags import add_settings_arguments, name_value
+    from mmreward.cli_flags import add_settings_arguments, at_least, count, name_value
     from mmreward.jobs.kinds import ITEM_FIELDS
     from mmreward.prm.steps import STEP_SEPARATOR
 
@@ -116,9 +96,10 @@ def add_relabel_command(commands: Any) -> None:
         metavar="auto|ray://HOST:PORT|local",
         help="run on Ray: join a cluster, or start a local one",
     )
-    dist.add_argument("--ray-actors", type=_count, default=2, help="engines (one per actor)")
-    dist.add_argument("--ray-cpus", type=_share, default=0.5, help="CPUs per actor (fractional)")
-    dist.add_argument("--ray-gpus", type=_share, help="GPUs per actor (default 1 for models)")
+    dist.add_argument("--ray-actors", type=count, default=2, help="engines (one per actor)")
+    share = at_least(float, 0, "a number")
+    dist.add_argument("--ray-cpus", type=share, default=0.5, help="CPUs per actor (fractional)")
+    dist.add_argument("--ray-gpus", type=share, help="GPUs per actor (default 1 for models)")
 
     add_settings_arguments(parser, server=False)
     parser.set_defaults(handler=_relabel)
